@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Installs what Aloft needs on a fresh machine, so that `npm start` and `npm test` work on their own:
+// npm dependencies (when missing or stale) and the system packages below (through apt when running
+// as root; otherwise it says what to install). Plain Node, no dependencies: it runs before `npm ci`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Debian packages and the executable that shows each is installed. */
+const systemPackages = [{ pkg: 'nats-server', bin: ['nats-server', '/usr/sbin/nats-server'] }];
+
+function log(msg) {
+  process.stderr.write(`[bootstrap] ${msg}\n`);
+}
+
+function onPath(name) {
+  if (name.startsWith('/')) {
+    try {
+      accessSync(name, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) {
+  log(`Node ${process.versions.node} is too old: install Node.js 20 or newer.`);
+  process.exit(1);
+}
+
+const missing = systemPackages.filter((p) => !p.bin.some(onPath)).map((p) => p.pkg);
+if (missing.length > 0) {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !onPath('apt-get')) {
+    log(
+      `missing system packages: ${missing.join(' ')}. Install them, e.g.: sudo apt-get install -y ${missing.join(' ')}`,
+    );
+    process.exit(1);
+  }
+  log(`installing ${missing.join(' ')} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
+}
+
+const lock = join(root, 'package-lock.json');
+const installed = join(root, 'node_modules', '.package-lock.json');
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
+  log('installing npm dependencies (npm ci)');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+}

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { connectLattice, assertLatticeName } from '../../lattice/index.ts';
+import { findNatsServer, isPortOpen, startNatsServer } from '../../nats/index.ts';
+import { AloftError } from '../../support/index.ts';
+import type { Command } from '../command.ts';
+import { dataDir, liveProcesses, readUpState, writeUpState, type UpState } from '../local-state.ts';
+import { parseNatsUrls } from '../nats-url.ts';
+
+const DEFAULT_PORT = 4222;
+
+export const command: Command = {
+  summary: 'Start a local lattice: NATS with JetStream (unless --nats-url names one)',
+  usage: 'aloft up [--data-dir DIR] [--port N] [--nats-url URL] [--lattice NAME]',
+  options: {
+    'data-dir': { type: 'string' },
+    port: { type: 'string' },
+    'nats-url': { type: 'string' },
+    lattice: { type: 'string' },
+  },
+  async run({ values, io }) {
+    const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
+    const lattice = assertLatticeName(
+      (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? 'default',
+    );
+    const existing = readUpState(dir);
+    if (existing && liveProcesses(existing).length > 0) {
+      io.out(`aloft is already running from ${dir} (started ${existing.startedAt}):`);
+      describe(existing, io.out);
+      io.out('Stop it with: aloft down');
+      return 0;
+    }
+    const natsUrlFlag = (values['nats-url'] as string | undefined) ?? io.env.NATS_URL;
+    const state: UpState = natsUrlFlag
+      ? await useExternal(natsUrlFlag, lattice)
+      : await startEmbedded(dir, lattice, values.port as string | undefined);
+    writeUpState(dir, state);
+    describe(state, io.out);
+    io.out(`State in ${dir}. Stop everything with: aloft down`);
+    return 0;
+  },
+};
+
+async function useExternal(flag: string, lattice: string): Promise<UpState> {
+  const servers = parseNatsUrls(flag);
+  const nc = await connectLattice({ servers, connectTimeoutMs: 3000, name: 'aloft-up' });
+  await nc.close();
+  return {
+    startedAt: new Date().toISOString(),
+    lattice,
+    natsUrl: servers.join(','),
+    externalNats: true,
+    processes: [],
+  };
+}
+
+async function startEmbedded(
+  dir: string,
+  lattice: string,
+  portFlag: string | undefined,
+): Promise<UpState> {
+  const binary = findNatsServer();
+  let port = DEFAULT_PORT;
+  if (portFlag !== undefined) {
+    port = Number(portFlag);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new AloftError('USAGE', `invalid --port ${JSON.stringify(portFlag)}`, {
+        hint: 'use 1-65535',
+      });
+    }
+  } else if (await isPortOpen(DEFAULT_PORT)) {
+    port = -1; // 4222 is taken by something else: pick a free port rather than fail the default path
+  }
+  const server = await startNatsServer(
+    {
+      name: 'aloft-local',
+      port,
+      httpPort: -1,
+      jetstream: { storeDir: join(dir, 'nats', 'jetstream') },
+      websocket: { port: -1 },
+    },
+    { dir: join(dir, 'nats'), binary, detached: true },
+  );
+  return {
+    startedAt: new Date().toISOString(),
+    lattice,
+    natsUrl: server.url,
+    externalNats: false,
+    websocketUrl: server.websocketUrl,
+    monitorUrl: server.monitorUrl,
+    processes: [{ role: 'nats-server', pid: server.pid, detail: server.url }],
+  };
+}
+
+function describe(state: UpState, out: (line: string) => void): void {
+  out(`  lattice:   ${state.lattice}`);
+  out(
+    `  NATS:      ${state.natsUrl}${state.externalNats ? ' (external, not managed by aloft)' : ''}`,
+  );
+  if (state.websocketUrl) out(`  WebSocket: ${state.websocketUrl}`);
+  if (state.monitorUrl) out(`  monitor:   ${state.monitorUrl}`);
+  for (const p of state.processes)
+    out(`  ${p.role.padEnd(10)} pid ${p.pid}${p.detail ? `  ${p.detail}` : ''}`);
+}

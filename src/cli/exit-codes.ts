@@ -1,0 +1,22 @@
+/**
+ * The one place where error codes become process exit codes.
+ * 1: something failed; 2: the command line was wrong; 3: the lattice or NATS is unreachable;
+ * 4: input (a file, a manifest, a component) was rejected; 5: not found.
+ */
+const byCode: Record<string, number> = {
+  USAGE: 2,
+  NATS_UNREACHABLE: 3,
+  NATS_SERVER_NOT_FOUND: 3,
+  PORT_IN_USE: 3,
+  NO_RESPONDERS: 3,
+  TIMEOUT: 3,
+  INVALID_INPUT: 4,
+  NOT_FOUND: 5,
+};
+
+export function exitCodeFor(code: string): number {
+  if (code in byCode) return byCode[code] ?? 1;
+  if (code.startsWith('COMPONENT_') || code.startsWith('MANIFEST_') || code.startsWith('BUILD_'))
+    return 4;
+  return 1;
+}

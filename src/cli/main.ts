@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { isAloftError, errorMessage } from '../support/index.ts';
+import type { CliIO, Command } from './command.ts';
+import { exitCodeFor } from './exit-codes.ts';
+
+/** The verbs, each loaded lazily from its own file. Multi-word verbs are joined with a space. */
+const commands: Record<string, () => Promise<{ command: Command }>> = {
+  up: () => import('./commands/up.ts'),
+  down: () => import('./commands/down.ts'),
+};
+
+/** Registers a verb; used by the command table above and kept open for later verbs. */
+export function verbs(): string[] {
+  return Object.keys(commands).sort();
+}
+
+function defaultIO(): CliIO {
+  return {
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/**
+ * Runs `aloft <argv>` and returns the exit code. Errors become one line on stderr: a user
+ * never sees a stack trace for bad input (set ALOFT_DEBUG=1 to see one).
+ */
+export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  const two = argv.slice(0, 2).join(' ');
+  const key = commands[two] ? two : (argv[0] ?? 'help');
+  const rest = argv.slice(key.split(' ').length);
+  if (key === 'help' || key === '--help' || key === '-h') return help(io);
+  const load = commands[key];
+  if (!load) {
+    io.err(
+      `aloft: unknown command "${argv.join(' ')}". Run "aloft help" for the list of commands.`,
+    );
+    return 2;
+  }
+  const { command } = await load();
+  try {
+    const parsed = parseArgs({
+      args: rest,
+      options: { help: { type: 'boolean', short: 'h' }, ...(command.options ?? {}) },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (parsed.values.help) {
+      io.out(`${command.summary}\n\nUsage:\n  ${command.usage}`);
+      return 0;
+    }
+    return await command.run({ values: parsed.values, positionals: parsed.positionals, io });
+  } catch (err) {
+    if (isAloftError(err)) {
+      io.err(`aloft ${key}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
+      if (io.env.ALOFT_DEBUG) io.err(String(err.stack));
+      return exitCodeFor(err.code);
+    }
+    if (
+      err instanceof TypeError &&
+      'code' in err &&
+      String(err.code).startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.err(`aloft ${key}: ${err.message}\nUsage: ${command.usage}`);
+      return 2;
+    }
+    io.err(`aloft ${key}: unexpected failure: ${errorMessage(err)}`);
+    if (io.env.ALOFT_DEBUG) io.err(String((err as Error).stack));
+    return 1;
+  }
+}
+
+async function help(io: CliIO): Promise<number> {
+  io.out('aloft: a resilient multi-cloud WebAssembly platform on NATS\n\nCommands:');
+  for (const verb of verbs()) {
+    const load = commands[verb];
+    if (!load) continue;
+    const { command } = await load();
+    io.out(`  ${verb.padEnd(22)} ${command.summary}`);
+  }
+  io.out('\nRun "aloft <command> --help" for its options.');
+  return 0;
+}

@@ -1,0 +1,121 @@
+import { connect, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
+import { AloftError, silentLogger, type Logger } from '../support/index.ts';
+
+/** How to reach the lattice's NATS. Credentials and TLS are passed through to nats.js. */
+export interface LatticeConnectionOptions {
+  /** One or more server URLs; the client fails over between them and learns more from the cluster. */
+  servers: string | string[];
+  /** The connection's name as shown in NATS monitoring. */
+  name?: string;
+  logger?: Logger;
+  /** A `.creds` file's content (user JWT + nkey seed). */
+  credentials?: string;
+  /** nkey seed and user public key for nkey authentication. */
+  nkeySeed?: string;
+  user?: string;
+  pass?: string;
+  token?: string;
+  tls?: ConnectionOptions['tls'];
+  /** Give up on the first connect after this long. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Milliseconds between reconnect attempts. Default 150. */
+  reconnectWaitMs?: number;
+  /** Milliseconds between client pings; two missed pings drop the connection. Default 2000. */
+  pingIntervalMs?: number;
+}
+
+/**
+ * Connects to NATS for the lattice: reconnects forever with a short wait, pings often enough to
+ * notice a dead server within seconds, and reports every status change to the logger.
+ *
+ * Messages published while disconnected are dropped by nats.js: callers that need delivery retry.
+ *
+ * @throws {AloftError} `NATS_UNREACHABLE` when no server answers within the connect timeout.
+ * @example
+ * const nc = await connectLattice({ servers: ['nats://127.0.0.1:4222'], name: 'host-1', logger });
+ */
+export async function connectLattice(options: LatticeConnectionOptions): Promise<NatsConnection> {
+  const log = options.logger ?? silentLogger;
+  const servers = Array.isArray(options.servers) ? options.servers : [options.servers];
+  const opts: ConnectionOptions = {
+    servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: options.reconnectWaitMs ?? 150,
+    reconnectJitter: 50,
+    pingInterval: options.pingIntervalMs ?? 2000,
+    maxPingOut: 2,
+    timeout: options.connectTimeoutMs ?? 5000,
+    noAsyncTraces: true,
+    ignoreClusterUpdates: false,
+    waitOnFirstConnect: false,
+  };
+  if (options.user !== undefined) opts.user = options.user;
+  if (options.pass !== undefined) opts.pass = options.pass;
+  if (options.token !== undefined) opts.token = options.token;
+  if (options.tls) opts.tls = options.tls;
+  if (options.credentials !== undefined || options.nkeySeed !== undefined) {
+    const { credsAuthenticator, nkeyAuthenticator } = await import('@nats-io/transport-node');
+    const enc = new TextEncoder();
+    opts.authenticator = options.credentials
+      ? credsAuthenticator(enc.encode(options.credentials))
+      : nkeyAuthenticator(enc.encode(options.nkeySeed ?? ''));
+  }
+  let nc: NatsConnection;
+  try {
+    nc = await connect(opts);
+  } catch (err) {
+    throw new AloftError(
+      'NATS_UNREACHABLE',
+      `cannot reach NATS at ${servers.join(', ')}: ${describe(err)}`,
+      {
+        cause: err,
+        retryable: true,
+        hint: 'check the URL, or start a local lattice with "aloft up"',
+      },
+    );
+  }
+  void watchStatus(nc, log.child({ nats: options.name ?? 'client' }));
+  return nc;
+}
+
+async function watchStatus(nc: NatsConnection, log: Logger): Promise<void> {
+  for await (const s of nc.status()) {
+    switch (s.type) {
+      case 'disconnect':
+        log.warn('nats disconnected', { server: s.server });
+        break;
+      case 'reconnect':
+        log.info('nats reconnected', { server: s.server });
+        break;
+      case 'reconnecting':
+        log.debug('nats reconnecting');
+        break;
+      case 'error':
+        log.warn('nats error', { error: s.error });
+        break;
+      case 'staleConnection':
+        log.warn('nats connection stale');
+        break;
+      case 'ldm':
+        log.warn('nats server entering lame duck mode', { server: s.server });
+        break;
+      case 'update':
+      case 'ping':
+      case 'forceReconnect':
+      case 'slowConsumer':
+      case 'close':
+        log.debug(`nats ${s.type}`);
+        break;
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code;
+    if (code === 'CONNECTION_REFUSED' || /refused/i.test(err.message)) return 'connection refused';
+    return err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,81 @@
+import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/nats-core';
+import type { z } from 'zod';
+import { errorFromHeaders, errorHeaders, LatticeCodes, LatticeError } from './errors.ts';
+import { decodeJson, encodeJson } from './codec.ts';
+
+export interface RequestOptions {
+  timeoutMs: number;
+  headers?: MsgHdrs;
+}
+
+/**
+ * Sends a request and returns the reply, turning every way of failing into a `LatticeError`:
+ * `NO_RESPONDERS` (never reached anyone; retryable), `TIMEOUT` (ambiguous; retryable only for
+ * idempotent work), or the code the responder put in the error headers.
+ */
+export async function request(
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array | string,
+  options: RequestOptions,
+): Promise<Msg> {
+  let reply: Msg;
+  try {
+    reply = await nc.request(subject, payload, {
+      timeout: options.timeoutMs,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
+  } catch (err) {
+    throw toLatticeError(err, subject, options.timeoutMs);
+  }
+  const failure = errorFromHeaders(reply.headers);
+  if (failure) throw failure;
+  return reply;
+}
+
+/** `request` with a JSON body, validating the JSON reply against `schema`. */
+export async function requestJson<T extends z.ZodType>(
+  nc: NatsConnection,
+  subject: string,
+  body: unknown,
+  schema: T,
+  options: RequestOptions,
+): Promise<z.infer<T>> {
+  const reply = await request(nc, subject, encodeJson(body), options);
+  return decodeJson(reply.data, schema, `reply from ${subject}`);
+}
+
+/** Maps nats.js request failures onto lattice error codes. */
+export function toLatticeError(err: unknown, subject: string, timeoutMs: number): LatticeError {
+  const text = err instanceof Error ? `${err.name} ${err.message}` : String(err);
+  if (/no ?responders/i.test(text) || /503/.test(text)) {
+    return new LatticeError(LatticeCodes.NO_RESPONDERS, `nothing is serving ${subject}`, {
+      retryable: true,
+      cause: err,
+    });
+  }
+  if (/timeout/i.test(text)) {
+    return new LatticeError(
+      LatticeCodes.TIMEOUT,
+      `no reply from ${subject} within ${timeoutMs} ms`,
+      {
+        retryable: true,
+        cause: err,
+      },
+    );
+  }
+  return new LatticeError(LatticeCodes.INTERNAL, `request to ${subject} failed: ${text}`, {
+    retryable: true,
+    cause: err,
+  });
+}
+
+/** Replies with a JSON body. */
+export function replyJson(msg: Msg, body: unknown, headers?: MsgHdrs): void {
+  if (msg.reply) msg.respond(encodeJson(body), headers ? { headers } : undefined);
+}
+
+/** Replies with an error carried in headers and an empty body. */
+export function replyError(msg: Msg, err: unknown): void {
+  if (msg.reply) msg.respond(new Uint8Array(0), { headers: errorHeaders(err) });
+}

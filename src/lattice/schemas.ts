@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { isValidToken } from './names.ts';
+
+/**
+ * Message schemas of protocol version 1. Rules (docs/protocol.md): fields may be added within a
+ * version (readers ignore what they do not know); removing or changing the meaning of a field
+ * needs a new version in the subject.
+ */
+
+const token = (what: string): z.ZodString =>
+  z.string().refine(isValidToken, { message: `${what} must be 1-63 letters, digits, "-" or "_"` });
+
+export const Labels = z.record(z.string().min(1).max(128), z.string().max(256));
+export type Labels = z.infer<typeof Labels>;
+
+/** Where a component's bytes come from: a path, an http(s) URL, `sha256:<hex>` or an OCI reference. */
+export const ArtifactRef = z.string().min(1).max(2048);
+
+export const HostPingRequest = z.object({}).loose();
+export const HostSummary = z.object({
+  hostId: z.string(),
+  name: z.string(),
+  lattice: z.string(),
+  labels: Labels,
+  version: z.string(),
+  startedAt: z.string(),
+  cordoned: z.boolean(),
+  components: z.number().int().nonnegative(),
+  providers: z.number().int().nonnegative(),
+});
+export type HostSummary = z.infer<typeof HostSummary>;
+
+export const ComponentStartRequest = z.object({
+  name: token('component name'),
+  ref: ArtifactRef,
+  count: z.number().int().min(1).max(10_000).default(1),
+  /** Application that owns the instances, for the reconciler. */
+  app: z.string().max(128).optional(),
+  /** Reconciler lease epoch; hosts refuse commands older than the newest epoch they have seen. */
+  epoch: z.number().int().nonnegative().optional(),
+  limits: z
+    .object({
+      memoryMiB: z.number().int().min(1).max(4096).optional(),
+      deadlineMs: z.number().int().min(1).max(600_000).optional(),
+      maxConcurrent: z.number().int().min(1).max(10_000).optional(),
+    })
+    .optional(),
+});
+export const ComponentScaleRequest = z.object({
+  name: token('component name'),
+  count: z.number().int().min(0).max(10_000),
+  app: z.string().max(128).optional(),
+  epoch: z.number().int().nonnegative().optional(),
+});
+export const ComponentStopRequest = z.object({
+  name: token('component name'),
+  app: z.string().max(128).optional(),
+  epoch: z.number().int().nonnegative().optional(),
+});
+export const ProviderStartRequest = z.object({
+  name: token('provider name'),
+  /** A built-in provider (`http-server`, `keyvalue`, …) or an external one's command. */
+  kind: z.string().min(1).max(128),
+  config: z.record(z.string(), z.string()).default({}),
+  app: z.string().max(128).optional(),
+  epoch: z.number().int().nonnegative().optional(),
+});
+export const ProviderStopRequest = z.object({
+  name: token('provider name'),
+  epoch: z.number().int().nonnegative().optional(),
+});
+
+export const Link = z.object({
+  /** The component whose import is bound. */
+  source: token('source component'),
+  /** The provider (or component) serving it. */
+  target: token('link target'),
+  /** The WIT interface, e.g. `aloft:platform/keyvalue`. */
+  interface: z.string().min(1).max(256),
+  name: token('link name').default('default'),
+  config: z.record(z.string(), z.string()).default({}),
+});
+export type Link = z.infer<typeof Link>;
+export const LinkDeleteRequest = z.object({
+  source: token('source component'),
+  interface: z.string().min(1).max(256),
+  name: token('link name').default('default'),
+});
+export const ConfigPutRequest = z.object({
+  name: token('config name'),
+  values: z.record(z.string(), z.string()),
+});
+export const ConfigDeleteRequest = z.object({ name: token('config name') });
+export const LabelsPutRequest = z.object({ labels: Labels });
+export const LabelsDeleteRequest = z.object({ keys: z.array(z.string().min(1)).min(1) });
+export const DrainRequest = z.object({
+  graceMs: z.number().int().min(0).max(600_000).default(10_000),
+});
+export const EmptyRequest = z.object({}).loose();
+
+/** The acknowledgement a host sends before acting; completion arrives later as an event. */
+export const Ack = z.object({
+  accepted: z.literal(true),
+  hostId: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type Ack = z.infer<typeof Ack>;
+
+/**
+ * A heartbeat, every second by default. Small on purpose: a thousand hosts at one beat per second
+ * must stay cheap. Observers fetch the full inventory only when `inventoryRevision` changes.
+ */
+export const Heartbeat = z.object({
+  hostId: z.string(),
+  name: z.string(),
+  labels: Labels,
+  /** Milliseconds between beats; observers declare the host lost after three missed beats. */
+  intervalMs: z.number().int().positive(),
+  seq: z.number().int().nonnegative(),
+  inventoryRevision: z.number().int().nonnegative(),
+  cordoned: z.boolean(),
+  /** Instance counts per component name. */
+  components: z.record(z.string(), z.number().int().nonnegative()),
+  providers: z.array(z.string()),
+  load: z.object({ inFlight: z.number().nonnegative(), capacity: z.number().nonnegative() }),
+});
+export type Heartbeat = z.infer<typeof Heartbeat>;

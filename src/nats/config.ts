@@ -1,0 +1,88 @@
+/**
+ * Pure rendering of nats-server configuration files. Every config carries the ping and write
+ * deadline settings that make a dead or partitioned peer visible within about three seconds.
+ */
+
+/** Settings applied to every generated config (see docs/architecture.md, failure detection). */
+export const LIVENESS = { pingInterval: '1s', pingMax: 2, writeDeadline: '2s' } as const;
+
+export interface ServerSpec {
+  /** `server_name`; unique within a topology. */
+  name: string;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Client port; -1 picks a free one. */
+  port: number;
+  /** Monitoring (HTTP) port; -1 picks a free one. */
+  httpPort: number;
+  jetstream?: { storeDir: string; maxMemory?: string; maxFile?: string };
+  /** Route-clustering: every member lists every member's route address (itself included). */
+  cluster?: { name: string; port: number; routes: string[] };
+  /** Gateways to other clusters; `name` must equal the cluster name. */
+  gateway?: { name: string; port: number; gateways: { name: string; urls: string[] }[] };
+  /** A WebSocket listener (no TLS, loopback) for browser clients; -1 picks a free port. */
+  websocket?: { port: number };
+  /** Raw config text appended as is (accounts, authorization, TLS). */
+  extra?: string;
+}
+
+const q = (s: string): string => JSON.stringify(s);
+
+export function renderServerConfig(spec: ServerSpec): string {
+  const host = spec.host ?? '127.0.0.1';
+  const lines = [
+    `server_name: ${q(spec.name)}`,
+    `listen: ${q(`${host}:${spec.port}`)}`,
+    `http: ${q(`${host}:${spec.httpPort}`)}`,
+    `ping_interval: ${q(LIVENESS.pingInterval)}`,
+    `ping_max: ${LIVENESS.pingMax}`,
+    `write_deadline: ${q(LIVENESS.writeDeadline)}`,
+  ];
+  if (spec.jetstream) {
+    const js = spec.jetstream;
+    lines.push(
+      `jetstream {`,
+      `  store_dir: ${q(js.storeDir)}`,
+      `  max_memory_store: ${js.maxMemory ?? '256MB'}`,
+      `  max_file_store: ${js.maxFile ?? '2GB'}`,
+      `}`,
+    );
+  }
+  if (spec.cluster) {
+    const c = spec.cluster;
+    lines.push(
+      `cluster {`,
+      `  name: ${q(c.name)}`,
+      `  listen: ${q(`${host}:${c.port}`)}`,
+      `  routes: [${c.routes.map((r) => q(`nats-route://${r}`)).join(', ')}]`,
+      `}`,
+    );
+  }
+  if (spec.gateway) {
+    const g = spec.gateway;
+    const gws = g.gateways.map(
+      (gw) =>
+        `    { name: ${q(gw.name)}, urls: [${gw.urls.map((u) => q(`nats://${u}`)).join(', ')}] }`,
+    );
+    lines.push(
+      `gateway {`,
+      `  name: ${q(g.name)}`,
+      `  listen: ${q(`${host}:${g.port}`)}`,
+      `  gateways: [`,
+      ...gws,
+      `  ]`,
+      `}`,
+    );
+  }
+  if (spec.websocket) {
+    lines.push(
+      `websocket {`,
+      `  listen: ${q(`${host}:${spec.websocket.port}`)}`,
+      `  no_tls: true`,
+      `  compression: false`,
+      `}`,
+    );
+  }
+  if (spec.extra) lines.push(spec.extra);
+  return lines.join('\n') + '\n';
+}

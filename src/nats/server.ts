@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import {
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  rmSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { pollUntil, silentLogger, type Logger } from '../support/index.ts';
+import { findNatsServer } from './binary.ts';
+import { renderServerConfig, type ServerSpec } from './config.ts';
+import { NatsServerFailedError, PortInUseError } from './errors.ts';
+import { isAlive, recordPid, signalPid } from './process.ts';
+
+/** The ports a running server listens on, read back from its ports file. */
+export interface ServerPorts {
+  client: number;
+  http: number;
+  cluster?: number;
+  gateway?: number;
+  websocket?: number;
+}
+
+/** A running nats-server process. */
+export interface NatsServer {
+  readonly name: string;
+  readonly pid: number;
+  readonly ports: ServerPorts;
+  /** `nats://127.0.0.1:<client port>`. */
+  readonly url: string;
+  readonly monitorUrl: string;
+  readonly websocketUrl: string | undefined;
+  readonly spec: ServerSpec;
+  /** The directory holding its config, log and ports file. */
+  readonly dir: string;
+  /** Resolves with the exit code (or null for a signal) once the process has gone. */
+  readonly exited: Promise<number | null>;
+  /** Sends a signal: SIGKILL to crash it, SIGSTOP/SIGCONT to hang and resume it. */
+  signal(signal: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Working directory for config, log and ports file (created). */
+  dir: string;
+  binary?: string;
+  logger?: Logger;
+  /** Let the server outlive this process (`aloft up`). */
+  detached?: boolean;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts one nats-server from `spec` and resolves once it accepts clients.
+ *
+ * @throws {PortInUseError} when a fixed port is taken.
+ * @throws {NatsServerFailedError} when it exits early or is not ready in time.
+ * @example
+ * const srv = await startNatsServer({ name: 'n1', port: -1, httpPort: -1 }, { dir: '/tmp/n1' });
+ * await srv.stop();
+ */
+export async function startNatsServer(
+  spec: ServerSpec,
+  options: StartOptions,
+): Promise<NatsServer> {
+  const binary = options.binary ?? findNatsServer();
+  const log = (options.logger ?? silentLogger).child({ natsServer: spec.name });
+  mkdirSync(options.dir, { recursive: true });
+  if (spec.jetstream) mkdirSync(spec.jetstream.storeDir, { recursive: true });
+  const configFile = join(options.dir, `${spec.name}.conf`);
+  const logFile = join(options.dir, `${spec.name}.log`);
+  const portsDir = join(options.dir, 'ports');
+  mkdirSync(portsDir, { recursive: true });
+  writeFileSync(configFile, renderServerConfig(spec));
+  const fd = openSync(logFile, 'w');
+  const child = spawn(binary, ['-c', configFile, '--ports_file_dir', portsDir], {
+    stdio: ['ignore', fd, fd],
+    detached: options.detached ?? false,
+  });
+  closeSync(fd);
+  const pid = child.pid;
+  if (pid === undefined) throw new NatsServerFailedError(`could not start ${binary}`, '');
+  recordPid(pid, `nats-server ${spec.name}`);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    });
+  });
+  if (options.detached) child.unref();
+
+  const readLog = (): string => {
+    try {
+      return readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+    } catch {
+      return '';
+    }
+  };
+  let ports: ServerPorts;
+  try {
+    ports = await pollUntil(
+      () => {
+        if (exitCode !== undefined || !isAlive(pid)) throw new EarlyExit();
+        return readPortsFile(portsDir, pid);
+      },
+      {
+        timeoutMs: options.readyTimeoutMs ?? 10_000,
+        intervalMs: 5,
+        what: `nats-server ${spec.name}`,
+      },
+    );
+  } catch (err) {
+    signalPid(pid, 'SIGKILL');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
+    const tail = readLog();
+    const inUse = /address already in use/i.exec(tail);
+    if (inUse) throw new PortInUseError(portFromLog(tail) ?? spec.port);
+    throw new NatsServerFailedError(
+      err instanceof EarlyExit
+        ? `nats-server ${spec.name} exited during start-up`
+        : `nats-server ${spec.name} was not ready in time`,
+      tail,
+    );
+  }
+  if (spec.gateway) ports = { ...ports, gateway: spec.gateway.port };
+  log.debug('nats-server started', { pid, ports });
+  const server: NatsServer = {
+    name: spec.name,
+    pid,
+    ports,
+    url: `nats://127.0.0.1:${ports.client}`,
+    monitorUrl: `http://127.0.0.1:${ports.http}`,
+    websocketUrl: ports.websocket ? `ws://127.0.0.1:${ports.websocket}` : undefined,
+    spec,
+    dir: options.dir,
+    exited,
+    signal: (sig) => signalPid(pid, sig),
+    stop: async (graceMs = 3000) => {
+      if (exitCode !== undefined) return;
+      signalPid(pid, 'SIGCONT');
+      signalPid(pid, 'SIGTERM');
+      const timer = setTimeout(() => signalPid(pid, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  return server;
+}
+
+class EarlyExit extends Error {}
+
+function portFromLog(tail: string): string | undefined {
+  return /listen tcp [^:]*:(\d+)/.exec(tail)?.[1];
+}
+
+function readPortsFile(dir: string, pid: number): ServerPorts | undefined {
+  const file = readdirSync(dir).find((f) => f.endsWith(`_${pid}.ports`));
+  if (!file) return undefined;
+  let raw: Record<string, string[] | undefined>;
+  try {
+    raw = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, string[] | undefined>;
+  } catch {
+    return undefined; // written but not complete yet
+  }
+  const port = (key: string): number | undefined => {
+    const url = raw[key]?.[0];
+    return url ? Number(new URL(url).port) : undefined;
+  };
+  const client = port('nats');
+  const http = port('monitoring');
+  if (client === undefined || http === undefined) return undefined;
+  return { client, http, cluster: port('cluster'), websocket: port('websocket') };
+}
+
+/** Removes a server's JetStream store (for a clean restart in tests). */
+export function wipeJetStream(spec: ServerSpec): void {
+  if (spec.jetstream) rmSync(spec.jetstream.storeDir, { recursive: true, force: true });
+}
