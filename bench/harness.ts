@@ -3,7 +3,7 @@ export interface BenchContext {
   /** Extra command-line arguments after the benchmark's name. */
   args: string[];
   /** Progress lines (not recorded). */
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 /** One measured figure. `ratio` compares it with the run's baseline (e.g. 1.3 = 1.3× the baseline). */

@@ -101,32 +101,24 @@ export async function startNatsServer(
       return '';
     }
   };
-  let ports: ServerPorts;
-  try {
-    ports = await pollUntil(
-      () => {
-        if (exitCode !== undefined || !isAlive(pid)) throw new EarlyExit();
-        return readPortsFile(portsDir, pid);
-      },
-      {
-        timeoutMs: options.readyTimeoutMs ?? 10_000,
-        intervalMs: 5,
-        what: `nats-server ${spec.name}`,
-      },
-    );
-  } catch (err) {
+  const found = await pollUntil(
+    () => (exitCode !== undefined || !isAlive(pid) ? 'exited' : readPortsFile(portsDir, pid)),
+    {
+      timeoutMs: options.readyTimeoutMs ?? 10_000,
+      intervalMs: 5,
+      what: `nats-server ${spec.name}`,
+    },
+  ).catch(() => 'timeout' as const);
+  if (found === 'exited' || found === 'timeout') {
     signalPid(pid, 'SIGKILL');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
     const tail = readLog();
-    const inUse = /address already in use/i.exec(tail);
-    if (inUse) throw new PortInUseError(portFromLog(tail) ?? spec.port);
-    throw new NatsServerFailedError(
-      err instanceof EarlyExit
-        ? `nats-server ${spec.name} exited during start-up`
-        : `nats-server ${spec.name} was not ready in time`,
-      tail,
-    );
+    if (/address already in use/i.test(tail))
+      throw new PortInUseError(portFromLog(tail) ?? spec.port);
+    const what = found === 'exited' ? 'exited during start-up' : 'was not ready in time';
+    throw new NatsServerFailedError(`nats-server ${spec.name} ${what}`, tail);
   }
+  let ports = found;
   if (spec.gateway) ports = { ...ports, gateway: spec.gateway.port };
   log.debug('nats-server started', { pid, ports });
   const server: NatsServer = {
@@ -151,8 +143,6 @@ export async function startNatsServer(
   };
   return server;
 }
-
-class EarlyExit extends Error {}
 
 function portFromLog(tail: string): string | undefined {
   return /listen tcp [^:]*:(\d+)/.exec(tail)?.[1];

@@ -1,0 +1,108 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive } from '../../src/nats/index.ts';
+import { connectLattice } from '../../src/lattice/index.ts';
+import { aloft } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const dirs: { remove(): void }[] = [];
+function home(): string {
+  const d = tempDir('aloft-up-');
+  dirs.push(d);
+  return d.path;
+}
+
+function upPids(dataDir: string): number[] {
+  const state = JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as {
+    processes: { pid: number }[];
+  };
+  return state.processes.map((p) => p.pid);
+}
+
+/** A bad input gives one line on stderr, a non-zero exit and no stack trace. */
+function assertOneLineError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
+  assert.notEqual(r.code, 0);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+  assert.match(lines[0] ?? '', pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+describe('aloft up / down', { timeout: 60_000 }, () => {
+  after(() => dirs.forEach((d) => d.remove()));
+
+  it('up starts NATS with JetStream, a second up reports it, down stops exactly it', async () => {
+    const dataDir = home();
+    const env = { ALOFT_HOME: dataDir };
+    const first = await aloft(['up', '--port', String(await freePort())], env);
+    assert.equal(first.code, 0, first.stderr);
+    const url = /NATS:\s+(\S+)/.exec(first.stdout)?.[1];
+    assert.ok(url, first.stdout);
+    const pids = upPids(dataDir);
+    assert.equal(pids.length, 1);
+    assert.ok(pids.every(isAlive));
+
+    const nc = await connectLattice({ servers: url });
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    await (await jetstreamManager(nc)).getAccountInfo(); // JetStream is on
+    await nc.close();
+
+    const second = await aloft(['up'], env);
+    assert.equal(second.code, 0);
+    assert.match(second.stdout, /already running/);
+    assert.deepEqual(upPids(dataDir), pids, 'no second instance');
+
+    const down = await aloft(['down'], env);
+    assert.equal(down.code, 0, down.stderr);
+    assert.ok(
+      pids.every((p) => !isAlive(p)),
+      'everything up started is gone',
+    );
+    const again = await aloft(['down'], env);
+    assert.match(again.stdout, /nothing to stop/);
+  });
+
+  it('a bad --nats-url is one clear line and a non-zero exit', async () => {
+    const env = { ALOFT_HOME: home() };
+    assertOneLineError(
+      await aloft(['up', '--nats-url', 'http://nowhere'], env),
+      /invalid NATS URL/,
+    );
+    const port = await freePort();
+    assertOneLineError(
+      await aloft(['up', '--nats-url', `nats://127.0.0.1:${port}`], env),
+      /cannot reach NATS/,
+    );
+  });
+
+  it('a missing nats-server binary says what to install', async () => {
+    const r = await aloft(['up'], {
+      ALOFT_HOME: home(),
+      ALOFT_NATS_SERVER: '/nonexistent/nats-server',
+    });
+    assertOneLineError(r, /nats-server not found.*apt-get install nats-server/);
+  });
+
+  it('a port in use names the port and what to do', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await aloft(['up', '--port', String(port)], { ALOFT_HOME: home() });
+      assertOneLineError(r, new RegExp(`port ${port} is already in use.*choose another port`));
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
