@@ -52,6 +52,9 @@ if (missing.length > 0) {
 const lock = join(root, 'package-lock.json');
 const installed = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  log('installing npm dependencies (npm ci)');
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // `npm install --no-save` installs exactly the locked versions. `npm ci` would be the usual
+  // choice, but npm 11 refuses this lock file: some toolchain packages declare optional
+  // per-platform binaries that were never published, which `npm ci` reports as missing.
+  log('installing npm dependencies from package-lock.json');
+  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
