@@ -56,5 +56,8 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
   // choice, but npm 11 refuses this lock file: some toolchain packages declare optional
   // per-platform binaries that were never published, which `npm ci` reports as missing.
   log('installing npm dependencies from package-lock.json');
-  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
