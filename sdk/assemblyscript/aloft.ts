@@ -1,0 +1,209 @@
+// The Aloft guest SDK for AssemblyScript: types and capabilities of aloft:platform@0.1.0.
+// A component exports any of these functions from its entry file (the build generates the ABI glue):
+//   export function handleHttp(req: HttpRequest): HttpResponse
+//   export function handleMessage(msg: Message): Outcome<bool>      (value ignored)
+//   export function call(name: string, payload: Uint8Array): Outcome<Uint8Array>
+import { freeHost, liftBytes, liftPairs, liftString, pairsArg, retArea, utf8 } from "./abi";
+
+export class HttpRequest {
+  constructor(
+    public method: string,
+    public path: string,
+    public headers: Array<string[]>,
+    public body: Uint8Array,
+  ) {}
+}
+
+export class HttpResponse {
+  constructor(
+    public status: u16,
+    public headers: Array<string[]>,
+    public body: Uint8Array,
+  ) {}
+  /** A response with a UTF-8 text body. */
+  static text(status: u16, body: string): HttpResponse {
+    return new HttpResponse(status, [["content-type", "text/plain; charset=utf-8"]], bytes(body));
+  }
+}
+
+export class Message {
+  constructor(
+    public subject: string,
+    public replyTo: string | null,
+    public body: Uint8Array,
+  ) {}
+}
+
+/** The `error` record of every fallible call. */
+export class Failure {
+  constructor(public code: string, public message: string) {}
+}
+
+/** A result<T, error>: either `value` (ok) or `error`. */
+export class Outcome<T> {
+  constructor(public value: T, public error: Failure | null) {}
+  get ok(): bool {
+    return this.error === null;
+  }
+  static success<T>(value: T): Outcome<T> {
+    return new Outcome<T>(value, null);
+  }
+  static failure<T>(fallback: T, code: string, message: string): Outcome<T> {
+    return new Outcome<T>(fallback, new Failure(code, message));
+  }
+}
+
+/** UTF-8 bytes of a string. */
+export function bytes(s: string): Uint8Array {
+  return Uint8Array.wrap(String.UTF8.encode(s));
+}
+
+/** A string from UTF-8 bytes. */
+export function text(b: Uint8Array): string {
+  return String.UTF8.decodeUnsafe(b.dataStart, <usize>b.length);
+}
+
+const EMPTY = new Uint8Array(0);
+
+function readFailure(at: usize): Failure {
+  return new Failure(
+    liftString(load<u32>(at, 0), load<u32>(at, 4)),
+    liftString(load<u32>(at, 8), load<u32>(at, 12)),
+  );
+}
+
+// ---- logging (wasi:logging) ----
+export enum Level { Trace, Debug, Info, Warn, Error, Critical }
+
+@external("aloft:platform/logging@0.1.0", "log")
+declare function _log(level: i32, cp: usize, cl: usize, mp: usize, ml: usize): void;
+
+/** Writes one log line through the host's logger. */
+export function log(level: Level, context: string, message: string): void {
+  const c = utf8(context);
+  const m = utf8(message);
+  _log(level, changetype<usize>(c), c.byteLength, changetype<usize>(m), m.byteLength);
+}
+
+// ---- config (wasi:config) ----
+@external("aloft:platform/config@0.1.0", "get")
+declare function _configGet(kp: usize, kl: usize, ret: usize): void;
+@external("aloft:platform/config@0.1.0", "get-all")
+declare function _configGetAll(ret: usize): void;
+
+/** A configuration value, or null when unset. */
+export function configGet(key: string): Outcome<string | null> {
+  const k = utf8(key);
+  _configGet(changetype<usize>(k), k.byteLength, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<string | null>(null, readFailure(retArea + 4));
+  if (load<u8>(retArea, 4) == 0) return Outcome.success<string | null>(null);
+  return Outcome.success<string | null>(liftString(load<u32>(retArea, 8), load<u32>(retArea, 12)));
+}
+
+/** Every configuration pair. */
+export function configGetAll(): Outcome<Array<string[]>> {
+  _configGetAll(retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<Array<string[]>>([], readFailure(retArea + 4));
+  return Outcome.success<Array<string[]>>(liftPairs(load<u32>(retArea, 4), load<u32>(retArea, 8)));
+}
+
+// ---- keyvalue (wasi:keyvalue) ----
+@external("aloft:platform/keyvalue@0.1.0", "get")
+declare function _kvGet(bp: usize, bl: usize, kp: usize, kl: usize, ret: usize): void;
+@external("aloft:platform/keyvalue@0.1.0", "set")
+declare function _kvSet(bp: usize, bl: usize, kp: usize, kl: usize, vp: usize, vl: usize, ret: usize): void;
+@external("aloft:platform/keyvalue@0.1.0", "delete")
+declare function _kvDelete(bp: usize, bl: usize, kp: usize, kl: usize, ret: usize): void;
+@external("aloft:platform/keyvalue@0.1.0", "exists")
+declare function _kvExists(bp: usize, bl: usize, kp: usize, kl: usize, ret: usize): void;
+@external("aloft:platform/keyvalue@0.1.0", "increment")
+declare function _kvIncrement(bp: usize, bl: usize, kp: usize, kl: usize, delta: i64, ret: usize): void;
+
+/** The value at `key`, or null when absent. */
+export function kvGet(bucket: string, key: string): Outcome<Uint8Array | null> {
+  const b = utf8(bucket);
+  const k = utf8(key);
+  _kvGet(changetype<usize>(b), b.byteLength, changetype<usize>(k), k.byteLength, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<Uint8Array | null>(null, readFailure(retArea + 4));
+  if (load<u8>(retArea, 4) == 0) return Outcome.success<Uint8Array | null>(null);
+  return Outcome.success<Uint8Array | null>(liftBytes(load<u32>(retArea, 8), load<u32>(retArea, 12)));
+}
+
+export function kvSet(bucket: string, key: string, value: Uint8Array): Outcome<bool> {
+  const b = utf8(bucket);
+  const k = utf8(key);
+  _kvSet(changetype<usize>(b), b.byteLength, changetype<usize>(k), k.byteLength, value.dataStart, value.length, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
+  return Outcome.success<bool>(true);
+}
+
+export function kvDelete(bucket: string, key: string): Outcome<bool> {
+  const b = utf8(bucket);
+  const k = utf8(key);
+  _kvDelete(changetype<usize>(b), b.byteLength, changetype<usize>(k), k.byteLength, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
+  return Outcome.success<bool>(true);
+}
+
+export function kvExists(bucket: string, key: string): Outcome<bool> {
+  const b = utf8(bucket);
+  const k = utf8(key);
+  _kvExists(changetype<usize>(b), b.byteLength, changetype<usize>(k), k.byteLength, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
+  return Outcome.success<bool>(load<u8>(retArea, 4) != 0);
+}
+
+/** Adds `delta` to the number at `key` and returns the new value. */
+export function kvIncrement(bucket: string, key: string, delta: i64): Outcome<i64> {
+  const b = utf8(bucket);
+  const k = utf8(key);
+  _kvIncrement(changetype<usize>(b), b.byteLength, changetype<usize>(k), k.byteLength, delta, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<i64>(0, readFailure(retArea + 8));
+  return Outcome.success<i64>(load<i64>(retArea, 8));
+}
+
+// ---- messaging (wasmCloud messaging) ----
+@external("aloft:platform/messaging@0.1.0", "publish")
+declare function _publish(sp: usize, sl: usize, rt: i32, rp: usize, rl: usize, bp: usize, bl: usize, ret: usize): void;
+
+/** Publishes a message on the lattice. */
+export function publish(subject: string, body: Uint8Array, replyTo: string | null = null): Outcome<bool> {
+  const s = utf8(subject);
+  const r = replyTo === null ? new ArrayBuffer(0) : utf8(replyTo);
+  _publish(changetype<usize>(s), s.byteLength, replyTo === null ? 0 : 1, changetype<usize>(r), r.byteLength, body.dataStart, body.length, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
+  return Outcome.success<bool>(true);
+}
+
+// ---- lattice: calling another component ----
+@external("aloft:platform/lattice@0.1.0", "call")
+declare function _latticeCall(cp: usize, cl: usize, op: usize, ol: usize, pp: usize, pl: usize, ret: usize): void;
+
+/** Calls operation `operation` of component `component`, wherever it runs. */
+export function callComponent(component: string, operation: string, payload: Uint8Array): Outcome<Uint8Array> {
+  const c = utf8(component);
+  const o = utf8(operation);
+  _latticeCall(changetype<usize>(c), c.byteLength, changetype<usize>(o), o.byteLength, payload.dataStart, payload.length, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<Uint8Array>(EMPTY, readFailure(retArea + 4));
+  return Outcome.success<Uint8Array>(liftBytes(load<u32>(retArea, 4), load<u32>(retArea, 8)));
+}
+
+// ---- outgoing-http ----
+@external("aloft:platform/outgoing-http@0.1.0", "fetch")
+declare function _fetch(mp: usize, ml: usize, up: usize, ul: usize, hp: usize, hl: usize, bp: usize, bl: usize, timeout: u32, ret: usize): void;
+
+/** Makes an HTTP request through the host. */
+export function fetch(method: string, url: string, headers: Array<string[]>, body: Uint8Array, timeoutMs: u32 = 0): Outcome<HttpResponse | null> {
+  const m = utf8(method);
+  const u = utf8(url);
+  const keep = new Array<ArrayBuffer>();
+  const h = pairsArg(headers, keep);
+  _fetch(changetype<usize>(m), m.byteLength, changetype<usize>(u), u.byteLength, changetype<usize>(h), headers.length, body.dataStart, body.length, timeoutMs, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<HttpResponse | null>(null, readFailure(retArea + 4));
+  const status = load<u16>(retArea, 4);
+  const hs = liftPairs(load<u32>(retArea, 8), load<u32>(retArea, 12));
+  const b = liftBytes(load<u32>(retArea, 16), load<u32>(retArea, 20));
+  return Outcome.success<HttpResponse | null>(new HttpResponse(status, hs, b));
+}
+
+export { freeHost };

@@ -1,0 +1,116 @@
+import { decode, encode, type Value } from '../codec.ts';
+import { GuestEnd } from '../channel.ts';
+import {
+  interfaceShortName,
+  witName,
+  type ErrorRecord,
+  type HostCallReply,
+  type InvokeRequest,
+  type InvokeResponse,
+  type WorkerInit,
+  type WorkerReady,
+} from '../protocol.ts';
+
+/** What the jco glue module exports in sync instantiation mode. */
+export interface GlueModule {
+  instantiate: Instantiate;
+}
+
+type Instantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, Record<string, (...args: Value[]) => Value>>,
+) => Record<string, Record<string, (...args: Value[]) => Value>>;
+
+/** Thrown into the guest's bindings for an `err` capability result (jco reads `payload`). */
+class CapabilityFailure extends Error {
+  readonly payload: ErrorRecord;
+  constructor(payload: ErrorRecord) {
+    super(`${payload.code}: ${payload.message}`);
+    this.payload = payload;
+  }
+}
+
+function isErrorRecord(v: unknown): v is ErrorRecord {
+  return typeof v === 'object' && v !== null && typeof (v as ErrorRecord).code === 'string';
+}
+
+/**
+ * The body of an instance worker, free of Node APIs: loads the glue, instantiates the component,
+ * then serves requests from the channel forever (the worker is terminated to stop it).
+ * `post` sends the one-time ready message; `loadGlue` imports the glue module's source.
+ */
+export async function runInstanceWorker(
+  init: WorkerInit,
+  post: (msg: WorkerReady) => void,
+  loadGlue: (source: string) => Promise<GlueModule>,
+): Promise<void> {
+  const end = new GuestEnd(init.channel);
+  const hostCall = (iface: string, fn: string, args: Value[]): Value => {
+    const reply = decode(end.hostCall(encode({ iface, fn, args }))) as unknown as HostCallReply;
+    if ('ok' in reply) return reply.ok;
+    throw new CapabilityFailure(reply.err);
+  };
+  const imports: Record<string, Record<string, (...args: Value[]) => Value>> = {};
+  for (const specifier of init.imports) {
+    const iface = interfaceShortName(specifier);
+    imports[specifier] = new Proxy(
+      {},
+      {
+        get: (_target, name) => {
+          const fn = witName(String(name));
+          return (...args: Value[]) => hostCall(iface, fn, args);
+        },
+      },
+    );
+  }
+
+  let instantiate: Instantiate;
+  let instance: ReturnType<Instantiate>;
+  const fresh = (): number => {
+    const t0 = performance.now();
+    instance = instantiate((name) => {
+      const m = init.modules[name];
+      if (!m) throw new Error(`core module ${name} missing`);
+      return m;
+    }, imports);
+    return performance.now() - t0;
+  };
+  try {
+    ({ instantiate } = await loadGlue(init.glue));
+    post({ ready: true, instantiateMs: fresh() });
+  } catch (err) {
+    post({ ready: false, error: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+
+  for (;;) {
+    const req = decode(end.nextRequest()) as unknown as InvokeRequest;
+    let res: InvokeResponse;
+    let poisoned = false;
+    const target = instance![req.iface]?.[req.fn];
+    if (typeof target !== 'function') {
+      res = { missing: `${req.iface}.${req.fn}` };
+    } else {
+      try {
+        res = { ok: target(...req.args) };
+      } catch (err) {
+        const payload = (err as { payload?: unknown } | null)?.payload;
+        if (isErrorRecord(payload)) {
+          res = { err: { code: payload.code, message: String(payload.message) } };
+        } else {
+          poisoned = true;
+          res = { trap: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+        }
+      }
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = encode(res as unknown as Value);
+    } catch (err) {
+      bytes = encode({ trap: `unencodable result: ${String(err)}` });
+    }
+    end.respond(bytes);
+    // A trap leaves the instance in an unknown state: the next request gets a fresh one.
+    if (poisoned) fresh();
+  }
+}

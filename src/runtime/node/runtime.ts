@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { memoryArtifactCache } from '../artifact-cache.ts';
+import { createRuntimeCore, type Runtime, type RuntimeCoreOptions } from '../runtime.ts';
+import { fsArtifactCache } from './fs-cache.ts';
+import { nodeSpawnWorker } from './spawn-worker.ts';
+
+/** Options of {@link createRuntime}: the core's, with Node defaults for the seams. */
+export interface RuntimeOptions extends Omit<RuntimeCoreOptions, 'cache' | 'spawn'> {
+  /** Directory for transpiled components (one subdirectory per sha256); memory only when absent. */
+  cacheDir?: string;
+  cache?: RuntimeCoreOptions['cache'];
+  spawn?: RuntimeCoreOptions['spawn'];
+}
+
+/**
+ * Creates a component runtime for Node: instances in `worker_threads`, transpiled components
+ * cached under `cacheDir`.
+ *
+ * @example
+ * const runtime = createRuntime({ cacheDir: '.aloft/cache', logger, capabilities });
+ * const hello = await runtime.load(bytes, { name: 'hello' });
+ * const res = await hello.handleHttp({ method: 'GET', path: '/', headers: [], body: new Uint8Array() });
+ * await runtime.close();
+ */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  return createRuntimeCore({
+    ...options,
+    cache:
+      options.cache ??
+      (options.cacheDir
+        ? fsArtifactCache(path.join(options.cacheDir, 'transpiled'))
+        : memoryArtifactCache()),
+    spawn: options.spawn ?? nodeSpawnWorker(),
+  });
+}

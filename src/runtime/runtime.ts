@@ -1,0 +1,179 @@
+import { silentLogger, type Logger } from '../support/index.ts';
+import { sha256Hex, validateComponent } from './analyze.ts';
+import type { ArtifactCache } from './artifact-cache.ts';
+import type { CapabilityHandler } from './capabilities.ts';
+import { loadedComponent, type LoadedComponent } from './component.ts';
+import { ComponentError } from './errors.ts';
+import { InstancePool } from './instance/pool.ts';
+import type { SpawnWorker } from './instance/spawner.ts';
+import { interfaceShortName } from './protocol.ts';
+import { TRANSPILER_ID, transpile, type Artifact } from './transpile.ts';
+import { capMemory, MemoryCapTooSmall, WASM_PAGE } from './wasm/memory-cap.ts';
+import type { CapabilityInterface } from './world.ts';
+
+/** Per-component limits; every field has a default (see {@link DEFAULT_LIMITS}). */
+export interface ComponentLimits {
+  /** Linear-memory cap per memory of each instance, in bytes (rounded down to 64 KiB pages). */
+  memoryLimitBytes: number;
+  /** Default per-invocation deadline, queue wait included. */
+  timeoutMs: number;
+  /** Concurrent instances (one worker each) at most. */
+  maxInstances: number;
+  /** Instances started at load and kept while idle. */
+  minInstances: number;
+  /** Invocations that may wait for a busy pool; beyond that `COMPONENT_BUSY` at once. */
+  maxQueue: number;
+  /** Largest request, response or capability message, in bytes. */
+  maxMessageBytes: number;
+}
+
+export const DEFAULT_LIMITS: ComponentLimits = {
+  memoryLimitBytes: 128 * 1024 * 1024,
+  timeoutMs: 10_000,
+  maxInstances: 2,
+  minInstances: 1,
+  maxQueue: 64,
+  maxMessageBytes: 16 * 1024 * 1024,
+};
+
+/** Platform seams plus the host's capabilities: what {@link createRuntimeCore} needs. */
+export interface RuntimeCoreOptions {
+  capabilities: CapabilityHandler;
+  cache: ArtifactCache;
+  spawn: SpawnWorker;
+  logger?: Logger;
+  /** Defaults for every component, overridable per load. */
+  limits?: Partial<ComponentLimits>;
+}
+
+export interface LoadOptions {
+  /** The name capability calls and logs carry (e.g. the manifest's component name). */
+  name: string;
+  limits?: Partial<ComponentLimits>;
+}
+
+/** Loads components and runs them in isolated instances. */
+export interface Runtime {
+  /**
+   * Validates, transpiles (once per sha256, cached), compiles and starts a component; resolves
+   * once one instance is ready. Throws `COMPONENT_*` errors for bad input.
+   */
+  load(bytes: Uint8Array, options: LoadOptions): Promise<LoadedComponent>;
+  /** Components currently loaded. */
+  components(): LoadedComponent[];
+  /** Unloads every component. */
+  close(): Promise<void>;
+}
+
+/**
+ * The portable runtime: every platform-specific part (threads, cache storage) is injected.
+ * On Node use `createRuntime` from `node/runtime.ts`.
+ */
+export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
+  const logger = options.logger ?? silentLogger;
+  const loaded = new Set<LoadedComponent>();
+  const transpiling = new Map<string, Promise<Artifact>>();
+  let closed = false;
+
+  const artifactFor = (sha: string, bytes: Uint8Array): Promise<Artifact> => {
+    const key = `${sha}-${TRANSPILER_ID}`;
+    let pending = transpiling.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const hit = await options.cache.get(key);
+        if (hit) return hit;
+        const t0 = performance.now();
+        let artifact: Artifact;
+        try {
+          artifact = await transpile(bytes);
+        } catch (err) {
+          throw new ComponentError(
+            'COMPONENT_INVALID',
+            `cannot transpile component: ${String(err)}`,
+            { cause: err },
+          );
+        }
+        logger.info('component transpiled', {
+          sha256: sha,
+          ms: Math.round(performance.now() - t0),
+        });
+        await options.cache.put(key, artifact);
+        return artifact;
+      })();
+      transpiling.set(key, pending);
+      pending.then(
+        () => transpiling.delete(key),
+        () => transpiling.delete(key),
+      );
+    }
+    return pending;
+  };
+
+  return {
+    async load(bytes, loadOptions) {
+      if (closed) throw new ComponentError('COMPONENT_UNLOADED', 'the runtime is closed');
+      const limits = { ...DEFAULT_LIMITS, ...options.limits, ...loadOptions.limits };
+      const check = validateComponent(bytes);
+      const sha256 = await sha256Hex(bytes);
+      const artifact = await artifactFor(sha256, bytes);
+      const capPages = Math.floor(limits.memoryLimitBytes / WASM_PAGE);
+      const modules: Record<string, WebAssembly.Module> = {};
+      try {
+        await Promise.all(
+          Object.entries(artifact.modules).map(async ([file, code]) => {
+            modules[file] = await WebAssembly.compile(capMemory(code, capPages));
+          }),
+        );
+      } catch (err) {
+        if (err instanceof MemoryCapTooSmall) {
+          throw new ComponentError('COMPONENT_INVALID', `memory limit too small: ${err.message}`, {
+            hint: `raise memoryLimitBytes above ${err.initialPages * WASM_PAGE}`,
+          });
+        }
+        throw new ComponentError('COMPONENT_INVALID', `cannot compile component: ${String(err)}`, {
+          cause: err,
+        });
+      }
+      const log = logger.child({ component: loadOptions.name });
+      const pool = new InstancePool({
+        init: { glue: artifact.glue, modules, imports: artifact.imports },
+        spawn: options.spawn,
+        maxInstances: limits.maxInstances,
+        minInstances: limits.minInstances,
+        maxQueue: limits.maxQueue,
+        maxMessageBytes: limits.maxMessageBytes,
+        logger: log,
+        onHostCall: async (call, state) => ({
+          ok: await options.capabilities({
+            component: loadOptions.name,
+            interface: interfaceShortName(call.iface) as CapabilityInterface,
+            function: call.fn,
+            args: call.args,
+            context: state,
+          }),
+        }),
+      });
+      await pool.warm().catch(async (err: unknown) => {
+        await pool.close();
+        throw err;
+      });
+      const component = loadedComponent({
+        name: loadOptions.name,
+        sha256,
+        handlers: check.handlers,
+        capabilities: check.capabilities,
+        pool,
+        timeoutMs: limits.timeoutMs,
+        onUnload: () => loaded.delete(component),
+      });
+      loaded.add(component);
+      log.debug('component loaded', { sha256, handlers: check.handlers });
+      return component;
+    },
+    components: () => [...loaded],
+    async close() {
+      closed = true;
+      await Promise.all([...loaded].map((c) => c.unload()));
+    },
+  };
+}
