@@ -7,9 +7,27 @@ import { exitCodeFor } from './exit-codes.ts';
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   up: () => import('./commands/up.ts'),
   down: () => import('./commands/down.ts'),
+  host: () => import('./commands/host.ts'),
+  'get hosts': () => import('./commands/get-hosts.ts'),
+  'get inventory': () => import('./commands/get-inventory.ts'),
+  call: () => import('./commands/call.ts'),
+  events: () => import('./commands/events.ts'),
+  'start component': () => import('./commands/start-component.ts'),
+  'stop component': () => import('./commands/stop-component.ts'),
+  'scale component': () => import('./commands/scale-component.ts'),
+  label: () => import('./commands/label.ts'),
+  unlabel: () => import('./commands/unlabel.ts'),
+  cordon: () => import('./commands/cordon.ts'),
+  uncordon: () => import('./commands/uncordon.ts'),
+  drain: () => import('./commands/drain.ts'),
+  push: () => import('./commands/push.ts'),
+  'link put': () => import('./commands/link-put.ts'),
+  'link del': () => import('./commands/link-del.ts'),
+  'config put': () => import('./commands/config-put.ts'),
+  'config del': () => import('./commands/config-del.ts'),
 };
 
-/** Registers a verb; used by the command table above and kept open for later verbs. */
+/** The known verbs, sorted. */
 export function verbs(): string[] {
   return Object.keys(commands).sort();
 }

@@ -33,3 +33,27 @@ export {
 export { CloudEvent, makeEvent, eventType, EVENT_TYPE_PREFIX } from './events.ts';
 export * as schemas from './schemas.ts';
 export type { Heartbeat, HostSummary, Labels, Link, Ack } from './schemas.ts';
+export {
+  rankHosts,
+  isExpired,
+  MISSED_BEATS_FOR_LOSS,
+  type HostEntry,
+  type Caller,
+} from './routing.ts';
+export {
+  watchHosts,
+  type HostsView,
+  type HostChange,
+  type WatchHostsOptions,
+} from './hosts-view.ts';
+export {
+  createCaller,
+  CALL_HEADERS,
+  type CallOptions,
+  type CallerOptions,
+  type LatticeCaller,
+  type LocalInvoke,
+} from './caller.ts';
+export { putArtifact, getArtifact, sha256Of } from './artifact-store.ts';
+export { replicasFor } from './replicas.ts';
+export { openLatticeState, openStateBucket, linkKey, type LatticeState } from './state.ts';

@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { assertLatticeName } from '../../lattice/index.ts';
+import { hostLabels } from '../../host/index.ts';
+import { runHost } from '../../host/index.ts';
+import type { Command } from '../command.ts';
+import { dataDir, readUpState } from '../local-state.ts';
+import { parseNatsUrls } from '../nats-url.ts';
+
+export const command: Command = {
+  summary: 'Run a host: join a lattice and run components placed on it',
+  usage:
+    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE]',
+  options: {
+    lattice: { type: 'string' },
+    'nats-url': { type: 'string' },
+    label: { type: 'string', multiple: true },
+    name: { type: 'string' },
+    'heartbeat-ms': { type: 'string' },
+    'grace-ms': { type: 'string' },
+    'data-dir': { type: 'string' },
+    creds: { type: 'string' },
+    locality: { type: 'string' },
+  },
+  async run({ values, io }) {
+    const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
+    const up = readUpState(dir);
+    const urlFlag =
+      (values['nats-url'] as string | undefined) ??
+      io.env.NATS_URL ??
+      up?.natsUrl ??
+      'nats://127.0.0.1:4222';
+    const lattice = assertLatticeName(
+      (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? up?.lattice ?? 'default',
+    );
+    const credsFile = values.creds as string | undefined;
+    const { readFileSync } = await import('node:fs');
+    return runHost(
+      {
+        lattice,
+        servers: parseNatsUrls(urlFlag),
+        labels: hostLabels((values.label as string[] | undefined) ?? [], io.env),
+        ...(values.name ? { name: values.name as string } : {}),
+        heartbeatMs: Number(values['heartbeat-ms'] ?? 1000),
+        cacheDir: resolve(dir, 'cache'),
+        cwd: io.cwd,
+        ...(credsFile ? { credentials: readFileSync(credsFile, 'utf8') } : {}),
+        ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
+      },
+      Number(values['grace-ms'] ?? 10_000),
+    );
+  },
+};

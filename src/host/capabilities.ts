@@ -1,0 +1,64 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { LatticeCaller, LatticeState } from '../lattice/index.ts';
+import { encodeJson, subjectsFor } from '../lattice/index.ts';
+import type { CapabilityHandler } from '../runtime/index.ts';
+import { AloftError, type Logger } from '../support/index.ts';
+
+const levels = ['trace', 'debug', 'info', 'warn', 'error', 'critical'] as const;
+
+/**
+ * The capabilities a host offers its components directly: logging (to the host's log and the
+ * lattice's log subject), config (the named config of the component's own name, from lattice
+ * state), and calls to other components over the lattice. Other capabilities are served by
+ * providers through links; without one the call fails with a message that names the fix.
+ */
+export function hostCapabilities(ctx: {
+  nc: NatsConnection;
+  lattice: string;
+  hostId: string;
+  labels: () => Record<string, string>;
+  logger: Logger;
+  state: LatticeState;
+  caller: () => LatticeCaller;
+}): CapabilityHandler {
+  const s = subjectsFor(ctx.lattice);
+  return async (call) => {
+    switch (call.interface) {
+      case 'logging': {
+        const [level, context, message] = call.args as [string | number, string, string];
+        const name = typeof level === 'number' ? (levels[level] ?? 'info') : level;
+        const fields = {
+          component: call.component,
+          context,
+          hostId: ctx.hostId,
+          cloud: ctx.labels().cloud,
+        };
+        const line = { time: new Date().toISOString(), level: name, msg: message, ...fields };
+        ctx.nc.publish(s.logs(call.component), encodeJson(line));
+        const log = ctx.logger.child({ component: call.component, context });
+        if (name === 'error' || name === 'critical') log.error(message);
+        else if (name === 'warn') log.warn(message);
+        else if (name === 'info') log.info(message);
+        else log.debug(message);
+        return undefined;
+      }
+      case 'config': {
+        const values = ctx.state.config(call.component) ?? {};
+        if (call.function === 'get') return values[call.args[0] as string];
+        return Object.entries(values);
+      }
+      case 'lattice': {
+        const [component, operation, payload] = call.args as [string, string, Uint8Array];
+        const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));
+        return await ctx.caller().call(component, operation, payload, { timeoutMs });
+      }
+      case 'keyvalue':
+      case 'messaging':
+      case 'outgoing-http':
+        throw new AloftError(
+          'LINK_MISSING',
+          `${call.component} has no link for ${call.interface}; create one with: aloft link put ${call.component} <provider> --interface ${call.interface}`,
+        );
+    }
+  };
+}

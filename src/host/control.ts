@@ -1,0 +1,331 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { z } from 'zod';
+import {
+  decodeJson,
+  LatticeCodes,
+  LatticeError,
+  replyError,
+  replyJson,
+  schemas,
+  subjectsFor,
+  type ControlVerb,
+  type EventType,
+  type HostSummary,
+  type LatticeState,
+} from '../lattice/index.ts';
+import type { Runtime } from '../runtime/index.ts';
+import { AloftError, errorMessage, type Logger } from '../support/index.ts';
+import { fetchArtifact } from './artifacts.ts';
+import type { Inventory, Placement } from './placements.ts';
+
+/** What the control handlers may see and do on their host. */
+export interface ControlContext {
+  nc: NatsConnection;
+  lattice: string;
+  hostId: string;
+  name: string;
+  logger: Logger;
+  cwd: string | undefined;
+  startedAt: string;
+  placements: Map<string, Placement>;
+  labels: Record<string, string>;
+  runtime: Runtime;
+  latticeState: LatticeState;
+  publishEvent(type: EventType, data: Record<string, unknown>): void;
+  changed(): void;
+  inventory(): Inventory;
+  isCordoned(): boolean;
+  setCordoned(value: boolean): void;
+  accepting(): boolean;
+  serve(p: Placement): void;
+  drain(graceMs: number): Promise<void>;
+  stop(graceMs: number): Promise<void>;
+}
+
+type Handler = (msg: Msg) => Promise<void>;
+
+/**
+ * Subscribes the control interface. Every request is validated against its schema; an invalid or
+ * failing one gets an error reply and changes nothing. Work that takes time is acknowledged first
+ * and reported by an event when it completes or fails.
+ */
+export async function startControl(ctx: ControlContext): Promise<{ stop(): Promise<void> }> {
+  const s = subjectsFor(ctx.lattice);
+  const subs: Subscription[] = [];
+  const queues = new Map<string, Promise<void>>();
+  let newestEpoch = 0;
+
+  /** Runs work for one component after the work already queued for it: commands apply in order. */
+  const serial = (name: string, work: () => Promise<void>): void => {
+    const next = (queues.get(name) ?? Promise.resolve()).then(work, work);
+    queues.set(name, next);
+    void next.finally(() => {
+      if (queues.get(name) === next) queues.delete(name);
+    });
+  };
+  const parse = <T extends z.ZodType>(msg: Msg, schema: T, verb: string): z.infer<T> =>
+    decodeJson(
+      msg.data.length ? msg.data : new TextEncoder().encode('{}'),
+      schema,
+      `${verb} request`,
+    );
+  /** Commands from a reconciler carry its lease epoch; older epochs are refused (fencing). */
+  const fence = (epoch: number | undefined): void => {
+    if (epoch === undefined) return;
+    if (epoch < newestEpoch) {
+      throw new AloftError(
+        'STALE_EPOCH',
+        `command from lease epoch ${epoch}; this host has seen epoch ${newestEpoch}`,
+      );
+    }
+    newestEpoch = epoch;
+  };
+  const ack = (msg: Msg, detail?: string): void =>
+    replyJson(msg, { accepted: true, hostId: ctx.hostId, ...(detail ? { detail } : {}) });
+
+  const summary = (): HostSummary => ({
+    hostId: ctx.hostId,
+    name: ctx.name,
+    lattice: ctx.lattice,
+    labels: { ...ctx.labels },
+    version: '0.1.0',
+    startedAt: ctx.startedAt,
+    cordoned: ctx.isCordoned(),
+    components: [...ctx.placements.values()].reduce((n, p) => n + p.count, 0),
+    providers: 0,
+  });
+
+  const startOrScale = async (
+    req: z.infer<typeof schemas.ComponentStartRequest>,
+  ): Promise<void> => {
+    const existing = ctx.placements.get(req.name);
+    try {
+      if (existing && existing.ref === req.ref && existing.count === req.count) return;
+      const bytes =
+        existing?.ref === req.ref
+          ? existing.bytes
+          : (await fetchArtifact(req.ref, { nc: ctx.nc, lattice: ctx.lattice, cwd: ctx.cwd }))
+              .bytes;
+      const limits = {
+        maxInstances: req.count,
+        minInstances: Math.min(req.count, 4),
+        ...(req.limits?.memoryMiB ? { memoryLimitBytes: req.limits.memoryMiB * 1024 * 1024 } : {}),
+        ...(req.limits?.deadlineMs ? { timeoutMs: req.limits.deadlineMs } : {}),
+        ...(req.limits?.maxConcurrent ? { maxQueue: req.limits.maxConcurrent } : {}),
+      };
+      const component = await ctx.runtime.load(bytes, { name: req.name, limits });
+      if (existing) {
+        // Swap in the new pool; the old one finishes what it has, then goes.
+        const old = existing.component;
+        existing.component = component;
+        existing.count = req.count;
+        existing.ref = req.ref;
+        existing.bytes = bytes;
+        existing.sha256 = component.sha256;
+        ctx.changed();
+        ctx.publishEvent('component_scaled', {
+          name: req.name,
+          count: req.count,
+          sha256: component.sha256,
+        });
+        await retire(old);
+        return;
+      }
+      const placement: Placement = {
+        name: req.name,
+        ref: req.ref,
+        sha256: component.sha256,
+        bytes,
+        count: req.count,
+        app: req.app,
+        component,
+        inFlight: 0,
+        startedAt: new Date().toISOString(),
+        subs: [],
+      };
+      ctx.placements.set(req.name, placement);
+      ctx.serve(placement);
+      await ctx.nc.flush();
+      ctx.changed();
+      ctx.publishEvent('component_started', {
+        name: req.name,
+        count: req.count,
+        sha256: component.sha256,
+        app: req.app,
+      });
+    } catch (err) {
+      ctx.logger.warn('component start failed', { name: req.name, error: err });
+      ctx.publishEvent('component_start_failed', {
+        name: req.name,
+        ref: req.ref,
+        code: err instanceof AloftError ? err.code : 'INTERNAL',
+        error: errorMessage(err),
+      });
+    }
+  };
+
+  const stopComponent = async (name: string, reason: string): Promise<void> => {
+    const p = ctx.placements.get(name);
+    if (!p) return;
+    ctx.placements.delete(name);
+    for (const sub of p.subs) sub.unsubscribe();
+    ctx.changed();
+    await retire(p.component);
+    ctx.publishEvent('component_stopped', { name, reason });
+  };
+
+  const handlers: Partial<Record<ControlVerb, Handler>> = {
+    'host.ping': (msg) => Promise.resolve(replyJson(msg, summary())),
+    'host.inventory': (msg) => Promise.resolve(replyJson(msg, ctx.inventory())),
+    'component.start': async (msg) => {
+      const req = parse(msg, schemas.ComponentStartRequest, 'component.start');
+      fence(req.epoch);
+      if (!ctx.accepting())
+        throw new LatticeError(LatticeCodes.UNAVAILABLE, 'host is draining or stopping');
+      ack(msg);
+      serial(req.name, () => startOrScale(req));
+      await Promise.resolve();
+    },
+    'component.scale': async (msg) => {
+      const req = parse(msg, schemas.ComponentScaleRequest, 'component.scale');
+      fence(req.epoch);
+      const p = ctx.placements.get(req.name);
+      if (!p)
+        throw new LatticeError(LatticeCodes.NOT_FOUND, `component ${req.name} is not on this host`);
+      ack(msg);
+      serial(req.name, () =>
+        req.count === 0
+          ? stopComponent(req.name, 'scaled to 0')
+          : startOrScale({ name: p.name, ref: p.ref, count: req.count, app: p.app }),
+      );
+      await Promise.resolve();
+    },
+    'component.stop': async (msg) => {
+      const req = parse(msg, schemas.ComponentStopRequest, 'component.stop');
+      fence(req.epoch);
+      if (!ctx.placements.has(req.name))
+        throw new LatticeError(LatticeCodes.NOT_FOUND, `component ${req.name} is not on this host`);
+      ack(msg);
+      serial(req.name, () => stopComponent(req.name, 'stopped'));
+      await Promise.resolve();
+    },
+    'provider.start': () => Promise.reject(noProviders()),
+    'provider.stop': () => Promise.reject(noProviders()),
+    'host.labels.put': async (msg) => {
+      const req = parse(msg, schemas.LabelsPutRequest, 'host.labels.put');
+      Object.assign(ctx.labels, req.labels);
+      ctx.changed();
+      ctx.publishEvent('host_labels_changed', { labels: { ...ctx.labels } });
+      ack(msg);
+      await Promise.resolve();
+    },
+    'host.labels.del': async (msg) => {
+      const req = parse(msg, schemas.LabelsDeleteRequest, 'host.labels.del');
+      for (const k of req.keys) delete ctx.labels[k];
+      ctx.changed();
+      ctx.publishEvent('host_labels_changed', { labels: { ...ctx.labels } });
+      ack(msg);
+      await Promise.resolve();
+    },
+    'host.cordon': async (msg) => {
+      ctx.setCordoned(true);
+      ctx.publishEvent('host_cordoned', {});
+      ack(msg);
+      await Promise.resolve();
+    },
+    'host.uncordon': async (msg) => {
+      ctx.setCordoned(false);
+      ctx.publishEvent('host_uncordoned', {});
+      ack(msg);
+      await Promise.resolve();
+    },
+    'host.drain': async (msg) => {
+      const req = parse(msg, schemas.DrainRequest, 'host.drain');
+      ack(msg);
+      await ctx.drain(req.graceMs);
+    },
+    'host.stop': async (msg) => {
+      const req = parse(msg, schemas.DrainRequest, 'host.stop');
+      ack(msg);
+      await ctx.nc.flush();
+      await ctx.stop(req.graceMs);
+    },
+    'link.put': async (msg) => {
+      const link = parse(msg, schemas.Link, 'link.put');
+      await ctx.latticeState.putLink(link);
+      ctx.publishEvent('link_put', { link });
+      ack(msg);
+    },
+    'link.del': async (msg) => {
+      const req = parse(msg, schemas.LinkDeleteRequest, 'link.del');
+      const existed = await ctx.latticeState.deleteLink(req.source, req.interface, req.name);
+      if (!existed)
+        throw new LatticeError(
+          LatticeCodes.NOT_FOUND,
+          `no link ${req.name} for ${req.source} on ${req.interface}`,
+        );
+      ctx.publishEvent('link_deleted', { ...req });
+      ack(msg);
+    },
+    'config.put': async (msg) => {
+      const req = parse(msg, schemas.ConfigPutRequest, 'config.put');
+      await ctx.latticeState.putConfig(req.name, req.values);
+      ctx.publishEvent('config_put', { name: req.name, keys: Object.keys(req.values) });
+      ack(msg);
+    },
+    'config.del': async (msg) => {
+      const req = parse(msg, schemas.ConfigDeleteRequest, 'config.del');
+      if (!(await ctx.latticeState.deleteConfig(req.name)))
+        throw new LatticeError(LatticeCodes.NOT_FOUND, `no config ${req.name}`);
+      ctx.publishEvent('config_deleted', { name: req.name });
+      ack(msg);
+    },
+  };
+
+  /** Lattice-wide verbs are served by one host of a queue group; the rest by the addressed host. */
+  const latticeWide = new Set<ControlVerb>(['link.put', 'link.del', 'config.put', 'config.del']);
+  const run = (verb: ControlVerb, handler: Handler) => (_err: unknown, msg: Msg) => {
+    void Promise.resolve(msg)
+      .then(handler)
+      .catch((err: unknown) => {
+        if (!(err instanceof AloftError))
+          ctx.logger.error('control handler failed', { verb, error: err });
+        replyError(msg, err);
+      });
+  };
+  for (const [verb, handler] of Object.entries(handlers) as [ControlVerb, Handler][]) {
+    if (latticeWide.has(verb)) {
+      subs.push(ctx.nc.subscribe(s.control(verb), { queue: 'ctl', callback: run(verb, handler) }));
+    } else {
+      subs.push(ctx.nc.subscribe(s.control(verb, ctx.hostId), { callback: run(verb, handler) }));
+    }
+  }
+  subs.push(
+    ctx.nc.subscribe(s.control('host.ping'), {
+      callback: run('host.ping', handlers['host.ping'] as Handler),
+    }),
+  );
+  await ctx.nc.flush();
+
+  /** Lets a replaced pool finish its in-flight invocations (bounded), then unloads it. */
+  function noProviders(): AloftError {
+    return new AloftError('UNSUPPORTED', 'this host version runs no capability providers yet');
+  }
+
+  async function retire(component: Placement['component']): Promise<void> {
+    const until = performance.now() + 10_000;
+    while (performance.now() < until) {
+      const st = component.stats();
+      if (st.busy === 0 && st.queued === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await component.unload();
+  }
+
+  return {
+    stop: async () => {
+      for (const sub of subs) sub.unsubscribe();
+      await Promise.allSettled([...queues.values()]);
+    },
+  };
+}

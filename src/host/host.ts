@@ -1,0 +1,281 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  connectLattice,
+  createCaller,
+  encodeJson,
+  makeEvent,
+  openLatticeState,
+  subjectsFor,
+  watchHosts,
+  type EventType,
+  type Heartbeat,
+  type HostsView,
+  type LatticeCaller,
+  type LatticeConnectionOptions,
+  type LatticeState,
+} from '../lattice/index.ts';
+import { createRuntime, type Runtime } from '../runtime/index.ts';
+import { deferred, silentLogger, type Logger } from '../support/index.ts';
+import { hostCapabilities } from './capabilities.ts';
+import { startControl, type ControlContext } from './control.ts';
+import { hostIdentity } from './identity.ts';
+import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
+import { invokeLocal, serveCalls } from './serve.ts';
+
+export type HostState = 'starting' | 'running' | 'draining' | 'stopping' | 'stopped';
+
+export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | 'name'> {
+  lattice: string;
+  labels: Record<string, string>;
+  name?: string;
+  /** Identity seed, to keep the same host id across restarts. A new identity when absent. */
+  seed?: string;
+  /** Heartbeat interval. Default 1000 ms. */
+  heartbeatMs?: number;
+  /** Directory for cached, transpiled components. */
+  cacheDir?: string;
+  /** Label keys that define locality for routing. Default `['cloud', 'region']`. */
+  localityKeys?: string[];
+  logger?: Logger;
+  /** Working directory for relative component paths. */
+  cwd?: string;
+}
+
+/** A running host: a member of the lattice that runs components and serves calls to them. */
+export interface Host {
+  readonly id: string;
+  readonly name: string;
+  readonly lattice: string;
+  state(): HostState;
+  labels(): Record<string, string>;
+  inventory(): Inventory;
+  /** Location-transparent calls from this host (in-process when the component is here). */
+  readonly caller: LatticeCaller;
+  readonly view: HostsView;
+  readonly nc: NatsConnection;
+  /** Stops taking new calls, finishes in-flight ones within `graceMs`, then unloads everything. */
+  drain(graceMs?: number): Promise<void>;
+  /** Graceful stop: drain, publish `host_stopped`, disconnect. */
+  stop(graceMs?: number): Promise<void>;
+  /** Resolves when the host has stopped. */
+  closed(): Promise<void>;
+}
+
+/**
+ * Starts a host: connects, joins the lattice (heartbeats, control subjects, `host_started`),
+ * and watches the other hosts and the lattice state.
+ *
+ * @example
+ * const host = await startHost({ lattice: 'default', servers: ['nats://127.0.0.1:4222'], labels: { cloud: 'aws' } });
+ * await host.stop();
+ */
+export async function startHost(options: HostOptions): Promise<Host> {
+  const identity = hostIdentity({ seed: options.seed, name: options.name });
+  const log = (options.logger ?? silentLogger).child({
+    hostId: identity.id.slice(0, 12),
+    host: identity.name,
+  });
+  const lattice = options.lattice;
+  const s = subjectsFor(lattice);
+  const source = `aloft://${lattice}/host/${identity.id}`;
+  const heartbeatMs = options.heartbeatMs ?? 1000;
+  const startedAt = new Date().toISOString();
+  const labels: Record<string, string> = { ...options.labels };
+  const placements = new Map<string, Placement>();
+  let state: HostState = 'starting';
+  let cordoned = false;
+  let seq = 0;
+  let inventoryRevision = 0;
+  const done = deferred<void>();
+  let idleWaiters: (() => void)[] = [];
+
+  const nc = await connectLattice({ ...options, name: `aloft-host ${identity.name}`, logger: log });
+  const latticeState: LatticeState = await openLatticeState(nc, lattice);
+  const view = await watchHosts(nc, { lattice, logger: log, reportLossAs: source });
+  const self = {
+    hostId: identity.id,
+    labels,
+    ...(options.localityKeys ? { localityKeys: options.localityKeys } : {}),
+  };
+  const accepting = (): boolean => state === 'running';
+  const inFlight = (): number => [...placements.values()].reduce((n, p) => n + p.inFlight, 0);
+  const onIdleChange = (): void => {
+    if (inFlight() > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  };
+  const caller = createCaller(nc, {
+    lattice,
+    view,
+    self,
+    logger: log,
+    local: (component, operation, payload, timeoutMs) => {
+      const p = placements.get(component);
+      return p && accepting()
+        ? invokeLocal({ accepting, onIdleChange }, p, operation, payload, timeoutMs)
+        : undefined;
+    },
+  });
+  const runtime: Runtime = createRuntime({
+    logger: log,
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    capabilities: hostCapabilities({
+      nc,
+      lattice,
+      hostId: identity.id,
+      labels: () => labels,
+      logger: log,
+      state: latticeState,
+      caller: () => caller,
+    }),
+  });
+
+  const publishEvent = (type: EventType, data: Record<string, unknown>): void => {
+    nc.publish(
+      s.event(type),
+      encodeJson(
+        makeEvent(type, source, { hostId: identity.id, ...data }, { subject: identity.id }),
+      ),
+    );
+  };
+  const beat = (): void => {
+    if (nc.isClosed()) return;
+    const components: Record<string, number> = {};
+    for (const p of placements.values()) components[p.name] = p.count;
+    const hb: Heartbeat = {
+      hostId: identity.id,
+      name: identity.name,
+      labels,
+      intervalMs: heartbeatMs,
+      seq: seq++,
+      inventoryRevision,
+      cordoned: cordoned || state !== 'running',
+      components,
+      providers: [],
+      load: {
+        inFlight: inFlight(),
+        capacity: [...placements.values()].reduce((n, p) => n + p.count, 0),
+      },
+    };
+    nc.publish(s.heartbeat(identity.id), encodeJson(hb));
+  };
+  /** Something in the inventory changed: tell the lattice now rather than at the next beat. */
+  const changed = (): void => {
+    inventoryRevision++;
+    beat();
+  };
+
+  const inventory = (): Inventory => ({
+    hostId: identity.id,
+    name: identity.name,
+    lattice,
+    labels: { ...labels },
+    cordoned,
+    state,
+    startedAt,
+    components: [...placements.values()].map(inventoryEntry),
+    providers: [],
+  });
+
+  const waitIdle = (graceMs: number): Promise<void> =>
+    inFlight() === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, graceMs);
+          idleWaiters.push(() => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+
+  const unloadAll = async (): Promise<void> => {
+    const all = [...placements.values()];
+    placements.clear();
+    for (const p of all) for (const sub of p.subs) sub.unsubscribe();
+    await Promise.all(all.map((p) => p.component.unload()));
+  };
+
+  const drain = async (graceMs = 10_000): Promise<void> => {
+    if (state !== 'running') return;
+    state = 'draining';
+    cordoned = true;
+    changed(); // callers see the cordon within one message and stop choosing this host
+    publishEvent('host_cordoned', { reason: 'drain' });
+    await waitIdle(graceMs);
+    const names = [...placements.keys()];
+    await unloadAll();
+    for (const name of names) publishEvent('component_stopped', { name, reason: 'drain' });
+    changed();
+  };
+
+  const stop = async (graceMs = 10_000): Promise<void> => {
+    if (state === 'stopping' || state === 'stopped') return done.promise;
+    if (state === 'running') await drain(graceMs);
+    state = 'stopping';
+    clearInterval(timer);
+    publishEvent('host_stopped', { name: identity.name });
+    await control.stop();
+    await view.stop();
+    await latticeState.stop();
+    await runtime.close();
+    await nc.drain().catch(() => undefined);
+    state = 'stopped';
+    log.info('host stopped');
+    done.resolve();
+  };
+
+  const ctx: ControlContext = {
+    nc,
+    lattice,
+    hostId: identity.id,
+    name: identity.name,
+    logger: log,
+    cwd: options.cwd,
+    startedAt,
+    placements,
+    labels,
+    runtime,
+    latticeState,
+    publishEvent,
+    changed,
+    inventory,
+    isCordoned: () => cordoned,
+    setCordoned: (v) => {
+      cordoned = v;
+      changed();
+    },
+    accepting,
+    serve: (p) =>
+      serveCalls({ nc, lattice, hostId: identity.id, logger: log, accepting, onIdleChange }, p),
+    drain,
+    stop,
+  };
+  const control = await startControl(ctx);
+  await latticeState.ready();
+  state = 'running';
+  const timer = setInterval(beat, heartbeatMs);
+  beat();
+  publishEvent('host_started', { name: identity.name, labels });
+  // After a reconnect (e.g. the host was paused or its server died) announce ourselves at once.
+  void (async () => {
+    for await (const st of nc.status()) if (st.type === 'reconnect') beat();
+  })();
+  await nc.flush();
+  log.info('host started', { labels, lattice });
+
+  return {
+    id: identity.id,
+    name: identity.name,
+    lattice,
+    state: () => state,
+    labels: () => ({ ...labels }),
+    inventory,
+    caller,
+    view,
+    nc,
+    drain,
+    stop,
+    closed: () => done.promise,
+  };
+}

@@ -1,0 +1,8 @@
+/** The host: joins a lattice, runs components, serves calls and control requests. */
+export { startHost, type Host, type HostOptions, type HostState } from './host.ts';
+export { hostLabels, parseLabel } from './labels.ts';
+export { hostIdentity, type HostIdentity } from './identity.ts';
+export { fetchArtifact, type Artifact } from './artifacts.ts';
+export { pushOci, pullOci, parseOciRef, isOciRef } from './oci.ts';
+export type { Inventory } from './placements.ts';
+export { runHost } from './main.ts';

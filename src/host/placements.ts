@@ -1,0 +1,53 @@
+import type { Subscription } from '@nats-io/nats-core';
+import type { LoadedComponent } from '../runtime/index.ts';
+
+/** One component as placed on this host: its loaded code, instance count and call subscriptions. */
+export interface Placement {
+  name: string;
+  ref: string;
+  sha256: string;
+  /** The component's bytes, kept to reload it when the instance count changes. */
+  bytes: Uint8Array;
+  /** Instances on this host (the size of the component's instance pool). */
+  count: number;
+  app: string | undefined;
+  component: LoadedComponent;
+  inFlight: number;
+  startedAt: string;
+  subs: Subscription[];
+}
+
+/** The full inventory of a host, fetched on demand (`host.inventory`). */
+export interface Inventory {
+  hostId: string;
+  name: string;
+  lattice: string;
+  labels: Record<string, string>;
+  cordoned: boolean;
+  state: string;
+  startedAt: string;
+  components: {
+    name: string;
+    ref: string;
+    sha256: string;
+    count: number;
+    app?: string;
+    handlers: readonly string[];
+    inFlight: number;
+    startedAt: string;
+  }[];
+  providers: string[];
+}
+
+export function inventoryEntry(p: Placement): Inventory['components'][number] {
+  return {
+    name: p.name,
+    ref: p.ref,
+    sha256: p.sha256,
+    count: p.count,
+    ...(p.app ? { app: p.app } : {}),
+    handlers: p.component.handlers,
+    inFlight: p.inFlight,
+    startedAt: p.startedAt,
+  };
+}

@@ -1,0 +1,93 @@
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import {
+  CALL_HEADERS,
+  LatticeCodes,
+  LatticeError,
+  replyError,
+  subjectsFor,
+} from '../lattice/index.ts';
+import { isAloftError, type Logger } from '../support/index.ts';
+import type { Placement } from './placements.ts';
+
+export interface ServeContext {
+  nc: NatsConnection;
+  lattice: string;
+  hostId: string;
+  logger: Logger;
+  /** False while draining or stopping: new calls are refused as UNAVAILABLE (never started). */
+  accepting(): boolean;
+  /** Called when in-flight work changes, to let drain wait for zero. */
+  onIdleChange(): void;
+}
+
+/**
+ * Subscribes a placement's call subjects: the host's own (`rpc.<c>.<host>`) and the component's
+ * queue group (`rpc.<c>.any`). Each request runs concurrently; a saturated pool sheds at once
+ * with BUSY (the caller tries another host) rather than queueing until the caller's deadline.
+ */
+export function serveCalls(ctx: ServeContext, p: Placement): void {
+  const s = subjectsFor(ctx.lattice);
+  const handle = (msg: Msg): void => {
+    void invoke(ctx, p, msg);
+  };
+  p.subs.push(
+    ctx.nc.subscribe(s.rpcOnHost(p.name, ctx.hostId), { callback: (_e, m) => handle(m) }),
+  );
+  p.subs.push(
+    ctx.nc.subscribe(s.rpcAny(p.name), { queue: `rpc.${p.name}`, callback: (_e, m) => handle(m) }),
+  );
+}
+
+/** Runs one call on the local instance pool. Used for calls from NATS and in-process calls alike. */
+export async function invokeLocal(
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
+  p: Placement,
+  operation: string,
+  payload: Uint8Array,
+  timeoutMs: number,
+): Promise<Uint8Array> {
+  if (!ctx.accepting()) {
+    throw new LatticeError(
+      LatticeCodes.UNAVAILABLE,
+      `host is draining; ${p.name} takes no new calls here`,
+      { retryable: true },
+    );
+  }
+  const stats = p.component.stats();
+  if (stats.queued > 0 && stats.queued >= p.count * 4) {
+    throw new LatticeError(LatticeCodes.BUSY, `${p.name} is saturated on this host`, {
+      retryable: true,
+    });
+  }
+  p.inFlight++;
+  try {
+    return await p.component.call(operation, payload, { timeoutMs });
+  } catch (err) {
+    if (isAloftError(err, 'COMPONENT_BUSY')) {
+      throw new LatticeError(LatticeCodes.BUSY, err.message, { retryable: true, cause: err });
+    }
+    if (isAloftError(err, 'COMPONENT_UNLOADED')) {
+      throw new LatticeError(LatticeCodes.UNAVAILABLE, err.message, {
+        retryable: true,
+        cause: err,
+      });
+    }
+    throw err;
+  } finally {
+    p.inFlight--;
+    ctx.onIdleChange();
+  }
+}
+
+async function invoke(ctx: ServeContext, p: Placement, msg: Msg): Promise<void> {
+  const operation = msg.headers?.get(CALL_HEADERS.operation) || 'call';
+  const timeoutMs = Number(msg.headers?.get(CALL_HEADERS.timeout)) || 10_000;
+  try {
+    const out = await invokeLocal(ctx, p, operation, msg.data, timeoutMs);
+    if (msg.reply) msg.respond(out);
+  } catch (err) {
+    if (!isAloftError(err))
+      ctx.logger.error('call failed unexpectedly', { component: p.name, operation, error: err });
+    replyError(msg, err);
+  }
+}

@@ -1,0 +1,161 @@
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
+import { LatticeCodes, LatticeError } from './errors.ts';
+import type { HostsView } from './hosts-view.ts';
+import type { Caller } from './routing.ts';
+import { request } from './rpc.ts';
+import { subjectsFor } from './subjects.ts';
+
+/** Headers of a call request. */
+export const CALL_HEADERS = {
+  operation: 'Aloft-Operation',
+  /** Milliseconds the callee has before the caller gives up on this attempt. */
+  timeout: 'Aloft-Timeout-Ms',
+  caller: 'Aloft-Caller',
+  /** Set on attempts after the first; the callee may use it to deduplicate. */
+  attempt: 'Aloft-Attempt',
+} as const;
+
+export interface CallOptions {
+  /** The call's one deadline, shared by every retry. Default 10 s. */
+  timeoutMs?: number;
+  /** Longest wait for one instance before trying another. Default min(timeoutMs, 2 s). */
+  attemptTimeoutMs?: number;
+  /**
+   * The operation may run twice without harm: retry it elsewhere after a timeout too. Calls that
+   * never reached an instance (no responders, shed by a busy or stopping host) are always retried.
+   */
+  idempotent?: boolean;
+  headers?: Record<string, string>;
+}
+
+/** Runs a call in-process when the caller's own host serves the component; undefined otherwise. */
+export type LocalInvoke = (
+  component: string,
+  operation: string,
+  payload: Uint8Array,
+  timeoutMs: number,
+) => Promise<Uint8Array> | undefined;
+
+export interface LatticeCaller {
+  call(
+    component: string,
+    operation: string,
+    payload: Uint8Array,
+    options?: CallOptions,
+  ): Promise<Uint8Array>;
+}
+
+export interface CallerOptions {
+  lattice: string;
+  /** The routing table; without one every call goes to the component's queue group. */
+  view?: HostsView;
+  self?: Caller;
+  local?: LocalInvoke;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Codes that mean the call never started on the callee: always safe to send elsewhere. */
+const NOT_STARTED: ReadonlySet<string> = new Set([
+  LatticeCodes.NO_RESPONDERS,
+  LatticeCodes.BUSY,
+  LatticeCodes.UNAVAILABLE,
+]);
+
+/**
+ * Location-transparent calls: in-process when possible, else the best-ranked host, retrying on
+ * another instance when one is gone, hung, saturated or stopping, until the call's deadline.
+ * The caller sees one error only when every option failed; it lists what was tried.
+ *
+ * @example
+ * const caller = createCaller(nc, { lattice: 'default', view });
+ * const out = await caller.call('echo', 'echo', new TextEncoder().encode('hi'), { idempotent: true });
+ */
+export function createCaller(nc: NatsConnection, options: CallerOptions): LatticeCaller {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger ?? silentLogger;
+  const s = subjectsFor(options.lattice);
+  const self = options.self ?? {};
+
+  return {
+    async call(component, operation, payload, callOptions = {}) {
+      const total = callOptions.timeoutMs ?? 10_000;
+      const perAttempt = callOptions.attemptTimeoutMs ?? Math.min(total, 2000);
+      const deadline = clock.monotonic() + total;
+      const tried: string[] = [];
+      const failures: string[] = [];
+      let last: LatticeError | undefined;
+      let backoff = 10;
+
+      const local = options.local?.(component, operation, payload, total);
+      if (local) {
+        try {
+          return await local;
+        } catch (err) {
+          if (!(err instanceof LatticeError) || !NOT_STARTED.has(err.code)) throw err;
+          failures.push(`this host: ${err.code}`);
+          last = err;
+        }
+      }
+
+      for (;;) {
+        const remaining = deadline - clock.monotonic();
+        if (remaining <= 0) break;
+        const ranked =
+          options.view
+            ?.rank(component, self)
+            .filter((h) => h !== self.hostId && !tried.includes(h)) ?? [];
+        const target = ranked[0];
+        const subject = target ? s.rpcOnHost(component, target) : s.rpcAny(component);
+        const timeoutMs = Math.max(1, Math.min(perAttempt, remaining));
+        const h = natsHeaders();
+        h.set(CALL_HEADERS.operation, operation);
+        h.set(CALL_HEADERS.timeout, String(timeoutMs));
+        if (self.hostId) h.set(CALL_HEADERS.caller, self.hostId);
+        if (failures.length > 0) h.set(CALL_HEADERS.attempt, String(failures.length + 1));
+        for (const [k, v] of Object.entries(callOptions.headers ?? {})) h.set(k, v);
+        try {
+          const reply = await request(nc, subject, payload, { timeoutMs, headers: h });
+          return reply.data;
+        } catch (err) {
+          const e =
+            err instanceof LatticeError
+              ? err
+              : new LatticeError(LatticeCodes.INTERNAL, String(err), { retryable: true });
+          last = e;
+          failures.push(`${target ?? 'any instance'}: ${e.code}`);
+          const safe =
+            NOT_STARTED.has(e.code) ||
+            (e.code === LatticeCodes.TIMEOUT && callOptions.idempotent === true) ||
+            e.code === LatticeCodes.INTERNAL;
+          if (!safe) throw e;
+          if (target) {
+            tried.push(target);
+            options.view?.suspect(target, e.code === LatticeCodes.BUSY ? 200 : 2000, e.code);
+          } else {
+            // Nobody serves it right now (e.g. during failover): wait a little, then look again.
+            tried.length = 0;
+            await new Promise((r) =>
+              setTimeout(r, Math.min(backoff, Math.max(0, deadline - clock.monotonic()))),
+            );
+            backoff = Math.min(backoff * 2, 250);
+          }
+          log.debug('call attempt failed; trying another instance', {
+            component,
+            operation,
+            target,
+            code: e.code,
+          });
+        }
+      }
+      const code =
+        last?.code === LatticeCodes.NO_RESPONDERS || !last ? LatticeCodes.NO_RESPONDERS : last.code;
+      throw new LatticeError(
+        code,
+        `call to ${component} (${operation}) failed within ${total} ms; tried ${failures.join(', ') || 'nothing'}`,
+        { retryable: true, cause: last },
+      );
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
+import { decodeJson, encodeJson } from './codec.ts';
+import { CloudEvent, makeEvent } from './events.ts';
+import { LatticeCodes, LatticeError } from './errors.ts';
+import { isExpired, rankHosts, type Caller, type HostEntry } from './routing.ts';
+import { request } from './rpc.ts';
+import { Heartbeat } from './schemas.ts';
+import { subjectsFor } from './subjects.ts';
+
+export type HostChange =
+  | { type: 'joined'; hostId: string; entry: HostEntry }
+  | { type: 'updated'; hostId: string; entry: HostEntry }
+  | { type: 'lost'; hostId: string; entry: HostEntry; reason: string }
+  | { type: 'left'; hostId: string; entry: HostEntry };
+
+/** A live view of the lattice's hosts, built from heartbeats: the callers' routing table. */
+export interface HostsView {
+  entries(): HostEntry[];
+  get(hostId: string): HostEntry | undefined;
+  /** Host ids to try for a call to `component`, best first. */
+  rank(component: string, caller: Caller): string[];
+  /** Marks a host as suspected for `ms` (a call to it just failed). May trigger a liveness probe. */
+  suspect(hostId: string, ms: number, reason: string): void;
+  onChange(listener: (change: HostChange) => void): () => void;
+  /** Resolves once `predicate` holds, re-checked at every change; rejects after `timeoutMs`. */
+  waitFor(predicate: (view: HostsView) => boolean, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface WatchHostsOptions {
+  lattice: string;
+  clock?: Clock;
+  logger?: Logger;
+  /**
+   * Publish `host_lost` when this view notices a loss (hosts and reconcilers do; one-shot CLI
+   * commands do not). The value is the CloudEvents `source`.
+   */
+  reportLossAs?: string;
+  /** How often expiry is checked. Default 100 ms. */
+  checkEveryMs?: number;
+}
+
+/**
+ * Watches heartbeats and host events. A host silent for three beat intervals is lost; a host whose
+ * direct subject has no responders is probed at once and declared lost if the probe also finds
+ * nobody, which detects a crash in milliseconds instead of seconds.
+ */
+export async function watchHosts(
+  nc: NatsConnection,
+  options: WatchHostsOptions,
+): Promise<HostsView> {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger ?? silentLogger;
+  const s = subjectsFor(options.lattice);
+  const hosts = new Map<string, HostEntry>();
+  const listeners = new Set<(c: HostChange) => void>();
+  const probing = new Set<string>();
+  const emit = (c: HostChange): void => {
+    for (const l of listeners) l(c);
+  };
+
+  const declareLost = (hostId: string, reason: string, publish: boolean): void => {
+    const entry = hosts.get(hostId);
+    if (!entry) return;
+    hosts.delete(hostId);
+    log.warn('host lost', { hostId, reason });
+    if (publish && options.reportLossAs) {
+      const ev = makeEvent(
+        'host_lost',
+        options.reportLossAs,
+        { hostId, reason, labels: entry.labels },
+        { subject: hostId },
+      );
+      nc.publish(s.event('host_lost'), encodeJson(ev));
+    }
+    emit({ type: 'lost', hostId, entry, reason });
+  };
+
+  const subs: Subscription[] = [];
+  const hb = nc.subscribe(s.heartbeatsAll);
+  subs.push(hb);
+  void (async () => {
+    for await (const m of hb) {
+      let beat: Heartbeat;
+      try {
+        beat = decodeJson(m.data, Heartbeat, 'heartbeat');
+      } catch (err) {
+        log.debug('ignored malformed heartbeat', { subject: m.subject, error: err });
+        continue;
+      }
+      const prev = hosts.get(beat.hostId);
+      const entry: HostEntry = {
+        hostId: beat.hostId,
+        labels: beat.labels,
+        cordoned: beat.cordoned,
+        components: beat.components,
+        load: beat.load,
+        lastSeenMs: clock.monotonic(),
+        intervalMs: beat.intervalMs,
+        suspectUntilMs: prev?.suspectUntilMs ?? 0,
+      };
+      hosts.set(beat.hostId, entry);
+      emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });
+    }
+  })();
+
+  for (const type of ['host_stopped', 'host_lost'] as const) {
+    const sub = nc.subscribe(s.event(type));
+    subs.push(sub);
+    void (async () => {
+      for await (const m of sub) {
+        try {
+          const ev = decodeJson(m.data, CloudEvent, type);
+          const hostId = typeof ev.data.hostId === 'string' ? ev.data.hostId : ev.subject;
+          if (!hostId) continue;
+          const entry = hosts.get(hostId);
+          if (!entry) continue;
+          if (type === 'host_stopped') {
+            hosts.delete(hostId);
+            emit({ type: 'left', hostId, entry });
+          } else {
+            declareLost(hostId, `reported by ${ev.source}`, false);
+          }
+        } catch {
+          // malformed event: not ours to act on
+        }
+      }
+    })();
+  }
+
+  // Judge others only while our own view is trustworthy: not while disconnected (then we are the
+  // one cut off), and not right after this process was paused (SIGSTOP, a long GC), when every
+  // peer would look silent. In both cases restart everyone's clock instead.
+  const checkEvery = options.checkEveryMs ?? 100;
+  let lastCheck = clock.monotonic();
+  let connected = true;
+  const refreshAll = (now: number): void => {
+    for (const entry of hosts.values()) entry.lastSeenMs = now;
+  };
+  void (async () => {
+    for await (const st of nc.status()) {
+      if (st.type === 'disconnect') connected = false;
+      if (st.type === 'reconnect') {
+        connected = true;
+        refreshAll(clock.monotonic());
+      }
+    }
+  })();
+  const timer = setInterval(() => {
+    const now = clock.monotonic();
+    const paused = now - lastCheck > Math.max(1000, checkEvery * 10);
+    lastCheck = now;
+    if (paused || !connected) {
+      refreshAll(now);
+      return;
+    }
+    for (const [hostId, entry] of hosts) {
+      if (isExpired(entry, now)) declareLost(hostId, 'missed 3 heartbeats', true);
+    }
+  }, checkEvery);
+  timer.unref?.();
+
+  /** A direct ping that finds no subscriber twice, 100 ms apart, means the host's connection is gone. */
+  const probe = async (hostId: string): Promise<void> => {
+    if (probing.has(hostId)) return;
+    probing.add(hostId);
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          await request(nc, s.control('host.ping', hostId), encodeJson({}), { timeoutMs: 500 });
+          return; // it answered: alive
+        } catch (err) {
+          if (!(err instanceof LatticeError) || err.code !== LatticeCodes.NO_RESPONDERS) return;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      declareLost(hostId, 'its connection closed (no responders)', true);
+    } finally {
+      probing.delete(hostId);
+    }
+  };
+
+  const view: HostsView = {
+    entries: () => [...hosts.values()],
+    get: (id) => hosts.get(id),
+    rank: (component, caller) => rankHosts(hosts.values(), component, caller, clock.monotonic()),
+    suspect: (hostId, ms, reason) => {
+      const e = hosts.get(hostId);
+      if (!e) return;
+      e.suspectUntilMs = clock.monotonic() + ms;
+      if (reason === LatticeCodes.NO_RESPONDERS) void probe(hostId);
+    },
+    onChange: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    waitFor: (predicate, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        if (predicate(view)) return resolve();
+        const t = setTimeout(() => {
+          off();
+          reject(new Error(`condition on hosts not met within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const off = view.onChange(() => {
+          if (predicate(view)) {
+            clearTimeout(t);
+            off();
+            resolve();
+          }
+        });
+      }),
+    stop: async () => {
+      clearInterval(timer);
+      for (const sub of subs) sub.unsubscribe();
+      listeners.clear();
+      await Promise.resolve();
+    },
+  };
+  await nc.flush();
+  return view;
+}

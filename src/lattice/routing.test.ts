@@ -1,0 +1,105 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { rankHosts, type HostEntry } from './routing.ts';
+
+const entry = (
+  hostId: string,
+  labels: Record<string, string>,
+  over: Partial<HostEntry> = {},
+): HostEntry => ({
+  hostId,
+  labels,
+  cordoned: false,
+  components: { echo: 1 },
+  load: { inFlight: 0, capacity: 10 },
+  lastSeenMs: 1000,
+  intervalMs: 1000,
+  suspectUntilMs: 0,
+  ...over,
+});
+const fixed = (): number => 0.5;
+
+describe('rankHosts', () => {
+  const hosts = [
+    entry('gcp-1', { cloud: 'gcp', region: 'eu' }),
+    entry('aws-2', { cloud: 'aws', region: 'us' }),
+    entry('aws-1', { cloud: 'aws', region: 'eu' }),
+    entry('self', { cloud: 'aws', region: 'eu' }),
+  ];
+
+  it('orders same host, then same cloud and region, then same cloud, then anywhere', () => {
+    const caller = { hostId: 'self', labels: { cloud: 'aws', region: 'eu' } };
+    assert.deepEqual(rankHosts(hosts, 'echo', caller, 1500, fixed), [
+      'self',
+      'aws-1',
+      'aws-2',
+      'gcp-1',
+    ]);
+  });
+
+  it('skips hosts without the component, cordoned hosts and hosts silent for three beats', () => {
+    const list = [
+      entry('no-echo', {}, { components: { other: 2 } }),
+      entry('cordoned', {}, { cordoned: true }),
+      entry('silent', {}, { lastSeenMs: 0 }),
+      entry('ok', {}),
+    ];
+    assert.deepEqual(rankHosts(list, 'echo', {}, 3500, fixed), ['ok']);
+  });
+
+  it('puts a suspected host last and prefers the less loaded within a tier', () => {
+    const list = [
+      entry('busy', { cloud: 'aws' }, { load: { inFlight: 9, capacity: 10 } }),
+      entry('idle', { cloud: 'aws' }, { load: { inFlight: 1, capacity: 10 } }),
+      entry('suspect', { cloud: 'aws' }, { suspectUntilMs: 5000 }),
+    ];
+    assert.deepEqual(rankHosts(list, 'echo', { labels: { cloud: 'aws' } }, 1500, fixed), [
+      'idle',
+      'busy',
+      'suspect',
+    ]);
+  });
+
+  it('property: every live, uncordoned host serving the component appears exactly once', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            cloud: fc.constantFrom('aws', 'gcp', 'azure'),
+            count: fc.integer({ min: 0, max: 2 }),
+            cordoned: fc.boolean(),
+            age: fc.integer({ min: 0, max: 5000 }),
+          }),
+          { maxLength: 12 },
+        ),
+        fc.constantFrom('aws', 'gcp'),
+        (specs, cloud) => {
+          const list = specs.map((s, i) =>
+            entry(
+              `h${i}`,
+              { cloud: s.cloud },
+              { components: { echo: s.count }, cordoned: s.cordoned, lastSeenMs: 5000 - s.age },
+            ),
+          );
+          const ranked = rankHosts(list, 'echo', { labels: { cloud } }, 5000);
+          const expected = list.filter(
+            (e, i) => e.components.echo! > 0 && !e.cordoned && (specs[i]?.age ?? 0) <= 3000,
+          );
+          assert.deepEqual([...ranked].sort(), expected.map((e) => e.hostId).sort());
+          // Same-cloud hosts all come before other clouds.
+          const firstOther = ranked.findIndex(
+            (id) => list.find((e) => e.hostId === id)?.labels.cloud !== cloud,
+          );
+          if (firstOther >= 0) {
+            assert.ok(
+              ranked
+                .slice(firstOther)
+                .every((id) => list.find((e) => e.hostId === id)?.labels.cloud !== cloud),
+            );
+          }
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,117 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Kvm, type KV } from '@nats-io/kv';
+import { delay } from '../support/index.ts';
+import { decodeJson, encodeJson } from './codec.ts';
+import { Link } from './schemas.ts';
+import { bucketsFor } from './subjects.ts';
+import { replicasFor } from './replicas.ts';
+import { z } from 'zod';
+
+const ConfigValues = z.record(z.string(), z.string());
+
+/** The lattice's shared, replicated state: links and named config, in JetStream KV. */
+export interface LatticeState {
+  putLink(link: Link): Promise<void>;
+  deleteLink(source: string, iface: string, name: string): Promise<boolean>;
+  putConfig(name: string, values: Record<string, string>): Promise<void>;
+  deleteConfig(name: string): Promise<boolean>;
+  /** The current local copy (kept up to date by the watch). */
+  links(): Link[];
+  config(name: string): Record<string, string> | undefined;
+  configNames(): string[];
+  /** Resolves once the initial values have been read. */
+  ready(): Promise<void>;
+  onChange(listener: (kind: 'link' | 'config', key: string) => void): () => void;
+  stop(): Promise<void>;
+}
+
+const keyPart = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
+export const linkKey = (source: string, iface: string, name: string): string =>
+  `link.${keyPart(source)}.${keyPart(iface)}.${keyPart(name)}`;
+const configKey = (name: string): string => `config.${keyPart(name)}`;
+
+/** Opens (creating when needed) the state bucket; R3 when the cluster has three servers. */
+export async function openStateBucket(nc: NatsConnection, lattice: string): Promise<KV> {
+  const kvm = new Kvm(nc);
+  const name = bucketsFor(lattice).state;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await kvm.create(name, { replicas: replicasFor(nc), history: 1 });
+    } catch (err) {
+      // A freshly formed cluster can answer "no suitable peers" or be electing for a moment.
+      if (attempt >= 50) throw err;
+      await delay(100);
+    }
+  }
+}
+
+/**
+ * Opens the lattice state and starts watching it, so every process converges on the same links
+ * and config.
+ */
+export async function openLatticeState(nc: NatsConnection, lattice: string): Promise<LatticeState> {
+  const kv = await openStateBucket(nc, lattice);
+  const links = new Map<string, Link>();
+  const configs = new Map<string, Record<string, string>>();
+  const listeners = new Set<(kind: 'link' | 'config', key: string) => void>();
+  const watch = await kv.watch({ key: '>' });
+  let resolveReady!: () => void;
+  const readyPromise = new Promise<void>((r) => (resolveReady = r));
+  // An empty bucket yields no entries: read the initial state's size to know when we are current.
+  const initialPending = (await kv.status()).values;
+  let seen = 0;
+  if (initialPending === 0) resolveReady();
+  void (async () => {
+    for await (const e of watch) {
+      const isLink = e.key.startsWith('link.');
+      const deleted = e.operation === 'DEL' || e.operation === 'PURGE';
+      try {
+        if (isLink) {
+          if (deleted) links.delete(e.key);
+          else links.set(e.key, decodeJson(e.value, Link, `link ${e.key}`));
+        } else if (e.key.startsWith('config.')) {
+          const name = e.key.slice('config.'.length);
+          if (deleted) configs.delete(name);
+          else configs.set(name, decodeJson(e.value, ConfigValues, `config ${name}`));
+        }
+      } catch {
+        // a malformed entry written by something else: skip it
+      }
+      for (const l of listeners) l(isLink ? 'link' : 'config', e.key);
+      if (++seen >= initialPending || e.delta === 0) resolveReady();
+    }
+  })();
+
+  return {
+    putLink: async (link) => {
+      await kv.put(linkKey(link.source, link.interface, link.name), encodeJson(link));
+    },
+    deleteLink: async (source, iface, name) => {
+      const key = linkKey(source, iface, name);
+      if (!(await kv.get(key))?.length) return false;
+      await kv.delete(key);
+      return true;
+    },
+    putConfig: async (name, values) => {
+      await kv.put(configKey(name), encodeJson(values));
+    },
+    deleteConfig: async (name) => {
+      if (!(await kv.get(configKey(name)))?.length) return false;
+      await kv.delete(configKey(name));
+      return true;
+    },
+    links: () => [...links.values()],
+    config: (name) => configs.get(name),
+    configNames: () => [...configs.keys()],
+    ready: () => readyPromise,
+    onChange: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    stop: async () => {
+      watch.stop();
+      listeners.clear();
+      await Promise.resolve();
+    },
+  };
+}

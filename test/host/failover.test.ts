@@ -1,0 +1,201 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import {
+  CALL_HEADERS,
+  connectLattice,
+  createCaller,
+  watchHosts,
+  type HostsView,
+} from '../../src/lattice/index.ts';
+import { startTopology, isAlive, type Topology } from '../../src/nats/index.ts';
+import { fixture } from '../runtime/fixtures.ts';
+import { spawnHost, type HostProcess } from '../support/hosts.ts';
+import { recordEvents, startComponent, text, utf8, writeComponent } from '../support/lattice.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const lattice = 'failover';
+
+function callHeaders(operation: string): MsgHdrs {
+  const h = headers();
+  h.set(CALL_HEADERS.operation, operation);
+  return h;
+}
+
+describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
+  const dir = tempDir('aloft-failover-');
+  let topo: Topology;
+  let nc: NatsConnection;
+  let view: HostsView;
+  let ref: string;
+  const hosts: HostProcess[] = [];
+
+  before(async () => {
+    topo = await startTopology({ kind: 'cluster', dataDir: `${dir.path}/nats` });
+    nc = await connectLattice({ servers: topo.urls() });
+    view = await watchHosts(nc, { lattice });
+    ref = writeComponent(dir.path, 'probe-as', await fixture('probe-as'));
+  });
+
+  after(async () => {
+    await Promise.all(hosts.map((h) => h.stop()));
+    await view.stop();
+    await nc.close();
+    await topo.destroy();
+    dir.remove();
+    assert.deepEqual(
+      hosts.filter((h) => isAlive(h.pid)).map((h) => h.name),
+      [],
+    );
+  });
+
+  /** Starts `n` host processes, one per cloud's server, and waits until the view sees them. */
+  async function startHosts(prefix: string, n: number): Promise<HostProcess[]> {
+    const started = await Promise.all(
+      Array.from({ length: n }, (_, i) => {
+        const cloud = topo.clouds[i % topo.clouds.length] ?? 'aws';
+        return spawnHost({
+          natsUrls: topo.urls(cloud),
+          lattice,
+          name: `${prefix}-${i}`,
+          labels: { cloud },
+          dataDir: `${dir.path}/${prefix}-${i}`,
+        });
+      }),
+    );
+    hosts.push(...started);
+    await view.waitFor((v) => started.every((h) => v.get(h.id)), 15_000);
+    return started;
+  }
+
+  async function place(component: string, on: HostProcess[]): Promise<void> {
+    const events = recordEvents(nc, lattice, ['component_started', 'component_start_failed']);
+    for (const h of on) await startComponent(nc, lattice, h.id, { name: component, ref });
+    for (const h of on) {
+      const ev = await events.waitFor(
+        'component_started',
+        (d) => d.hostId === h.id && d.name === component,
+      );
+      assert.equal(ev.type, 'component_started');
+    }
+    events.stop();
+    await view.waitFor((v) => on.every((h) => (v.get(h.id)?.components[component] ?? 0) > 0), 5000);
+  }
+
+  it('1,000 sequential calls while one of two serving hosts is SIGKILLed: zero failures, host_lost within 3.5 s', async () => {
+    const [a, b, c] = await startHosts('kill', 3);
+    assert.ok(a && b && c);
+    await place('echo-kill', [a, b]);
+    const events = recordEvents(nc, lattice, ['host_lost']);
+    const caller = createCaller(nc, { lattice, view });
+    const servedBy = new Set<string>();
+    let failures = 0;
+    let killedAt = 0;
+    for (let i = 0; i < 1000; i++) {
+      if (i === 300) {
+        killedAt = performance.now();
+        a.signal('SIGKILL');
+      }
+      try {
+        const out = await caller.call('echo-kill', 'echo', utf8(`n${i}`), {
+          idempotent: true,
+          timeoutMs: 10_000,
+        });
+        assert.equal(text(out), `n${i}`);
+        servedBy.add('ok');
+      } catch (err) {
+        failures++;
+        console.error(`call ${i} failed: ${String(err)}`);
+      }
+    }
+    assert.equal(failures, 0);
+    const lost = await events.waitFor('host_lost', (d) => d.hostId === a.id, 5000);
+    const detectMs = lost.atMs - killedAt;
+    console.log(`host_lost after SIGKILL: ${Math.round(detectMs)} ms`);
+    assert.ok(detectMs <= 3500, `host_lost after ${Math.round(detectMs)} ms`);
+    assert.equal(view.get(a.id), undefined);
+    events.stop();
+  });
+
+  it('SIGSTOP of a serving host: calls keep succeeding, it is declared lost; SIGCONT: it rejoins and serves', async () => {
+    const [a, b] = await startHosts('hang', 2);
+    assert.ok(a && b);
+    await place('echo-hang', [a, b]);
+    const events = recordEvents(nc, lattice, ['host_lost']);
+    const caller = createCaller(nc, { lattice, view });
+    let failures = 0;
+    let stoppedAt = 0;
+    const call = async (i: number): Promise<void> => {
+      try {
+        const out = await caller.call('echo-hang', 'echo', utf8(`h${i}`), {
+          idempotent: true,
+          attemptTimeoutMs: 500,
+        });
+        assert.equal(text(out), `h${i}`);
+      } catch (err) {
+        failures++;
+        console.error(`call ${i} failed: ${String(err)}`);
+      }
+    };
+    for (let i = 0; i < 100; i++) await call(i);
+    stoppedAt = performance.now();
+    a.signal('SIGSTOP');
+    let i = 100;
+    while (!events.seen.some((e) => e.event.data.hostId === a.id)) {
+      await call(i++);
+      if (performance.now() - stoppedAt > 10_000) break;
+    }
+    const lost = await events.waitFor('host_lost', (d) => d.hostId === a.id, 1000);
+    const detectMs = lost.atMs - stoppedAt;
+    console.log(`host_lost after SIGSTOP: ${Math.round(detectMs)} ms; ${i - 100} calls meanwhile`);
+    assert.ok(detectMs <= 3500, `host_lost after ${Math.round(detectMs)} ms`);
+    for (let j = 0; j < 100; j++) await call(i++);
+    assert.equal(failures, 0);
+
+    a.signal('SIGCONT');
+    await view.waitFor((v) => v.get(a.id) !== undefined, 10_000);
+    // It serves again: calls addressed to it directly succeed.
+    const direct = await nc.request(`aloft.${lattice}.rpc.echo-hang.${a.id}`, utf8('back'), {
+      timeout: 5000,
+      headers: callHeaders('echo'),
+    });
+    assert.equal(direct.headers?.get('Aloft-Error') ?? '', '', 'no error');
+    assert.equal(text(direct.data), 'back');
+    assert.ok(isAlive(a.pid));
+    events.stop();
+  });
+
+  it('drain hands the work off without a failed call', async () => {
+    const [a, b] = await startHosts('drain', 2);
+    assert.ok(a && b);
+    await place('echo-drain', [a, b]);
+    const caller = createCaller(nc, { lattice, view });
+    let failures = 0;
+    let done = false;
+    let calls = 0;
+    const load = (async () => {
+      while (!done) {
+        try {
+          await caller.call('echo-drain', 'echo', utf8('d'));
+          calls++;
+        } catch (err) {
+          failures++;
+          console.error(`drain call failed: ${String(err)}`);
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const events = recordEvents(nc, lattice, ['component_stopped']);
+    await nc.request(`aloft.${lattice}.ctl.v1.host.drain.${a.id}`, utf8('{"graceMs":5000}'), {
+      timeout: 5000,
+    });
+    await events.waitFor('component_stopped', (d) => d.hostId === a.id && d.name === 'echo-drain');
+    await new Promise((r) => setTimeout(r, 300));
+    done = true;
+    await load;
+    assert.equal(failures, 0);
+    assert.ok(calls > 50, `only ${calls} calls made`);
+    await view.waitFor((v) => (v.get(a.id)?.components['echo-drain'] ?? 0) === 0, 3000);
+    events.stop();
+  });
+});

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { recordPid, signalPid } from '../../src/nats/index.ts';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'aloft.js');
+
+/** A host running as its own process (`aloft host`), so that it can be killed or paused. */
+export interface HostProcess {
+  id: string;
+  name: string;
+  pid: number;
+  child: ChildProcess;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+  signal(sig: NodeJS.Signals): void;
+  /** SIGTERM (graceful stop) and wait; SIGKILL if it takes longer than `ms`. */
+  stop(ms?: number): Promise<void>;
+  /** stderr so far (JSON log lines), for failure messages. */
+  logs(): string;
+}
+
+export async function spawnHost(opts: {
+  natsUrls: string[];
+  lattice: string;
+  labels?: Record<string, string>;
+  name: string;
+  dataDir: string;
+  heartbeatMs?: number;
+}): Promise<HostProcess> {
+  const args = [
+    bin,
+    'host',
+    '--nats-url',
+    opts.natsUrls.join(','),
+    '--lattice',
+    opts.lattice,
+    '--name',
+    opts.name,
+    '--data-dir',
+    opts.dataDir,
+    '--heartbeat-ms',
+    String(opts.heartbeatMs ?? 1000),
+    ...Object.entries(opts.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ALOFT_LOG_LEVEL: 'info' },
+  });
+  const pid = child.pid ?? 0;
+  recordPid(pid, `aloft host ${opts.name}`);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const first = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', resolve);
+    void exited.then((code) =>
+      reject(new Error(`host ${opts.name} exited (${code}) before starting:\n${stderr}`)),
+    );
+  });
+  const { hostId, name } = JSON.parse(first) as { hostId: string; name: string };
+  return {
+    id: hostId,
+    name,
+    pid,
+    child,
+    exited,
+    signal: (sig) => signalPid(pid, sig),
+    logs: () => stderr,
+    stop: async (ms = 5000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      signalPid(pid, 'SIGCONT');
+      signalPid(pid, 'SIGTERM');
+      const t = setTimeout(() => signalPid(pid, 'SIGKILL'), ms);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
