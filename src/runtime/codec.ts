@@ -196,7 +196,13 @@ export function decode(bytes: Uint8Array): Value {
         const out: Record<string, Value> = {};
         for (let i = 0; i < n; i++) {
           const k = str();
-          out[k] = read();
+          // defineProperty: a key named `__proto__` must stay a key, not replace the prototype.
+          Object.defineProperty(out, k, {
+            value: read(),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         return out;
       }

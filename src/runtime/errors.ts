@@ -72,3 +72,8 @@ export class BuildError extends ComponentError {
     this.location = location;
   }
 }
+
+/** True when `err` is a {@link GuestError} (the guest returned its own error record). */
+export function isGuestError(err: unknown): err is GuestError {
+  return err instanceof GuestError;
+}

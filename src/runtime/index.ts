@@ -14,7 +14,7 @@ export {
 } from './runtime.ts';
 export type { InvokeOptions, LoadedComponent } from './component.ts';
 export type { PoolStats } from './instance/pool.ts';
-export type { SpawnWorker, InstanceWorker } from './instance/spawner.ts';
+export type { WorkerSpawner, InstanceWorker } from './instance/spawner.ts';
 export type { CapabilityCall, CapabilityHandler, InvocationContext } from './capabilities.ts';
 export type { Value } from './codec.ts';
 export type { ErrorRecord, Headers, HttpRequest, HttpResponse, Message } from './types.ts';
@@ -32,7 +32,13 @@ export {
   CLAIMS_SECTION,
   type ComponentInfo,
 } from './analyze.ts';
-export { BuildError, ComponentError, GuestError, type RuntimeErrorCode } from './errors.ts';
+export {
+  BuildError,
+  ComponentError,
+  GuestError,
+  isGuestError,
+  type RuntimeErrorCode,
+} from './errors.ts';
 export {
   CAPABILITY_INTERFACES,
   HANDLER_INTERFACES,

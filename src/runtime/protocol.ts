@@ -48,6 +48,8 @@ export interface WorkerInit {
   /** Import specifiers the glue reads from its `imports` object. */
   imports: string[];
   channel: ChannelBuffers;
+  /** The linear-memory cap, to say in a trap message whether the guest hit it. */
+  memoryLimitBytes: number;
 }
 
 /** What a new worker posts back once, after its first instantiation (or failure). */

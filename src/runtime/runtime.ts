@@ -5,7 +5,7 @@ import type { CapabilityHandler } from './capabilities.ts';
 import { loadedComponent, type LoadedComponent } from './component.ts';
 import { ComponentError } from './errors.ts';
 import { InstancePool } from './instance/pool.ts';
-import type { SpawnWorker } from './instance/spawner.ts';
+import type { WorkerSpawner } from './instance/spawner.ts';
 import { interfaceShortName } from './protocol.ts';
 import { TRANSPILER_ID, transpile, type Artifact } from './transpile.ts';
 import { capMemory, MemoryCapTooSmall, WASM_PAGE } from './wasm/memory-cap.ts';
@@ -40,7 +40,8 @@ export const DEFAULT_LIMITS: ComponentLimits = {
 export interface RuntimeCoreOptions {
   capabilities: CapabilityHandler;
   cache: ArtifactCache;
-  spawn: SpawnWorker;
+  /** Starts instance workers; closed with the runtime. */
+  spawner: WorkerSpawner;
   logger?: Logger;
   /** Defaults for every component, overridable per load. */
   limits?: Partial<ComponentLimits>;
@@ -113,9 +114,11 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
     async load(bytes, loadOptions) {
       if (closed) throw new ComponentError('COMPONENT_UNLOADED', 'the runtime is closed');
       const limits = { ...DEFAULT_LIMITS, ...options.limits, ...loadOptions.limits };
+      const t0 = performance.now();
       const check = validateComponent(bytes);
       const sha256 = await sha256Hex(bytes);
       const artifact = await artifactFor(sha256, bytes);
+      const t1 = performance.now();
       const capPages = Math.floor(limits.memoryLimitBytes / WASM_PAGE);
       const modules: Record<string, WebAssembly.Module> = {};
       try {
@@ -134,10 +137,16 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
           cause: err,
         });
       }
+      const t2 = performance.now();
       const log = logger.child({ component: loadOptions.name });
       const pool = new InstancePool({
-        init: { glue: artifact.glue, modules, imports: artifact.imports },
-        spawn: options.spawn,
+        init: {
+          glue: artifact.glue,
+          modules,
+          imports: artifact.imports,
+          memoryLimitBytes: capPages * WASM_PAGE,
+        },
+        spawner: options.spawner,
         maxInstances: limits.maxInstances,
         minInstances: limits.minInstances,
         maxQueue: limits.maxQueue,
@@ -167,13 +176,19 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         onUnload: () => loaded.delete(component),
       });
       loaded.add(component);
-      log.debug('component loaded', { sha256, handlers: check.handlers });
+      const ms = (t: number): number => Math.round(t * 10) / 10;
+      log.debug('component loaded', {
+        sha256,
+        handlers: check.handlers,
+        ms: { artifact: ms(t1 - t0), compile: ms(t2 - t1), instance: ms(performance.now() - t2) },
+      });
       return component;
     },
     components: () => [...loaded],
     async close() {
       closed = true;
       await Promise.all([...loaded].map((c) => c.unload()));
+      await options.spawner.close();
     },
   };
 }

@@ -9,7 +9,7 @@ import type {
   InvokeResponse,
   WorkerInit,
 } from '../protocol.ts';
-import type { InstanceWorker, SpawnWorker } from './spawner.ts';
+import type { InstanceWorker, WorkerSpawner } from './spawner.ts';
 
 /** How an in-flight invocation looks to the code answering its host calls. */
 export interface InvocationState {
@@ -23,9 +23,9 @@ export interface InvocationState {
 
 /** Limits and wiring of one component's instance pool. */
 export interface PoolOptions {
-  /** Glue, modules and import list, shared by every worker. */
+  /** Glue, modules, import list and memory cap, shared by every worker. */
   init: Omit<WorkerInit, 'channel'>;
-  spawn: SpawnWorker;
+  spawner: WorkerSpawner;
   /** Instances (workers) at most; beyond that, invocations wait in the queue. */
   maxInstances: number;
   /** Instances kept started even when idle (pre-warmed at load). */
@@ -185,7 +185,7 @@ export class InstancePool {
     this.#slots.add(slot);
     this.#stats.started++;
     try {
-      const { worker, ready } = await this.#o.spawn({ ...this.#o.init, channel });
+      const { worker, ready } = await this.#o.spawner.spawn({ ...this.#o.init, channel });
       slot.worker = worker;
       worker.onExit((error) => this.#exited(slot, error));
       if (!ready.ready) throw new Error(ready.error);

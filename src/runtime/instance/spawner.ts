@@ -13,9 +13,13 @@ export interface InstanceWorker {
 }
 
 /**
- * Starts a worker, sends it `init`, and resolves once it has instantiated the component.
- * The seam between the portable pool and the platform's threads.
+ * Starts instance workers: the seam between the portable pool and the platform's threads.
+ * Implementations may keep started-but-uninitialised workers in reserve so that a load or a
+ * replacement does not pay a thread's start-up.
  */
-export type SpawnWorker = (
-  init: WorkerInit,
-) => Promise<{ worker: InstanceWorker; ready: WorkerReady }>;
+export interface WorkerSpawner {
+  /** Starts (or takes a spare) worker, sends it `init`, resolves once it has instantiated. */
+  spawn(init: WorkerInit): Promise<{ worker: InstanceWorker; ready: WorkerReady }>;
+  /** Stops the spares. Workers already handed out are their pool's to stop. */
+  close(): Promise<void>;
+}

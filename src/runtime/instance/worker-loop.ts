@@ -19,7 +19,20 @@ export interface GlueModule {
 type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
   imports: Record<string, Record<string, (...args: Value[]) => Value>>,
+  instantiateCore?: (
+    module: WebAssembly.Module,
+    imports?: Record<string, Record<string, unknown>>,
+  ) => WebAssembly.Instance,
 ) => Record<string, Record<string, (...args: Value[]) => Value>>;
+
+const MiB = 1024 * 1024;
+
+/** Sizes of an instance's memories, for trap messages: "linear memory 95.9 of 96 MiB cap". */
+function memoryNote(memories: { buffer: ArrayBuffer }[], cap: number): string {
+  if (memories.length === 0) return '';
+  const largest = Math.max(...memories.map((m) => m.buffer.byteLength));
+  return ` (linear memory ${(largest / MiB).toFixed(1)} of ${(cap / MiB).toFixed(0)} MiB cap)`;
+}
 
 /** Thrown into the guest's bindings for an `err` capability result (jco reads `payload`). */
 class CapabilityFailure extends Error {
@@ -66,13 +79,25 @@ export async function runInstanceWorker(
 
   let instantiate: Instantiate;
   let instance: ReturnType<Instantiate>;
+  let memories: { buffer: ArrayBuffer }[] = [];
   const fresh = (): number => {
     const t0 = performance.now();
-    instance = instantiate((name) => {
-      const m = init.modules[name];
-      if (!m) throw new Error(`core module ${name} missing`);
-      return m;
-    }, imports);
+    memories = [];
+    instance = instantiate(
+      (name) => {
+        const m = init.modules[name];
+        if (!m) throw new Error(`core module ${name} missing`);
+        return m;
+      },
+      imports,
+      (module, coreImports) => {
+        const core = new WebAssembly.Instance(module, coreImports);
+        for (const value of Object.values(core.exports)) {
+          if (value instanceof WebAssembly.Memory) memories.push(value);
+        }
+        return core;
+      },
+    );
     return performance.now() - t0;
   };
   try {
@@ -99,7 +124,8 @@ export async function runInstanceWorker(
           res = { err: { code: payload.code, message: String(payload.message) } };
         } else {
           poisoned = true;
-          res = { trap: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+          const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+          res = { trap: what + memoryNote(memories, init.memoryLimitBytes) };
         }
       }
     }

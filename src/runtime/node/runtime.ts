@@ -2,14 +2,16 @@ import path from 'node:path';
 import { memoryArtifactCache } from '../artifact-cache.ts';
 import { createRuntimeCore, type Runtime, type RuntimeCoreOptions } from '../runtime.ts';
 import { fsArtifactCache } from './fs-cache.ts';
-import { nodeSpawnWorker } from './spawn-worker.ts';
+import { nodeWorkerSpawner } from './spawn-worker.ts';
 
 /** Options of {@link createRuntime}: the core's, with Node defaults for the seams. */
-export interface RuntimeOptions extends Omit<RuntimeCoreOptions, 'cache' | 'spawn'> {
+export interface RuntimeOptions extends Omit<RuntimeCoreOptions, 'cache' | 'spawner'> {
   /** Directory for transpiled components (one subdirectory per sha256); memory only when absent. */
   cacheDir?: string;
   cache?: RuntimeCoreOptions['cache'];
-  spawn?: RuntimeCoreOptions['spawn'];
+  spawner?: RuntimeCoreOptions['spawner'];
+  /** Started threads kept in reserve for loads and replacements (default 1). */
+  spareWorkers?: number;
 }
 
 /**
@@ -30,6 +32,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       (options.cacheDir
         ? fsArtifactCache(path.join(options.cacheDir, 'transpiled'))
         : memoryArtifactCache()),
-    spawn: options.spawn ?? nodeSpawnWorker(),
+    spawner: options.spawner ?? nodeWorkerSpawner({ spares: options.spareWorkers ?? 1 }),
   });
 }

@@ -1,23 +1,60 @@
 import { Worker } from 'node:worker_threads';
-import type { InstanceWorker, SpawnWorker } from '../instance/spawner.ts';
-import type { WorkerReady } from '../protocol.ts';
+import type { InstanceWorker, WorkerSpawner } from '../instance/spawner.ts';
+import type { WorkerInit, WorkerReady } from '../protocol.ts';
+import { workerScript } from './worker-script.ts';
 
-const fromSource = import.meta.url.endsWith('.ts');
-const entry = new URL(fromSource ? './worker-entry.ts' : './worker-entry.js', import.meta.url);
-const boot = new URL('./worker-boot.mjs', import.meta.url);
+/**
+ * The parent's Node flags without module loaders: workers run a plain JS bundle, and an
+ * inherited `--import tsx` would cost each worker ~400 ms of start-up.
+ */
+export function workerExecArgv(parent: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    const arg = parent[i] ?? '';
+    if (/^--(import|require|loader|experimental-loader)$/.test(arg) || arg === '-r') i++;
+    else if (!/^--(import|require|loader|experimental-loader)=/.test(arg)) out.push(arg);
+  }
+  return out;
+}
 
-/** Spawns instance workers with `node:worker_threads`. */
-export function nodeSpawnWorker(options: { stackSizeMb?: number } = {}): SpawnWorker {
-  return async (init) => {
-    const worker = new Worker(boot, {
-      workerData: { entry: entry.href, tsx: fromSource },
-      stdout: false,
-      stderr: false,
-      ...(options.stackSizeMb ? { resourceLimits: { stackSizeMb: options.stackSizeMb } } : {}),
+interface Started {
+  worker: Worker;
+  /** Set when the thread died before it was handed out. */
+  failed: Error | undefined;
+}
+
+/**
+ * Spawns instance workers with `node:worker_threads`, keeping `spares` started threads in
+ * reserve (a thread starts in 30–60 ms; handing over a spare costs only the instantiation).
+ */
+export function nodeWorkerSpawner(options: { spares?: number } = {}): WorkerSpawner {
+  const execArgv = workerExecArgv();
+  const wanted = options.spares ?? 1;
+  const spares: Promise<Started>[] = [];
+  let closed = false;
+
+  const start = async (): Promise<Started> => {
+    const worker = new Worker(await workerScript(), { execArgv, stdout: false, stderr: false });
+    const started: Started = { worker, failed: undefined };
+    worker.on('error', (err) => {
+      started.failed = err;
     });
+    worker.unref();
+    return started;
+  };
+  const refill = (): void => {
+    while (!closed && spares.length < wanted) spares.push(start());
+  };
+  refill();
+
+  const handOver = (
+    started: Started,
+    init: WorkerInit,
+  ): Promise<{ worker: InstanceWorker; ready: WorkerReady }> => {
+    const { worker } = started;
     const listeners: ((error: Error | undefined) => void)[] = [];
     let exited = false;
-    let lastError: Error | undefined;
+    let lastError = started.failed;
     worker.on('error', (err) => {
       lastError = err;
     });
@@ -26,13 +63,6 @@ export function nodeSpawnWorker(options: { stackSizeMb?: number } = {}): SpawnWo
       const err =
         lastError ?? (code === 0 ? undefined : new Error(`worker exited with code ${code}`));
       for (const l of listeners) l(err);
-    });
-    const ready = await new Promise<WorkerReady>((resolve) => {
-      worker.once('message', (msg: WorkerReady) => resolve(msg));
-      worker.once('exit', () =>
-        resolve({ ready: false, error: lastError?.message ?? 'worker exited during start' }),
-      );
-      worker.postMessage(init);
     });
     const handle: InstanceWorker = {
       terminate: async () => {
@@ -45,6 +75,30 @@ export function nodeSpawnWorker(options: { stackSizeMb?: number } = {}): SpawnWo
       ref: () => worker.ref(),
       unref: () => worker.unref(),
     };
-    return { worker: handle, ready };
+    return new Promise((resolve) => {
+      worker.once('message', (ready: WorkerReady) => resolve({ worker: handle, ready }));
+      worker.once('exit', () =>
+        resolve({
+          worker: handle,
+          ready: { ready: false, error: lastError?.message ?? 'worker exited during start' },
+        }),
+      );
+      worker.ref();
+      worker.postMessage(init);
+    });
+  };
+
+  return {
+    async spawn(init) {
+      let started = await (spares.shift() ?? start());
+      if (started.failed) started = await start();
+      refill();
+      return handOver(started, init);
+    },
+    async close() {
+      closed = true;
+      const pending = spares.splice(0);
+      await Promise.all(pending.map(async (p) => (await p).worker.terminate()));
+    },
   };
 }

@@ -9,6 +9,9 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   class RuntimeError extends Error {}
+  class Memory {
+    readonly buffer: ArrayBuffer;
+  }
   function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
 }
 

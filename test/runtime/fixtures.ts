@@ -1,0 +1,37 @@
+// Builds the test components with the real toolchain, cached by content hash in
+// .cache/components (a TypeScript build takes 10–30 s; a cached one, milliseconds).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildComponent } from '../../src/runtime/index.ts';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+export const cacheDir = path.join(root, '.cache/components');
+
+const built = new Map<string, Promise<Uint8Array>>();
+
+/** The component built from `test/fixtures/components/<name>/index.ts`. */
+export function fixture(name: 'probe-ts' | 'probe-as'): Promise<Uint8Array> {
+  let p = built.get(name);
+  if (!p) {
+    const entry = path.join(root, 'test/fixtures/components', name, 'index.ts');
+    p = buildComponent({ entry, cacheDir }).then((r) => r.component);
+    built.set(name, p);
+  }
+  return p;
+}
+
+export const enc = new TextEncoder();
+export const dec = new TextDecoder();
+
+/** An HTTP request record with defaults. */
+export function request(
+  path: string,
+  init: { method?: string; headers?: [string, string][]; body?: string } = {},
+) {
+  return {
+    method: init.method ?? 'GET',
+    path,
+    headers: init.headers ?? [],
+    body: enc.encode(init.body ?? ''),
+  };
+}
