@@ -112,9 +112,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
     logger: log,
     local: (component, operation, payload, timeoutMs) => {
       const p = placements.get(component);
-      return p && accepting()
-        ? invokeLocal({ accepting, onIdleChange }, p, operation, payload, timeoutMs)
-        : undefined;
+      if (!p || !accepting()) return undefined;
+      // Shed to other hosts only when another host serves the component; else queue here.
+      const elsewhere = view.rank(component, self).some((h) => h !== identity.id);
+      return invokeLocal({ accepting, onIdleChange }, p, operation, payload, timeoutMs, elsewhere);
     },
   });
   const runtime: Runtime = createRuntime({

@@ -45,6 +45,8 @@ export async function invokeLocal(
   operation: string,
   payload: Uint8Array,
   timeoutMs: number,
+  /** Shed when saturated (the caller has somewhere else to go); otherwise queue. */
+  shed = true,
 ): Promise<Uint8Array> {
   if (!ctx.accepting()) {
     throw new LatticeError(
@@ -54,7 +56,7 @@ export async function invokeLocal(
     );
   }
   const stats = p.component.stats();
-  if (stats.queued > 0 && stats.queued >= p.count * 4) {
+  if (shed && stats.queued > 0 && stats.queued >= p.count * 4) {
     throw new LatticeError(LatticeCodes.BUSY, `${p.name} is saturated on this host`, {
       retryable: true,
     });

@@ -3,19 +3,29 @@ import { connectLattice, assertLatticeName } from '../../lattice/index.ts';
 import { findNatsServer, isPortOpen, startNatsServer } from '../../nats/index.ts';
 import { AloftError } from '../../support/index.ts';
 import type { Command } from '../command.ts';
-import { dataDir, liveProcesses, readUpState, writeUpState, type UpState } from '../local-state.ts';
+import {
+  dataDir,
+  liveProcesses,
+  readUpState,
+  removeUpState,
+  writeUpState,
+  type UpState,
+} from '../local-state.ts';
+import { spawnAloft } from '../spawn-process.ts';
+import { stopPid } from '../../nats/index.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 
 const DEFAULT_PORT = 4222;
 
 export const command: Command = {
-  summary: 'Start a local lattice: NATS with JetStream (unless --nats-url names one)',
-  usage: 'aloft up [--data-dir DIR] [--port N] [--nats-url URL] [--lattice NAME]',
+  summary: 'Start a local lattice: NATS with JetStream (unless --nats-url names one) and a host',
+  usage: 'aloft up [--data-dir DIR] [--port N] [--nats-url URL] [--lattice NAME] [--no-host]',
   options: {
     'data-dir': { type: 'string' },
     port: { type: 'string' },
     'nats-url': { type: 'string' },
     lattice: { type: 'string' },
+    'no-host': { type: 'boolean' },
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -34,6 +44,32 @@ export const command: Command = {
       ? await useExternal(natsUrlFlag, lattice)
       : await startEmbedded(dir, lattice, values.port as string | undefined);
     writeUpState(dir, state);
+    if (!values['no-host']) {
+      try {
+        const host = await spawnAloft(
+          'host',
+          [
+            'host',
+            '--nats-url',
+            state.natsUrl,
+            '--lattice',
+            lattice,
+            '--data-dir',
+            dir,
+            '--name',
+            'local',
+          ],
+          join(dir, 'logs'),
+        );
+        const id = (JSON.parse(host.announcement) as { hostId?: string }).hostId ?? '';
+        state.processes.push({ role: 'host', pid: host.pid, detail: `local (${id.slice(0, 12)})` });
+        writeUpState(dir, state);
+      } catch (err) {
+        await stopAll(state);
+        removeUpState(dir);
+        throw err;
+      }
+    }
     describe(state, io.out);
     io.out(`State in ${dir}. Stop everything with: aloft down`);
     return 0;
@@ -100,4 +136,8 @@ function describe(state: UpState, out: (line: string) => void): void {
   if (state.monitorUrl) out(`  monitor:   ${state.monitorUrl}`);
   for (const p of state.processes)
     out(`  ${p.role.padEnd(10)} pid ${p.pid}${p.detail ? `  ${p.detail}` : ''}`);
+}
+
+async function stopAll(state: UpState): Promise<void> {
+  for (const p of [...state.processes].reverse()) await stopPid(p.pid);
 }

@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive, recordPid } from '../nats/index.ts';
+import { AloftError, pollUntil } from '../support/index.ts';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'aloft.js');
+
+/**
+ * Starts `aloft <args>` as a detached background process (it outlives this command), its stdout
+ * and stderr in `<logDir>/<name>.out|.log`, and resolves with its pid and the first line it
+ * printed (a JSON announcement such as a host's id).
+ */
+export async function spawnAloft(
+  name: string,
+  args: string[],
+  logDir: string,
+  timeoutMs = 30_000,
+): Promise<{ pid: number; announcement: string }> {
+  mkdirSync(logDir, { recursive: true });
+  const outFile = join(logDir, `${name}.out`);
+  const out = openSync(outFile, 'w');
+  const err = openSync(join(logDir, `${name}.log`), 'w');
+  const child = spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', out, err],
+    detached: true,
+  });
+  closeSync(out);
+  closeSync(err);
+  const pid = child.pid;
+  if (!pid) throw new AloftError('SPAWN_FAILED', `could not start aloft ${args[0] ?? ''}`);
+  recordPid(pid, `aloft ${name}`);
+  child.unref();
+  const line = await pollUntil(
+    () => {
+      const first = readFileSync(outFile, 'utf8').split('\n')[0];
+      if (first) return first;
+      if (!isAlive(pid)) return 'exited';
+      return undefined;
+    },
+    { timeoutMs, intervalMs: 50, what: `${name} to start` },
+  );
+  if (line === 'exited') {
+    const tail = readFileSync(join(logDir, `${name}.log`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    throw new AloftError('SPAWN_FAILED', `${name} exited during start-up: ${tail}`);
+  }
+  return { pid, announcement: line };
+}
