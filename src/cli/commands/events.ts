@@ -20,6 +20,8 @@ export const command: Command = {
       let seen = 0;
       const subs = subjects.map((subject) => nc.subscribe(subject));
       const stop = (): void => subs.forEach((x) => x.unsubscribe());
+      await nc.flush();
+      io.err(`following ${subjects.join(', ')} (Ctrl-C to stop)`);
       process.once('SIGINT', stop);
       await Promise.all(
         subs.map(async (sub) => {

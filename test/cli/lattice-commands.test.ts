@@ -1,0 +1,100 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { recordPid, signalPid } from '../../src/nats/index.ts';
+import { fixture } from '../runtime/fixtures.ts';
+import { aloft } from '../support/cli.ts';
+import { writeComponent } from '../support/lattice.ts';
+import { tempDir } from '../support/tmp.ts';
+
+/** The CLI verbs against a real lattice started with `aloft up`. */
+describe('aloft lattice commands', { timeout: 120_000 }, () => {
+  const dir = tempDir('aloft-cli-');
+  const env = { ALOFT_HOME: dir.path };
+  let hostName = '';
+
+  before(async () => {
+    const up = await aloft(['up'], env);
+    assert.equal(up.code, 0, up.stderr);
+    const hosts = JSON.parse((await aloft(['get', 'hosts', '--json'], env)).stdout) as {
+      name: string;
+    }[];
+    hostName = hosts[0]?.name ?? '';
+  });
+
+  after(async () => {
+    await aloft(['down'], env);
+    dir.remove();
+  });
+
+  it('start component, call, get inventory, scale, stop; events are followed', async () => {
+    const file = writeComponent(dir.path, 'probe', await fixture('probe-as'));
+    // Follow events in the background while the commands run.
+    const follower = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', '..', 'bin', 'aloft.js'),
+        'events',
+        '--type',
+        'component_started,component_stopped',
+        '--count',
+        '2',
+      ],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    recordPid(follower.pid ?? 0, 'aloft events');
+    const lines: string[] = [];
+    createInterface({ input: follower.stdout }).on('line', (l) => lines.push(l));
+    const followerDone = new Promise((r) => follower.once('exit', r));
+    // It says so on stderr once it is subscribed.
+    await new Promise<void>((resolve) =>
+      createInterface({ input: follower.stderr }).once('line', () => resolve()),
+    );
+
+    const start = await aloft(['start', 'component', file, 'probe', '--count', '2'], env);
+    assert.equal(start.code, 0, start.stderr);
+    assert.match(start.stdout, /starting probe on local/);
+
+    // The call retries while the component is still loading (nobody serves it yet).
+    const call = await aloft(['call', 'probe', 'echo', '--data', 'hello lattice'], env);
+    assert.equal(call.code, 0, call.stderr);
+    assert.equal(call.stdout, 'hello lattice\n');
+
+    const inv = await aloft(['get', 'inventory', hostName, '--json'], env);
+    const parsed = JSON.parse(inv.stdout) as { components: { name: string; count: number }[] }[];
+    assert.deepEqual(
+      parsed[0]?.components.map((c) => [c.name, c.count]),
+      [['probe', 2]],
+    );
+
+    assert.equal((await aloft(['stop', 'component', hostName, 'probe'], env)).code, 0);
+    await followerDone;
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0] ?? '', /component_started/);
+    assert.match(lines[1] ?? '', /component_stopped/);
+    signalPid(follower.pid ?? 0, 'SIGKILL');
+  });
+
+  it('errors are one line with a code-specific exit: unknown component, unknown host, bad usage', async () => {
+    const missing = await aloft(['call', 'nope', 'echo', '--timeout-ms', '300'], env);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /call to nope \(echo\) failed within 300 ms/);
+    assert.equal(missing.stderr.trim().split('\n').length, 1);
+    const noHost = await aloft(['cordon', 'no-such-host'], env);
+    assert.equal(noHost.code, 5);
+    assert.match(noHost.stderr, /no host "no-such-host".*aloft get hosts/);
+    const usage = await aloft(['scale', 'component', hostName, 'probe', 'many'], env);
+    assert.equal(usage.code, 2);
+  });
+
+  it('cordon and uncordon show in get hosts', async () => {
+    assert.equal((await aloft(['cordon', hostName], env)).code, 0);
+    assert.match((await aloft(['get', 'hosts'], env)).stdout, /cordoned/);
+    assert.equal((await aloft(['uncordon', hostName], env)).code, 0);
+    assert.match((await aloft(['get', 'hosts'], env)).stdout, /ready/);
+  });
+});
