@@ -1,113 +1,184 @@
 /**
- * The request channel between the main thread and one instance worker: a control word and a
- * growable data buffer, both SharedArrayBuffers. The worker blocks on `Atomics.wait`; the main
- * thread never blocks (`Atomics.waitAsync`). One exchange at a time per channel.
+ * The request channel between the main thread and one instance worker, in shared memory.
+ * A ring of `depth` slots lets the main thread post the next requests while the worker runs
+ * the current one, so a busy worker goes from one request to the next without sleeping and the
+ * main thread collects several responses per wake-up. The worker blocks on `Atomics.wait`; the
+ * main thread never blocks (`Atomics.waitAsync`).
  *
- *   main: REQUEST ──▶ worker runs the guest
- *   worker: HOSTCALL ──▶ main does async I/O ──▶ HOSTREPLY ──▶ worker continues (repeat)
- *   worker: RESPONSE ──▶ main reads it, sets IDLE (no wake-up needed)
+ *   main: write slot[seq % depth], REQ_SEQ = seq + 1, notify      → worker runs it
+ *   worker: STARTED = seq + 1 … (host calls) … write the slot, RESP_SEQ = seq + 1, EVENTS++
+ *   worker host call: write host buffer, HOST = CALL, EVENTS++, wait while HOST != REPLY
+ *   main: on EVENTS, answer a pending host call, then read every finished slot in order
  *
- * Portable (no Node APIs): browsers provide the same primitives in cross-origin isolated pages.
+ * Portable (no Node APIs): browsers offer the same primitives in cross-origin isolated pages.
  */
 
-export const IDLE = 0;
-export const REQUEST = 1;
-export const HOSTCALL = 2;
-export const HOSTREPLY = 3;
-export const RESPONSE = 4;
+const REQ_SEQ = 0;
+const RESP_SEQ = 1;
+const EVENTS = 2;
+const HOST = 3;
+const STARTED = 4;
+const HOST_LEN = 5;
+const SLOT_LEN = 8;
 
-const STATE = 0;
-const LENGTH = 1;
+const HOST_IDLE = 0;
+const HOST_CALL = 1;
+const HOST_REPLY = 2;
 
 /** The shared memory of one channel; posted to the worker at start. */
 export interface ChannelBuffers {
   control: SharedArrayBuffer;
-  data: SharedArrayBuffer;
+  /** One growable buffer per ring slot: the request, then its response. */
+  slots: SharedArrayBuffer[];
+  /** The current host call, then its reply. */
+  host: SharedArrayBuffer;
 }
 
-/** Allocates a channel whose messages may grow to `maxBytes`. */
-export function createChannelBuffers(maxBytes: number, initialBytes = 64 * 1024): ChannelBuffers {
-  const Growable = SharedArrayBuffer as unknown as new (
-    length: number,
-    options: { maxByteLength: number },
+type Growable = SharedArrayBuffer & { grow(n: number): void; readonly maxByteLength: number };
+
+function growable(maxBytes: number, initialBytes: number): SharedArrayBuffer {
+  const Ctor = SharedArrayBuffer as unknown as new (
+    n: number,
+    o: { maxByteLength: number },
   ) => SharedArrayBuffer;
+  return new Ctor(Math.min(initialBytes, maxBytes), { maxByteLength: maxBytes });
+}
+
+/** Allocates a channel with `depth` ring slots whose messages may grow to `maxBytes`. */
+export function createChannelBuffers(
+  depth: number,
+  maxBytes: number,
+  initialBytes = 16 * 1024,
+): ChannelBuffers {
   return {
-    control: new SharedArrayBuffer(16),
-    data: new Growable(Math.min(initialBytes, maxBytes), { maxByteLength: maxBytes }),
+    control: new SharedArrayBuffer((SLOT_LEN + depth) * 4),
+    slots: Array.from({ length: depth }, () => growable(maxBytes, initialBytes)),
+    host: growable(maxBytes, initialBytes),
   };
 }
 
 /** Thrown when a message does not fit in the channel's maximum size. */
 export class MessageTooLarge extends RangeError {}
 
-function write(buffers: ChannelBuffers, control: Int32Array, bytes: Uint8Array): void {
-  const data = buffers.data as SharedArrayBuffer & { grow(n: number): void; maxByteLength: number };
+function write(
+  buffer: SharedArrayBuffer,
+  control: Int32Array,
+  lengthAt: number,
+  bytes: Uint8Array,
+): void {
+  const data = buffer as Growable;
   if (bytes.length > data.byteLength) {
     if (bytes.length > data.maxByteLength) {
       throw new MessageTooLarge(
-        `message of ${bytes.length} bytes exceeds the ${data.maxByteLength}-byte channel limit`,
+        `message of ${bytes.length} bytes exceeds the ${data.maxByteLength}-byte limit`,
       );
     }
     data.grow(Math.min(data.maxByteLength, Math.max(bytes.length, data.byteLength * 2)));
   }
   new Uint8Array(data, 0, bytes.length).set(bytes);
-  Atomics.store(control, LENGTH, bytes.length);
+  Atomics.store(control, lengthAt, bytes.length);
 }
 
-function read(buffers: ChannelBuffers, control: Int32Array): Uint8Array {
-  const n = Atomics.load(control, LENGTH);
-  return new Uint8Array(buffers.data, 0, n).slice();
+/** Copies a message out of shared memory (text decoders refuse shared views in browsers). */
+function read(buffer: SharedArrayBuffer, control: Int32Array, lengthAt: number): Uint8Array {
+  return new Uint8Array(buffer, 0, Atomics.load(control, lengthAt)).slice();
 }
 
-/** The main thread's end: sends a request and serves the worker's host calls until the response. */
+/** What the main thread's end reports while serving a worker. */
+export interface HostEndHandlers {
+  /** Answers a host call made while request `seq` runs. */
+  onHostCall(seq: number, call: Uint8Array): Promise<Uint8Array>;
+  /** Delivers the response to request `seq` (in posting order). */
+  onResponse(seq: number, response: Uint8Array): void;
+}
+
+/** The main thread's end: posts requests, answers host calls, collects responses. */
 export class HostEnd {
+  readonly depth: number;
   readonly #buffers: ChannelBuffers;
   readonly #control: Int32Array;
+  readonly #handlers: HostEndHandlers;
+  #posted = 0;
+  #consumed = 0;
+  #serving = false;
   #closed = false;
 
-  constructor(buffers: ChannelBuffers) {
+  constructor(buffers: ChannelBuffers, handlers: HostEndHandlers) {
     this.#buffers = buffers;
     this.#control = new Int32Array(buffers.control);
+    this.depth = buffers.slots.length;
+    this.#handlers = handlers;
   }
 
-  /**
-   * Runs one exchange. `onHostCall` answers each host call; resolves with the response bytes,
-   * or `undefined` when the channel was closed meanwhile (the worker was terminated).
-   */
-  async exchange(
-    request: Uint8Array,
-    onHostCall: (call: Uint8Array) => Promise<Uint8Array>,
-  ): Promise<Uint8Array | undefined> {
-    const control = this.#control;
-    write(this.#buffers, control, request);
-    Atomics.store(control, STATE, REQUEST);
-    Atomics.notify(control, STATE);
-    let waitingOn = REQUEST;
-    for (;;) {
-      const w = Atomics.waitAsync(control, STATE, waitingOn);
-      if (w.async) await w.value;
-      if (this.#closed) return undefined;
-      const state = Atomics.load(control, STATE);
-      if (state === RESPONSE) {
-        const response = read(this.#buffers, control);
-        Atomics.store(control, STATE, IDLE);
-        return response;
-      }
-      if (state === HOSTCALL) {
-        const reply = await onHostCall(read(this.#buffers, control));
-        if (this.#closed) return undefined;
-        write(this.#buffers, control, reply);
-        Atomics.store(control, STATE, HOSTREPLY);
-        Atomics.notify(control, STATE);
-        waitingOn = HOSTREPLY;
-      }
-    }
+  /** Requests posted and not yet answered. */
+  get outstanding(): number {
+    return this.#posted - this.#consumed;
   }
 
-  /** Ends any exchange in progress (it resolves `undefined`); used when the worker is terminated. */
+  /** The sequence number the next `post` will get. */
+  get nextSeq(): number {
+    return this.#posted;
+  }
+
+  /** Requests the worker has started (so `seq < started` began running). */
+  get started(): number {
+    return Atomics.load(this.#control, STARTED);
+  }
+
+  /** Posts a request; returns its sequence number. Requires `outstanding < depth`. */
+  post(request: Uint8Array): number {
+    if (this.outstanding >= this.depth) throw new RangeError('channel ring is full');
+    const seq = this.#posted;
+    const slot = seq % this.depth;
+    write(this.#buffers.slots[slot] as SharedArrayBuffer, this.#control, SLOT_LEN + slot, request);
+    this.#posted = seq + 1;
+    Atomics.store(this.#control, REQ_SEQ, this.#posted);
+    Atomics.notify(this.#control, REQ_SEQ);
+    void this.#serve();
+    return seq;
+  }
+
+  /** Stops serving (a terminated worker answers nothing more). */
   close(): void {
     this.#closed = true;
-    Atomics.notify(this.#control, STATE);
+    Atomics.notify(this.#control, EVENTS);
+  }
+
+  async #serve(): Promise<void> {
+    if (this.#serving) return;
+    this.#serving = true;
+    const control = this.#control;
+    try {
+      while (!this.#closed && this.outstanding > 0) {
+        const events = Atomics.load(control, EVENTS);
+        if (Atomics.load(control, HOST) === HOST_CALL) {
+          const call = read(this.#buffers.host, control, HOST_LEN);
+          const reply = await this.#handlers.onHostCall(this.started - 1, call);
+          if (this.#closed) return;
+          write(this.#buffers.host, control, HOST_LEN, reply);
+          Atomics.store(control, HOST, HOST_REPLY);
+          Atomics.notify(control, HOST);
+          continue;
+        }
+        const done = Atomics.load(control, RESP_SEQ);
+        while (this.#consumed < done && !this.#closed) {
+          const seq = this.#consumed;
+          const slot = seq % this.depth;
+          const response = read(
+            this.#buffers.slots[slot] as SharedArrayBuffer,
+            control,
+            SLOT_LEN + slot,
+          );
+          this.#consumed = seq + 1;
+          this.#handlers.onResponse(seq, response);
+        }
+        if (this.outstanding === 0 || Atomics.load(control, EVENTS) !== events) continue;
+        const w = Atomics.waitAsync(control, EVENTS, events);
+        if (w.async) await w.value;
+      }
+    } finally {
+      this.#serving = false;
+    }
   }
 }
 
@@ -115,38 +186,46 @@ export class HostEnd {
 export class GuestEnd {
   readonly #buffers: ChannelBuffers;
   readonly #control: Int32Array;
+  readonly #depth: number;
+  #next = 0;
 
   constructor(buffers: ChannelBuffers) {
     this.#buffers = buffers;
     this.#control = new Int32Array(buffers.control);
+    this.#depth = buffers.slots.length;
   }
 
-  /** Blocks until the main thread posts a request; returns its bytes. */
+  /** Blocks until the next request is posted; marks it started and returns its bytes. */
   nextRequest(): Uint8Array {
     const control = this.#control;
-    for (;;) {
-      const state = Atomics.load(control, STATE);
-      if (state === REQUEST) return read(this.#buffers, control);
-      Atomics.wait(control, STATE, state);
-    }
+    while (Atomics.load(control, REQ_SEQ) <= this.#next) Atomics.wait(control, REQ_SEQ, this.#next);
+    const slot = this.#next % this.#depth;
+    const bytes = read(this.#buffers.slots[slot] as SharedArrayBuffer, control, SLOT_LEN + slot);
+    Atomics.store(control, STARTED, this.#next + 1);
+    return bytes;
   }
 
   /** Posts the response to the current request. */
   respond(bytes: Uint8Array): void {
-    write(this.#buffers, this.#control, bytes);
-    Atomics.store(this.#control, STATE, RESPONSE);
-    Atomics.notify(this.#control, STATE);
+    const control = this.#control;
+    const slot = this.#next % this.#depth;
+    write(this.#buffers.slots[slot] as SharedArrayBuffer, control, SLOT_LEN + slot, bytes);
+    this.#next++;
+    Atomics.store(control, RESP_SEQ, this.#next);
+    Atomics.add(control, EVENTS, 1);
+    Atomics.notify(control, EVENTS);
   }
 
   /** Posts a host call and blocks until the main thread replies; returns the reply bytes. */
   hostCall(bytes: Uint8Array): Uint8Array {
     const control = this.#control;
-    write(this.#buffers, control, bytes);
-    Atomics.store(control, STATE, HOSTCALL);
-    Atomics.notify(control, STATE);
-    for (;;) {
-      Atomics.wait(control, STATE, HOSTCALL);
-      if (Atomics.load(control, STATE) === HOSTREPLY) return read(this.#buffers, control);
-    }
+    write(this.#buffers.host, control, HOST_LEN, bytes);
+    Atomics.store(control, HOST, HOST_CALL);
+    Atomics.add(control, EVENTS, 1);
+    Atomics.notify(control, EVENTS);
+    while (Atomics.load(control, HOST) !== HOST_REPLY) Atomics.wait(control, HOST, HOST_CALL);
+    const reply = read(this.#buffers.host, control, HOST_LEN);
+    Atomics.store(control, HOST, HOST_IDLE);
+    return reply;
   }
 }

@@ -99,7 +99,7 @@ describe('pool limits', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'busy',
-        limits: { maxInstances: 1, maxQueue: 1, timeoutMs: 300 },
+        limits: { maxInstances: 1, pipelineDepth: 1, maxQueue: 1, timeoutMs: 300 },
       });
       const spin = c.call('spin', none).catch((err: unknown) => err);
       const queued = c.call('echo', none).catch((err: unknown) => err);
@@ -113,6 +113,30 @@ describe('pool limits', () => {
       // The queued call waited behind the spinner and shared its deadline budget.
       assert.ok(isAloftError(await queued, 'COMPONENT_TIMEOUT'));
       assert.deepEqual(await c.call('echo', new Uint8Array([7])), new Uint8Array([7]));
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('moves invocations pipelined behind a runaway to a fresh instance', async () => {
+    const runtime = createRuntime({ capabilities: memoryCapabilities().handler });
+    try {
+      const c = await runtime.load(await fixture('probe-as'), {
+        name: 'pipelined',
+        limits: { maxInstances: 1, pipelineDepth: 3, maxQueue: 0, timeoutMs: 300 },
+      });
+      const spin = c.call('spin', none).catch((err: unknown) => err);
+      const behind = [
+        c.call('echo', new Uint8Array([1]), { timeoutMs: 5000 }),
+        c.call('count', none, { timeoutMs: 5000 }),
+      ];
+      // Ring full (3) and no queue: the next one is refused at once.
+      await assert.rejects(c.call('echo', none), (err) => isAloftError(err, 'COMPONENT_BUSY'));
+      assert.ok(isAloftError(await spin, 'COMPONENT_TIMEOUT'));
+      const [echo, count] = await Promise.all(behind);
+      assert.deepEqual(echo, new Uint8Array([1]));
+      assert.equal(dec.decode(count), '1', 'served by a fresh instance');
+      assert.equal(c.stats().started, 2);
     } finally {
       await runtime.close();
     }

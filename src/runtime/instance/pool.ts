@@ -26,11 +26,13 @@ export interface PoolOptions {
   /** Glue, modules, import list and memory cap, shared by every worker. */
   init: Omit<WorkerInit, 'channel'>;
   spawner: WorkerSpawner;
-  /** Instances (workers) at most; beyond that, invocations wait in the queue. */
+  /** Instances (workers) at most. */
   maxInstances: number;
-  /** Instances kept started even when idle (pre-warmed at load). */
+  /** Instances kept started even when idle (started at load). */
   minInstances: number;
-  /** Invocations that may wait for an instance; beyond that `COMPONENT_BUSY` at once. */
+  /** Invocations handed to one busy instance ahead of time (1 = none; see docs). */
+  pipelineDepth: number;
+  /** Invocations that may wait in the pool's queue; beyond that `COMPONENT_BUSY` at once. */
   maxQueue: number;
   /** Largest request, response or host-call message in bytes. */
   maxMessageBytes: number;
@@ -42,8 +44,11 @@ export interface PoolOptions {
 /** Counters for inspection and benchmarks. */
 export interface PoolStats {
   instances: number;
+  /** Instances with nothing to do. */
   idle: number;
-  busy: number;
+  /** Invocations running or handed to an instance. */
+  inFlight: number;
+  /** Invocations waiting in the pool's queue. */
   queued: number;
   /** Workers started since load (replacements included). */
   started: number;
@@ -51,32 +56,41 @@ export interface PoolStats {
   crashes: number;
 }
 
-interface Slot {
-  state: 'starting' | 'idle' | 'busy' | 'dead';
-  end: HostEnd;
-  worker: InstanceWorker | undefined;
-  job: Job | undefined;
-}
-
 interface Job {
   request: Uint8Array;
   metadata: Readonly<Record<string, string>>;
   deadline: number;
+  timeoutMs: number;
   timer: ReturnType<typeof setTimeout> | undefined;
   abort: AbortController | undefined;
   settled: boolean;
+  /** Channel sequence number once handed to an instance. */
+  seq: number;
   resolve(res: InvokeResponse): void;
   reject(err: Error): void;
 }
 
+interface Instance {
+  state: 'starting' | 'ready' | 'dead';
+  end: HostEnd | undefined;
+  worker: InstanceWorker | undefined;
+  /** Jobs handed to this instance, oldest (running) first. */
+  jobs: Job[];
+}
+
+const unloaded = (): ComponentError =>
+  new ComponentError('COMPONENT_UNLOADED', 'component was unloaded');
+
 /**
  * A pool of instance workers for one component. Each worker holds one instance and runs one
- * invocation at a time. Deadlines are enforced by terminating the worker (a spinning guest
- * cannot be interrupted otherwise); the pool then starts a replacement.
+ * invocation at a time; up to `pipelineDepth` more wait in its channel so it never idles between
+ * them. A deadline is enforced by terminating the worker (a spinning guest cannot be interrupted
+ * otherwise); invocations that had not started there go back to the queue, and a replacement
+ * starts. A trap fails only its own invocation (the worker re-instantiates).
  */
 export class InstancePool {
   readonly #o: PoolOptions;
-  readonly #slots = new Set<Slot>();
+  readonly #instances = new Set<Instance>();
   readonly #queue: Job[] = [];
   #closed = false;
   #lastSpawnError: string | undefined;
@@ -86,12 +100,10 @@ export class InstancePool {
     this.#o = options;
   }
 
-  /** Starts `minInstances` workers; resolves when the first is ready, rejects if it fails. */
+  /** Starts `minInstances` workers (at least one); resolves when all are ready. */
   async warm(): Promise<void> {
     const n = Math.max(1, this.#o.minInstances);
-    const first = this.#spawn();
-    for (let i = 1; i < n; i++) void this.#spawn();
-    await first;
+    await Promise.all(Array.from({ length: n }, () => this.#spawn()));
     if (this.#lastSpawnError !== undefined) {
       throw new ComponentError(
         'COMPONENT_INVALID',
@@ -100,40 +112,43 @@ export class InstancePool {
     }
   }
 
-  /** Runs one invocation within `timeoutMs`. */
+  /** Runs one invocation within `timeoutMs` (time in the queue included). */
   invoke(
     req: InvokeRequest,
     timeoutMs: number,
     metadata: Readonly<Record<string, string>> = {},
   ): Promise<InvokeResponse> {
-    if (this.#closed)
-      return Promise.reject(new ComponentError('COMPONENT_UNLOADED', 'component was unloaded'));
+    if (this.#closed) return Promise.reject(unloaded());
     return new Promise<InvokeResponse>((resolve, reject) => {
       const job: Job = {
         request: encode(req as unknown as Value),
         metadata,
         deadline: performance.now() + timeoutMs,
+        timeoutMs,
         timer: undefined,
         abort: undefined,
         settled: false,
+        seq: -1,
         resolve,
         reject,
       };
-      const idle = this.#idleSlot();
-      if (!idle && this.#queue.length >= this.#o.maxQueue) {
+      const target = this.#pick();
+      if (!target && this.#queue.length >= this.#o.maxQueue) {
+        const cap = this.#o.maxInstances * this.#o.pipelineDepth;
         reject(
           new ComponentError(
             'COMPONENT_BUSY',
-            `all ${this.#o.maxInstances} instances are busy and ${this.#queue.length} invocations are queued`,
-            { hint: 'retry shortly, or raise maxInstances / maxQueue' },
+            `all ${cap} instance slots are taken and ${this.#queue.length} invocations are queued`,
+            {
+              hint: 'retry shortly, or raise maxInstances / maxQueue',
+            },
           ),
         );
         return;
       }
-      job.timer = setTimeout(() => this.#timeout(job, timeoutMs), timeoutMs);
-      if (idle) {
-        this.#run(idle, job);
-      } else {
+      job.timer = setTimeout(() => this.#timeout(job), timeoutMs);
+      if (target) this.#hand(target, job);
+      else {
         this.#queue.push(job);
         this.#pump();
       }
@@ -142,67 +157,116 @@ export class InstancePool {
 
   stats(): PoolStats {
     let idle = 0;
-    let busy = 0;
-    for (const s of this.#slots) {
-      if (s.state === 'idle') idle++;
-      else if (s.state === 'busy') busy++;
+    let inFlight = 0;
+    let instances = 0;
+    for (const i of this.#instances) {
+      if (i.state === 'dead') continue;
+      instances++;
+      if (i.state === 'ready' && i.jobs.length === 0) idle++;
+      inFlight += i.jobs.length;
     }
-    return { instances: this.#liveCount(), idle, busy, queued: this.#queue.length, ...this.#stats };
+    return { instances, idle, inFlight, queued: this.#queue.length, ...this.#stats };
   }
 
   /** Rejects queued and running invocations and terminates every worker. */
   async close(): Promise<void> {
     this.#closed = true;
-    const err = new ComponentError('COMPONENT_UNLOADED', 'component was unloaded');
-    for (const job of this.#queue.splice(0)) this.#settle(job, err);
-    const stops: Promise<void>[] = [];
-    for (const slot of this.#slots) {
-      if (slot.job) this.#settle(slot.job, err);
-      stops.push(this.#kill(slot));
-    }
-    await Promise.all(stops);
+    for (const job of this.#queue.splice(0)) this.#settle(job, unloaded());
+    await Promise.all(
+      [...this.#instances].map((i) => {
+        for (const job of i.jobs) this.#settle(job, unloaded());
+        return this.#kill(i);
+      }),
+    );
   }
 
-  #liveCount(): number {
+  /** The ready instance with the fewest jobs, if one has room; idle ones first. */
+  #pick(): Instance | undefined {
+    let best: Instance | undefined;
+    for (const i of this.#instances) {
+      if (i.state !== 'ready' || i.jobs.length >= this.#o.pipelineDepth) continue;
+      if (!best || i.jobs.length < best.jobs.length) best = i;
+      if (i.jobs.length === 0) break;
+    }
+    // Pipeline onto a busy instance only when no more instances may start.
+    if (best && best.jobs.length > 0 && this.#live() < this.#o.maxInstances) return undefined;
+    return best;
+  }
+
+  #live(): number {
     let n = 0;
-    for (const s of this.#slots) if (s.state !== 'dead') n++;
+    for (const i of this.#instances) if (i.state !== 'dead') n++;
     return n;
   }
 
-  #idleSlot(): Slot | undefined {
-    for (const s of this.#slots) if (s.state === 'idle') return s;
-    return undefined;
+  #hand(instance: Instance, job: Job): void {
+    if (instance.jobs.length === 0) instance.worker?.ref();
+    instance.jobs.push(job);
+    // Number the job before posting: a fast guest may call the host before post() returns.
+    job.seq = instance.end?.nextSeq ?? -1;
+    instance.end?.post(job.request);
+  }
+
+  #pump(): void {
+    if (this.#closed) return;
+    // Grow first: with work waiting and every instance busy, start one more (one at a time).
+    let starting = 0;
+    let allBusy = true;
+    for (const i of this.#instances) {
+      if (i.state === 'starting') starting++;
+      if (i.state === 'ready' && i.jobs.length === 0) allBusy = false;
+    }
+    const live = this.#live();
+    const grow = this.#queue.length > 0 && allBusy && starting === 0 && live < this.#o.maxInstances;
+    if (live < this.#o.minInstances || grow) void this.#spawn();
+    // Then hand queued work out, pipelining onto busy instances meanwhile.
+    for (;;) {
+      const job = this.#queue[0];
+      const target = job && this.#pickForQueue();
+      if (!job || !target) break;
+      this.#queue.shift();
+      this.#hand(target, job);
+    }
+  }
+
+  /** Like #pick, but pipelines onto busy instances while new ones are still starting. */
+  #pickForQueue(): Instance | undefined {
+    let best: Instance | undefined;
+    for (const i of this.#instances) {
+      if (i.state !== 'ready' || i.jobs.length >= this.#o.pipelineDepth) continue;
+      if (!best || i.jobs.length < best.jobs.length) best = i;
+    }
+    return best;
   }
 
   async #spawn(): Promise<void> {
-    const channel = createChannelBuffers(this.#o.maxMessageBytes);
-    const slot: Slot = {
-      state: 'starting',
-      end: new HostEnd(channel),
-      worker: undefined,
-      job: undefined,
-    };
-    this.#slots.add(slot);
+    const instance: Instance = { state: 'starting', end: undefined, worker: undefined, jobs: [] };
+    const channel = createChannelBuffers(this.#o.pipelineDepth, this.#o.maxMessageBytes);
+    instance.end = new HostEnd(channel, {
+      onHostCall: (seq, call) => this.#hostCall(instance, seq, call),
+      onResponse: (seq, bytes) => this.#response(instance, seq, bytes),
+    });
+    this.#instances.add(instance);
     this.#stats.started++;
     try {
       const { worker, ready } = await this.#o.spawner.spawn({ ...this.#o.init, channel });
-      slot.worker = worker;
-      worker.onExit((error) => this.#exited(slot, error));
+      instance.worker = worker;
+      worker.onExit((error) => this.#exited(instance, error));
       if (!ready.ready) throw new Error(ready.error);
-      if (this.#closed || slot.state === 'dead') {
-        await this.#kill(slot);
+      if (this.#closed || instance.state === 'dead') {
+        await this.#kill(instance);
         return;
       }
       this.#lastSpawnError = undefined;
-      slot.state = 'idle';
+      instance.state = 'ready';
       worker.unref();
       this.#pump();
     } catch (err) {
       this.#lastSpawnError = err instanceof Error ? err.message : String(err);
       this.#o.logger.error('instance failed to start', { error: this.#lastSpawnError });
-      await this.#kill(slot);
+      await this.#kill(instance);
       // Nothing would ever serve the queue: fail it now rather than at each deadline.
-      if (this.#liveCount() === 0) {
+      if (this.#live() === 0) {
         const e = new ComponentError(
           'COMPONENT_INVALID',
           `instantiation failed: ${this.#lastSpawnError}`,
@@ -212,63 +276,35 @@ export class InstancePool {
     }
   }
 
-  #pump(): void {
-    for (;;) {
-      const job = this.#queue[0];
-      const slot = job && this.#idleSlot();
-      if (!job || !slot) break;
-      this.#queue.shift();
-      this.#run(slot, job);
-    }
-    if (this.#closed) return;
-    const live = this.#liveCount();
-    let starting = 0;
-    for (const s of this.#slots) if (s.state === 'starting') starting++;
-    const short =
-      live < this.#o.minInstances || (this.#queue.length > starting && live < this.#o.maxInstances);
-    if (short) void this.#spawn();
+  #response(instance: Instance, seq: number, bytes: Uint8Array): void {
+    const job = instance.jobs[0];
+    if (!job || job.seq !== seq) return;
+    instance.jobs.shift();
+    if (instance.jobs.length === 0) instance.worker?.unref();
+    this.#settle(job, decode(bytes) as unknown as InvokeResponse);
+    this.#pump();
   }
 
-  #run(slot: Slot, job: Job): void {
-    slot.state = 'busy';
-    slot.job = job;
-    slot.worker?.ref();
-    slot.end
-      .exchange(job.request, (bytes) => this.#hostCall(bytes, job))
-      .then(
-        (bytes) => {
-          if (bytes !== undefined) this.#settle(job, decode(bytes) as unknown as InvokeResponse);
-          if (slot.state === 'busy') {
-            slot.state = 'idle';
-            slot.job = undefined;
-            slot.worker?.unref();
-            this.#pump();
-          }
-        },
-        (err: unknown) => {
-          this.#settle(
-            job,
-            new ComponentError('COMPONENT_TRAP', `channel failure: ${String(err)}`, { cause: err }),
-          );
-          void this.#replace(slot);
-        },
-      );
-  }
-
-  async #hostCall(bytes: Uint8Array, job: Job): Promise<Uint8Array> {
+  async #hostCall(instance: Instance, seq: number, bytes: Uint8Array): Promise<Uint8Array> {
     const call = decode(bytes) as unknown as HostCallRequest;
-    job.abort ??= new AbortController();
+    const job = instance.jobs.find((j) => j.seq === seq);
     let reply: HostCallReply;
-    try {
-      reply = await this.#o.onHostCall(call, {
-        deadline: job.deadline,
-        signal: job.abort.signal,
-        metadata: job.metadata,
-      });
-    } catch (err) {
-      const own = (err as { code?: unknown } | null)?.code;
-      const code = isAloftError(err) || typeof own === 'string' ? String(own) : 'CAPABILITY_FAILED';
-      reply = { err: { code, message: err instanceof Error ? err.message : String(err) } };
+    if (!job) {
+      reply = { err: { code: 'COMPONENT_UNLOADED', message: 'the invocation is gone' } };
+    } else {
+      job.abort ??= new AbortController();
+      try {
+        reply = await this.#o.onHostCall(call, {
+          deadline: job.deadline,
+          signal: job.abort.signal,
+          metadata: job.metadata,
+        });
+      } catch (err) {
+        const own = (err as { code?: unknown } | null)?.code;
+        const code =
+          isAloftError(err) || typeof own === 'string' ? String(own) : 'CAPABILITY_FAILED';
+        reply = { err: { code, message: err instanceof Error ? err.message : String(err) } };
+      }
     }
     try {
       return encode(reply as unknown as Value);
@@ -279,22 +315,21 @@ export class InstancePool {
     }
   }
 
-  #timeout(job: Job, timeoutMs: number): void {
+  #timeout(job: Job): void {
     if (job.settled) return;
     this.#stats.timeouts++;
     const queued = this.#queue.indexOf(job);
     if (queued !== -1) this.#queue.splice(queued, 1);
-    this.#settle(
-      job,
-      new ComponentError(
-        'COMPONENT_TIMEOUT',
-        `invocation exceeded its ${timeoutMs} ms deadline${queued !== -1 ? ' while queued' : ''}`,
-      ),
+    const err = new ComponentError(
+      'COMPONENT_TIMEOUT',
+      `invocation exceeded its ${job.timeoutMs} ms deadline${queued !== -1 ? ' while queued' : ''}`,
     );
-    for (const slot of this.#slots) {
-      if (slot.job === job) {
-        this.#o.logger.warn('instance terminated at deadline', { timeoutMs });
-        void this.#replace(slot);
+    this.#settle(job, err);
+    for (const instance of this.#instances) {
+      if (instance.jobs.includes(job) && (instance.end?.started ?? 0) > job.seq) {
+        // It is running (a job still waiting in the ring just never gets an answer used).
+        this.#o.logger.warn('instance terminated at deadline', { timeoutMs: job.timeoutMs });
+        void this.#replace(instance);
       }
     }
   }
@@ -311,25 +346,36 @@ export class InstancePool {
     }
   }
 
-  async #kill(slot: Slot): Promise<void> {
-    slot.state = 'dead';
-    slot.end.close();
-    this.#slots.delete(slot);
-    await slot.worker?.terminate();
+  async #kill(instance: Instance): Promise<void> {
+    if (instance.state === 'dead' && !this.#instances.has(instance)) return;
+    instance.state = 'dead';
+    instance.end?.close();
+    this.#instances.delete(instance);
+    await instance.worker?.terminate();
   }
 
-  async #replace(slot: Slot): Promise<void> {
-    await this.#kill(slot);
-    if (!this.#closed) this.#pump();
+  /** Terminates an instance; its jobs that had not started go back to the front of the queue. */
+  async #replace(instance: Instance, error?: Error): Promise<void> {
+    const started = instance.end?.started ?? 0;
+    const jobs = instance.jobs.splice(0);
+    const requeue = jobs.filter((j) => !j.settled && j.seq >= started);
+    for (const j of jobs) {
+      if (!requeue.includes(j))
+        this.#settle(j, error ?? new ComponentError('COMPONENT_TRAP', 'instance was terminated'));
+    }
+    this.#queue.unshift(...requeue);
+    await this.#kill(instance);
+    this.#pump();
   }
 
-  #exited(slot: Slot, error: Error | undefined): void {
-    if (slot.state === 'dead') return;
+  #exited(instance: Instance, error: Error | undefined): void {
+    if (instance.state === 'dead') return;
     this.#stats.crashes++;
     const message = error?.message ?? 'worker exited';
     this.#o.logger.error('instance worker died', { error: message });
-    if (slot.job)
-      this.#settle(slot.job, new ComponentError('COMPONENT_TRAP', `instance crashed: ${message}`));
-    void this.#replace(slot);
+    void this.#replace(
+      instance,
+      new ComponentError('COMPONENT_TRAP', `instance crashed: ${message}`),
+    );
   }
 }

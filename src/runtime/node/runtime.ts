@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { memoryArtifactCache } from '../artifact-cache.ts';
 import { createRuntimeCore, type Runtime, type RuntimeCoreOptions } from '../runtime.ts';
@@ -33,5 +34,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ? fsArtifactCache(path.join(options.cacheDir, 'transpiled'))
         : memoryArtifactCache()),
     spawner: options.spawner ?? nodeWorkerSpawner({ spares: options.spareWorkers ?? 1 }),
+    sha256:
+      options.sha256 ??
+      ((bytes) => Promise.resolve(createHash('sha256').update(bytes).digest('hex'))),
   });
 }

@@ -1,0 +1,201 @@
+/**
+ * `npm run bench -- runtime`: invocation latency and throughput of the TypeScript and
+ * AssemblyScript hello components against a plain JS function doing the same work, cold start
+ * from the transpile cache, and memory per instance.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  buildComponent,
+  createRuntime,
+  memoryCapabilities,
+  type HttpRequest,
+  type HttpResponse,
+  type LoadedComponent,
+} from '../src/runtime/index.ts';
+import { percentile, throughput, timeSequential, type Bench, type BenchRow } from './harness.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const MiB = 1024 * 1024;
+const enc = new TextEncoder();
+
+/** What the hello components do, as a plain function: the baseline. */
+function helloBaseline(req: HttpRequest): HttpResponse {
+  return {
+    status: 200,
+    headers: [['content-type', 'text/plain; charset=utf-8']],
+    body: enc.encode(`hello ${req.path}`),
+  };
+}
+
+const req: HttpRequest = {
+  method: 'GET',
+  path: '/bench',
+  headers: [['accept', '*/*']],
+  body: new Uint8Array(),
+};
+
+async function build(name: string): Promise<Uint8Array> {
+  const entry = path.join(root, 'examples', name, 'index.ts');
+  return (await buildComponent({ entry, cacheDir: path.join(root, '.cache/components') }))
+    .component;
+}
+
+/** Cold start in a fresh Node process: load from a warm transpile cache, then one request. */
+function coldProcess(wasm: string, cacheDir: string): Promise<{ loadMs: number; firstMs: number }> {
+  const script = path.join(root, 'bench/runtime-cold.ts');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', script, wasm, cacheDir], (err, stdout) => {
+      if (err) reject(new Error(`cold-start child failed: ${err.message}`));
+      else
+        resolve(
+          JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+            loadMs: number;
+            firstMs: number;
+          },
+        );
+    });
+  });
+}
+
+const bench: Bench = async (ctx) => {
+  const seqCount = Number(ctx.args.find((a) => a.startsWith('--calls='))?.slice(8) ?? 20_000);
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'aloft-bench-rt-'));
+  const caps = memoryCapabilities();
+  const runtime = createRuntime({
+    cacheDir,
+    capabilities: caps.handler,
+    limits: { maxInstances: 2, maxQueue: 256 },
+  });
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  try {
+    ctx.log('building hello components (cached by content hash)...');
+    const bytes = { as: await build('hello-as'), ts: await build('hello-ts') };
+    const wasmFiles = {
+      as: path.join(cacheDir, 'hello-as.wasm'),
+      ts: path.join(cacheDir, 'hello-ts.wasm'),
+    };
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(wasmFiles.as, bytes.as);
+    await writeFile(wasmFiles.ts, bytes.ts);
+
+    // Baseline: the same work as a plain async function call in this thread.
+    const baseFn = (): Promise<HttpResponse> => Promise.resolve(helloBaseline(req));
+    await timeSequential(5_000, baseFn);
+    const baseLat = await timeSequential(seqCount, baseFn);
+    const baseRate = await throughput(seqCount * 5, 16, baseFn);
+    const baseP50 = percentile(baseLat, 50);
+    rows.push({ name: 'baseline (plain JS) p50', value: baseP50 * 1000, unit: 'µs', ratio: 1 });
+    rows.push({ name: 'baseline (plain JS) invocations/s', value: baseRate, unit: '/s', ratio: 1 });
+
+    const components: Record<'as' | 'ts', LoadedComponent> = {
+      as: await runtime.load(bytes.as, { name: 'hello-as' }),
+      ts: await runtime.load(bytes.ts, { name: 'hello-ts' }),
+    };
+    const goals = { as: { rate: 20_000, cold: 10 }, ts: { rate: 8_000, cold: 100 } };
+    for (const lang of ['as', 'ts'] as const) {
+      const c = components[lang];
+      const fn = (): Promise<HttpResponse> => c.handleHttp(req);
+      const res = await fn();
+      if (new TextDecoder().decode(res.body) !== 'hello /bench')
+        throw new Error(`${lang} hello answered wrongly`);
+      await timeSequential(3_000, fn);
+      const lat = await timeSequential(seqCount, fn);
+      const p50 = percentile(lat, 50);
+      const p99 = percentile(lat, 99);
+      rows.push({
+        name: `${lang.toUpperCase()} hello p50 (sequential)`,
+        value: p50 * 1000,
+        unit: 'µs',
+        ratio: p50 / baseP50,
+      });
+      rows.push({
+        name: `${lang.toUpperCase()} hello p99 (sequential)`,
+        value: p99 * 1000,
+        unit: 'µs',
+        goal: '≤ 1,000 µs',
+      });
+      const rate = await throughput(seqCount * 2, 16, fn);
+      rows.push({
+        name: `${lang.toUpperCase()} hello invocations/s (2 instances, 16 in flight)`,
+        value: rate,
+        unit: '/s',
+        ratio: rate / baseRate,
+        goal: `≥ ${goals[lang].rate.toLocaleString('en-US')}`,
+      });
+      const startLat: number[] = [];
+      const timed = async (): Promise<void> => {
+        const s = performance.now();
+        await fn();
+        startLat.push(performance.now() - s);
+      };
+      await throughput(seqCount, 16, timed);
+      rows.push({
+        name: `${lang.toUpperCase()} hello p99 under load (16 in flight)`,
+        value: percentile(startLat, 99) * 1000,
+        unit: 'µs',
+      });
+    }
+
+    // Cold start from the transpile cache, in this process (runtime up, a spare thread ready).
+    for (const lang of ['as', 'ts'] as const) {
+      const samples: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        const c = await runtime.load(bytes[lang], { name: `cold-${lang}-${i}` });
+        await c.handleHttp(req);
+        samples.push(performance.now() - t0);
+        await c.unload();
+      }
+      rows.push({
+        name: `${lang.toUpperCase()} cold start from cache, running host (load + first call, median of 5)`,
+        value: percentile(samples, 50),
+        unit: 'ms',
+        goal: `≤ ${goals[lang].cold} ms`,
+      });
+      const fresh = await coldProcess(wasmFiles[lang], cacheDir);
+      rows.push({
+        name: `${lang.toUpperCase()} cold start from cache, fresh process (load + first call)`,
+        value: fresh.loadMs + fresh.firstMs,
+        unit: 'ms',
+      });
+    }
+
+    // Memory per instance: marginal RSS of five more warm instances of a loaded component.
+    for (const lang of ['as', 'ts'] as const) {
+      const before = process.memoryUsage().rss;
+      const five = await runtime.load(bytes[lang], {
+        name: `rss-${lang}`,
+        limits: { minInstances: 5, maxInstances: 5 },
+      });
+      await Promise.all(Array.from({ length: 10 }, () => five.handleHttp(req)));
+      const after = process.memoryUsage().rss;
+      rows.push({
+        name: `${lang.toUpperCase()} RSS per instance (worker + instance)`,
+        value: (after - before) / 5 / MiB,
+        unit: 'MiB',
+      });
+      await five.unload();
+    }
+    notes.push(
+      'Each instance is one worker thread; a capability call blocks it on Atomics.wait while the main thread does the I/O.',
+      'Cold start "running host": transpiled artifact on disk, compile + instantiate on a spare thread + first call.',
+      'Cold start "fresh process": measured inside a new Node process from its first line (tsx start-up excluded).',
+    );
+  } finally {
+    await runtime.close();
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+  return {
+    title: 'Component runtime: invocation cost, cold start, memory',
+    baseline: 'a plain JS function building the same HTTP response, awaited in the main thread',
+    rows,
+    notes,
+  };
+};
+
+export default bench;
