@@ -124,7 +124,7 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
               ? err
               : new LatticeError(LatticeCodes.INTERNAL, String(err), { retryable: true });
           last = e;
-          failures.push(`${target ?? 'any instance'}: ${e.code}`);
+          failures.push(`${target ? target.slice(0, 12) : 'any instance'}: ${e.code}`);
           const safe =
             NOT_STARTED.has(e.code) ||
             (e.code === LatticeCodes.TIMEOUT && callOptions.idempotent === true) ||
@@ -153,9 +153,18 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
         last?.code === LatticeCodes.NO_RESPONDERS || !last ? LatticeCodes.NO_RESPONDERS : last.code;
       throw new LatticeError(
         code,
-        `call to ${component} (${operation}) failed within ${total} ms; tried ${failures.join(', ') || 'nothing'}`,
+        `call to ${component} (${operation}) failed within ${total} ms; tried ${summarize(failures)}`,
         { retryable: true, cause: last },
       );
     },
   };
+}
+
+/** "NABC…: TIMEOUT, any instance: NO_RESPONDERS ×41" — each distinct failure once, with a count. */
+function summarize(failures: string[]): string {
+  if (failures.length === 0) return 'nothing';
+  const counts = new Map<string, number>();
+  for (const f of failures) counts.set(f, (counts.get(f) ?? 0) + 1);
+  const parts = [...counts].map(([f, n]) => (n > 1 ? `${f} ×${n}` : f));
+  return parts.length > 6 ? `${parts.slice(0, 6).join(', ')} and ${parts.length - 6} more` : parts.join(', ');
 }

@@ -198,4 +198,41 @@ describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
     await view.waitFor((v) => (v.get(a.id)?.components['echo-drain'] ?? 0) === 0, 3000);
     events.stop();
   });
+
+  it('SIGTERM: the host drains, publishes host_stopped and exits 0, with no failed call', async () => {
+    const [a, b] = await startHosts('term', 2);
+    assert.ok(a && b);
+    await place('echo-term', [a, b]);
+    const caller = createCaller(nc, { lattice, view });
+    const events = recordEvents(nc, lattice, ['host_stopped', 'host_lost']);
+    let failures = 0;
+    let calls = 0;
+    let done = false;
+    const load = (async () => {
+      while (!done) {
+        try {
+          await caller.call('echo-term', 'echo', utf8('t'));
+          calls++;
+        } catch (err) {
+          failures++;
+          console.error(`call during SIGTERM failed: ${String(err)}`);
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    a.signal('SIGTERM');
+    const code = await a.exited;
+    done = true;
+    await load;
+    assert.equal(code, 0);
+    assert.equal(failures, 0);
+    assert.ok(calls > 50, `only ${calls} calls`);
+    await events.waitFor('host_stopped', (d) => d.hostId === a.id, 2000);
+    assert.equal(
+      events.seen.filter((e) => e.type === 'host_lost' && e.event.data.hostId === a.id).length,
+      0,
+      'a graceful stop is not a loss',
+    );
+    events.stop();
+  });
 });
