@@ -316,7 +316,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
     const until = performance.now() + 10_000;
     while (performance.now() < until) {
       const st = component.stats();
-      if (st.busy === 0 && st.queued === 0) break;
+      if (st.inFlight === 0 && st.queued === 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     await component.unload();
