@@ -25,6 +25,9 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   'link del': () => import('./commands/link-del.ts'),
   'config put': () => import('./commands/config-put.ts'),
   'config del': () => import('./commands/config-del.ts'),
+  'new component': () => import('./commands/new-component.ts'),
+  build: () => import('./commands/build.ts'),
+  inspect: () => import('./commands/inspect.ts'),
 };
 
 /** The known verbs, sorted. */
