@@ -13,6 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const allPackages = [
   { pkg: 'nats-server', bin: ['nats-server', '/usr/sbin/nats-server'] },
   { pkg: 'docker-registry', bin: ['docker-registry'], test: true },
+  { pkg: 'redis-server', bin: ['redis-server'], test: true },
 ];
 const forTests = process.argv.includes('--test');
 const systemPackages = allPackages.filter((p) => forTests || !p.test);
