@@ -38,12 +38,18 @@ export type LocalInvoke = (
 ) => Promise<Uint8Array> | undefined;
 
 export interface LatticeCaller {
+  /** Calls a component's operation wherever it runs. */
   call(
     component: string,
     operation: string,
     payload: Uint8Array,
     options?: CallOptions,
   ): Promise<Uint8Array>;
+  /**
+   * Sends a capability call to a provider instance (by provider name) wherever it runs; `payload`
+   * is the encoded call (see `encodeCapabilityCall`). Same routing and retry rules as `call`.
+   */
+  callProvider(provider: string, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
 }
 
 export interface CallerOptions {
@@ -78,85 +84,104 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
   const s = subjectsFor(options.lattice);
   const self = options.self ?? {};
 
+  /** The shared attempt loop: rank, try, classify the failure, move on, until the deadline. */
+  const attempt = async (
+    kind: 'component' | 'provider',
+    name: string,
+    operation: string,
+    payload: Uint8Array,
+    callOptions: CallOptions,
+    local: Promise<Uint8Array> | undefined,
+  ): Promise<Uint8Array> => {
+    const total = callOptions.timeoutMs ?? 10_000;
+    const perAttempt = callOptions.attemptTimeoutMs ?? Math.min(total, 2000);
+    const deadline = clock.monotonic() + total;
+    const tried: string[] = [];
+    const failures: string[] = [];
+    let last: LatticeError | undefined;
+    let backoff = 10;
+
+    if (local) {
+      try {
+        return await local;
+      } catch (err) {
+        if (!(err instanceof LatticeError) || !NOT_STARTED.has(err.code)) throw err;
+        failures.push(`this host: ${err.code}`);
+        last = err;
+      }
+    }
+
+    for (;;) {
+      const remaining = deadline - clock.monotonic();
+      if (remaining <= 0) break;
+      const ranked =
+        options.view
+          ?.rank(name, self, kind)
+          .filter((h) => h !== self.hostId && !tried.includes(h)) ?? [];
+      const target = ranked[0];
+      const subject =
+        kind === 'component'
+          ? target
+            ? s.rpcOnHost(name, target)
+            : s.rpcAny(name)
+          : target
+            ? s.capabilityOnHost(name, target)
+            : s.capabilityAny(name);
+      const timeoutMs = Math.max(1, Math.min(perAttempt, remaining));
+      const h = natsHeaders();
+      h.set(CALL_HEADERS.operation, operation);
+      h.set(CALL_HEADERS.timeout, String(timeoutMs));
+      if (self.hostId) h.set(CALL_HEADERS.caller, self.hostId);
+      if (failures.length > 0) h.set(CALL_HEADERS.attempt, String(failures.length + 1));
+      for (const [k, v] of Object.entries(callOptions.headers ?? {})) h.set(k, v);
+      try {
+        const reply = await request(nc, subject, payload, { timeoutMs, headers: h });
+        return reply.data;
+      } catch (err) {
+        const e =
+          err instanceof LatticeError
+            ? err
+            : new LatticeError(LatticeCodes.TRANSPORT, String(err), { retryable: true });
+        last = e;
+        failures.push(`${target ? target.slice(0, 12) : 'any instance'}: ${e.code}`);
+        const ambiguous = e.code === LatticeCodes.TIMEOUT || e.code === LatticeCodes.TRANSPORT;
+        const safe = NOT_STARTED.has(e.code) || (ambiguous && callOptions.idempotent === true);
+        if (!safe) throw e;
+        if (target) {
+          tried.push(target);
+          options.view?.suspect(target, e.code === LatticeCodes.BUSY ? 200 : 2000, e.code);
+        } else {
+          // Nobody serves it right now (e.g. during failover): wait a little, then look again.
+          tried.length = 0;
+          await new Promise((r) =>
+            setTimeout(r, Math.min(backoff, Math.max(0, deadline - clock.monotonic()))),
+          );
+          backoff = Math.min(backoff * 2, 250);
+        }
+        log.debug('call attempt failed; trying another instance', { name, target, code: e.code });
+      }
+    }
+    const code =
+      last?.code === LatticeCodes.NO_RESPONDERS || !last ? LatticeCodes.NO_RESPONDERS : last.code;
+    throw new LatticeError(
+      code,
+      `call to ${name} (${operation}) failed within ${total} ms; tried ${summarize(failures)}`,
+      { retryable: true, cause: last },
+    );
+  };
+
   return {
-    async call(component, operation, payload, callOptions = {}) {
-      const total = callOptions.timeoutMs ?? 10_000;
-      const perAttempt = callOptions.attemptTimeoutMs ?? Math.min(total, 2000);
-      const deadline = clock.monotonic() + total;
-      const tried: string[] = [];
-      const failures: string[] = [];
-      let last: LatticeError | undefined;
-      let backoff = 10;
-
-      const local = options.local?.(component, operation, payload, total);
-      if (local) {
-        try {
-          return await local;
-        } catch (err) {
-          if (!(err instanceof LatticeError) || !NOT_STARTED.has(err.code)) throw err;
-          failures.push(`this host: ${err.code}`);
-          last = err;
-        }
-      }
-
-      for (;;) {
-        const remaining = deadline - clock.monotonic();
-        if (remaining <= 0) break;
-        const ranked =
-          options.view
-            ?.rank(component, self)
-            .filter((h) => h !== self.hostId && !tried.includes(h)) ?? [];
-        const target = ranked[0];
-        const subject = target ? s.rpcOnHost(component, target) : s.rpcAny(component);
-        const timeoutMs = Math.max(1, Math.min(perAttempt, remaining));
-        const h = natsHeaders();
-        h.set(CALL_HEADERS.operation, operation);
-        h.set(CALL_HEADERS.timeout, String(timeoutMs));
-        if (self.hostId) h.set(CALL_HEADERS.caller, self.hostId);
-        if (failures.length > 0) h.set(CALL_HEADERS.attempt, String(failures.length + 1));
-        for (const [k, v] of Object.entries(callOptions.headers ?? {})) h.set(k, v);
-        try {
-          const reply = await request(nc, subject, payload, { timeoutMs, headers: h });
-          return reply.data;
-        } catch (err) {
-          const e =
-            err instanceof LatticeError
-              ? err
-              : new LatticeError(LatticeCodes.INTERNAL, String(err), { retryable: true });
-          last = e;
-          failures.push(`${target ? target.slice(0, 12) : 'any instance'}: ${e.code}`);
-          const safe =
-            NOT_STARTED.has(e.code) ||
-            (e.code === LatticeCodes.TIMEOUT && callOptions.idempotent === true) ||
-            e.code === LatticeCodes.INTERNAL;
-          if (!safe) throw e;
-          if (target) {
-            tried.push(target);
-            options.view?.suspect(target, e.code === LatticeCodes.BUSY ? 200 : 2000, e.code);
-          } else {
-            // Nobody serves it right now (e.g. during failover): wait a little, then look again.
-            tried.length = 0;
-            await new Promise((r) =>
-              setTimeout(r, Math.min(backoff, Math.max(0, deadline - clock.monotonic()))),
-            );
-            backoff = Math.min(backoff * 2, 250);
-          }
-          log.debug('call attempt failed; trying another instance', {
-            component,
-            operation,
-            target,
-            code: e.code,
-          });
-        }
-      }
-      const code =
-        last?.code === LatticeCodes.NO_RESPONDERS || !last ? LatticeCodes.NO_RESPONDERS : last.code;
-      throw new LatticeError(
-        code,
-        `call to ${component} (${operation}) failed within ${total} ms; tried ${summarize(failures)}`,
-        { retryable: true, cause: last },
-      );
-    },
+    call: (component, operation, payload, callOptions = {}) =>
+      attempt(
+        'component',
+        component,
+        operation,
+        payload,
+        callOptions,
+        options.local?.(component, operation, payload, callOptions.timeoutMs ?? 10_000),
+      ),
+    callProvider: (provider, payload, callOptions = {}) =>
+      attempt('provider', provider, 'capability', payload, callOptions, undefined),
   };
 }
 
@@ -166,5 +191,7 @@ function summarize(failures: string[]): string {
   const counts = new Map<string, number>();
   for (const f of failures) counts.set(f, (counts.get(f) ?? 0) + 1);
   const parts = [...counts].map(([f, n]) => (n > 1 ? `${f} ×${n}` : f));
-  return parts.length > 6 ? `${parts.slice(0, 6).join(', ')} and ${parts.length - 6} more` : parts.join(', ');
+  return parts.length > 6
+    ? `${parts.slice(0, 6).join(', ')} and ${parts.length - 6} more`
+    : parts.join(', ');
 }

@@ -26,6 +26,8 @@ export const LatticeCodes = {
   /** The callee is stopping or cordoned and refused new work without starting it. */
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  /** The request could not be completed by the transport (connection lost): may or may not have run. */
+  TRANSPORT: 'TRANSPORT',
 } as const;
 
 /** An error that came back over the lattice, or a failure to get an answer at all. */

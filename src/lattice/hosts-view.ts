@@ -18,8 +18,8 @@ export type HostChange =
 export interface HostsView {
   entries(): HostEntry[];
   get(hostId: string): HostEntry | undefined;
-  /** Host ids to try for a call to `component`, best first. */
-  rank(component: string, caller: Caller): string[];
+  /** Host ids to try for a call to `component` (or a provider), best first. */
+  rank(component: string, caller: Caller, kind?: 'component' | 'provider'): string[];
   /** Marks a host as suspected for `ms` (a call to it just failed). May trigger a liveness probe. */
   suspect(hostId: string, ms: number, reason: string): void;
   onChange(listener: (change: HostChange) => void): () => void;
@@ -95,6 +95,7 @@ export async function watchHosts(
         labels: beat.labels,
         cordoned: beat.cordoned,
         components: beat.components,
+        providers: beat.providers,
         load: beat.load,
         lastSeenMs: clock.monotonic(),
         intervalMs: beat.intervalMs,
@@ -184,7 +185,8 @@ export async function watchHosts(
   const view: HostsView = {
     entries: () => [...hosts.values()],
     get: (id) => hosts.get(id),
-    rank: (component, caller) => rankHosts(hosts.values(), component, caller, clock.monotonic()),
+    rank: (component, caller, kind) =>
+      rankHosts(hosts.values(), component, caller, clock.monotonic(), Math.random, kind),
     suspect: (hostId, ms, reason) => {
       const e = hosts.get(hostId);
       if (!e) return;

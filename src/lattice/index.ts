@@ -57,3 +57,12 @@ export {
 export { putArtifact, getArtifact, sha256Of } from './artifact-store.ts';
 export { replicasFor } from './replicas.ts';
 export { openLatticeState, openStateBucket, linkKey, type LatticeState } from './state.ts';
+export {
+  toWire,
+  fromWire,
+  encodeCapabilityCall,
+  decodeCapabilityCall,
+  encodeCapabilityResult,
+  decodeCapabilityResult,
+  type CapabilityCall,
+} from './capability-codec.ts';

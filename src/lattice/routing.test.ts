@@ -12,6 +12,7 @@ const entry = (
   labels,
   cordoned: false,
   components: { echo: 1 },
+  providers: [],
   load: { inFlight: 0, capacity: 10 },
   lastSeenMs: 1000,
   intervalMs: 1000,

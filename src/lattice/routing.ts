@@ -11,6 +11,8 @@ export interface HostEntry {
   cordoned: boolean;
   /** Instance counts per component. */
   components: Record<string, number>;
+  /** Names of the capability providers running on the host. */
+  providers: string[];
   load: { inFlight: number; capacity: number };
   /** Monotonic ms of the last heartbeat, and the host's beat interval. */
   lastSeenMs: number;
@@ -35,7 +37,7 @@ export function isExpired(entry: HostEntry, nowMs: number): boolean {
 }
 
 /**
- * Host ids to try for `component`, best first. Cordoned and expired hosts are left out; suspected
+ * Host ids to try for `component` (or, with `kind` `provider`, a provider), best first. Cordoned and expired hosts are left out; suspected
  * hosts go last (still better than failing when nothing else is left).
  *
  * @param random a number in [0, 1) per call, to spread equal candidates; pass a fixed function in tests.
@@ -46,11 +48,14 @@ export function rankHosts(
   caller: Caller,
   nowMs: number,
   random: () => number = Math.random,
+  kind: 'component' | 'provider' = 'component',
 ): string[] {
   const keys = caller.localityKeys ?? ['cloud', 'region'];
   const scored: { id: string; tier: number; load: number; tie: number }[] = [];
   for (const e of entries) {
-    if ((e.components[component] ?? 0) <= 0 || e.cordoned || isExpired(e, nowMs)) continue;
+    const serves =
+      kind === 'component' ? (e.components[component] ?? 0) > 0 : e.providers.includes(component);
+    if (!serves || e.cordoned || isExpired(e, nowMs)) continue;
     const suspect = e.suspectUntilMs > nowMs;
     scored.push({
       id: e.hostId,

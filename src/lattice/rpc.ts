@@ -64,7 +64,7 @@ export function toLatticeError(err: unknown, subject: string, timeoutMs: number)
       },
     );
   }
-  return new LatticeError(LatticeCodes.INTERNAL, `request to ${subject} failed: ${text}`, {
+  return new LatticeError(LatticeCodes.TRANSPORT, `request to ${subject} failed: ${text}`, {
     retryable: true,
     cause: err,
   });
