@@ -48,4 +48,9 @@ export {
   type HandlerInterface,
   type WorldCheck,
 } from './world.ts';
-export { buildComponent, type BuildOptions, type BuildResult } from './build/index.ts';
+export {
+  buildComponent,
+  componentFromCore,
+  type BuildOptions,
+  type BuildResult,
+} from './build/index.ts';

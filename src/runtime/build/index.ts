@@ -8,6 +8,12 @@ import type { HandlerInterface } from '../world.ts';
 import { buildKey } from './cache-key.ts';
 import { platformPaths } from './common.ts';
 
+/**
+ * Wraps a core module whose exports already carry canonical ABI names (from C, Rust, …) into a
+ * component of the platform world exporting `handlers` (jco componentEmbed + componentNew).
+ */
+export { embedAndCreate as componentFromCore } from './common.ts';
+
 /** Guest languages `aloft build` knows. */
 export type GuestLanguage = 'ts' | 'as';
 
