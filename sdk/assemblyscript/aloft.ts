@@ -162,6 +162,41 @@ export function kvIncrement(bucket: string, key: string, delta: i64): Outcome<i6
   return Outcome.success<i64>(load<i64>(retArea, 8));
 }
 
+@external("aloft:platform/keyvalue@0.1.0", "list-keys")
+declare function _kvListKeys(bp: usize, bl: usize, ct: i32, cp: usize, cl: usize, ret: usize): void;
+@external("aloft:platform/keyvalue@0.1.0", "compare-and-swap")
+declare function _kvCas(bp: usize, bl: usize, kp: usize, kl: usize, et: i32, ep: usize, el: usize, vp: usize, vl: usize, ret: usize): void;
+
+/** One page of keys; `cursor` is set when more follow. */
+export class KeyPage {
+  constructor(public keys: string[], public cursor: string | null) {}
+}
+
+/** Keys of a bucket, a page at a time (pass the previous page's cursor). */
+export function kvListKeys(bucket: string, cursor: string | null = null): Outcome<KeyPage | null> {
+  const b = utf8(bucket);
+  const c = cursor === null ? new ArrayBuffer(0) : utf8(cursor);
+  _kvListKeys(changetype<usize>(b), b.byteLength, cursor === null ? 0 : 1, changetype<usize>(c), c.byteLength, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<KeyPage | null>(null, readFailure(retArea + 4));
+  const ptr = load<u32>(retArea, 4);
+  const len = load<u32>(retArea, 8);
+  const keys = new Array<string>();
+  for (let i: u32 = 0; i < len; i++) keys.push(liftString(load<u32>(ptr + i * 8), load<u32>(ptr + i * 8, 4)));
+  freeHost(ptr, len * 8);
+  const next: string | null = load<u8>(retArea, 12) == 0 ? null : liftString(load<u32>(retArea, 16), load<u32>(retArea, 20));
+  return Outcome.success<KeyPage | null>(new KeyPage(keys, next));
+}
+
+/** Writes `value` only if the current value equals `expected` (null: the key is absent). */
+export function kvCompareAndSwap(bucket: string, key: string, expected: Uint8Array | null, value: Uint8Array): Outcome<bool> {
+  const b = utf8(bucket);
+  const k = utf8(key);
+  const e = expected === null ? new Uint8Array(0) : expected;
+  _kvCas(changetype<usize>(b), b.byteLength, changetype<usize>(k), k.byteLength, expected === null ? 0 : 1, e.dataStart, e.length, value.dataStart, value.length, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
+  return Outcome.success<bool>(load<u8>(retArea, 4) != 0);
+}
+
 // ---- messaging (wasmCloud messaging) ----
 @external("aloft:platform/messaging@0.1.0", "publish")
 declare function _publish(sp: usize, sl: usize, rt: i32, rp: usize, rl: usize, bp: usize, bl: usize, ret: usize): void;
@@ -173,6 +208,20 @@ export function publish(subject: string, body: Uint8Array, replyTo: string | nul
   _publish(changetype<usize>(s), s.byteLength, replyTo === null ? 0 : 1, changetype<usize>(r), r.byteLength, body.dataStart, body.length, retArea);
   if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
   return Outcome.success<bool>(true);
+}
+
+@external("aloft:platform/messaging@0.1.0", "request")
+declare function _request(sp: usize, sl: usize, bp: usize, bl: usize, timeout: u32, ret: usize): void;
+
+/** Sends a request and waits up to `timeoutMs` for the reply. */
+export function request(subject: string, body: Uint8Array, timeoutMs: u32): Outcome<Message | null> {
+  const s = utf8(subject);
+  _request(changetype<usize>(s), s.byteLength, body.dataStart, body.length, timeoutMs, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<Message | null>(null, readFailure(retArea + 4));
+  const subj = liftString(load<u32>(retArea, 4), load<u32>(retArea, 8));
+  const replyTo: string | null = load<u8>(retArea, 12) == 0 ? null : liftString(load<u32>(retArea, 16), load<u32>(retArea, 20));
+  const payload = liftBytes(load<u32>(retArea, 24), load<u32>(retArea, 28));
+  return Outcome.success<Message | null>(new Message(subj, replyTo, payload));
 }
 
 // ---- lattice: calling another component ----
