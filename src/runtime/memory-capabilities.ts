@@ -55,7 +55,9 @@ export function memoryCapabilities(
     return b;
   };
   const keyvalue = (fn: string, args: Value[]): Value => {
-    const [b, k] = [bucket(args[0]), asString(args[1])];
+    const b = bucket(args[0]);
+    if (fn === 'list-keys') return { keys: [...b.keys()].sort(), cursor: undefined };
+    const k = asString(args[1]);
     switch (fn) {
       case 'get':
         return b.get(k);
@@ -67,8 +69,6 @@ export function memoryCapabilities(
         return undefined;
       case 'exists':
         return b.has(k);
-      case 'list-keys':
-        return { keys: [...bucket(args[0]).keys()].sort(), cursor: undefined };
       case 'increment': {
         const current = b.get(k);
         const n =

@@ -27,6 +27,14 @@ for (const lang of ['ts', 'as'] as const) {
       caps = memoryCapabilities({
         config: { greeting: 'hi there' },
         forward: (call) => {
+          if (call.interface === 'messaging' && call.function === 'request') {
+            const [subject, body] = call.args as [string, Uint8Array];
+            return Promise.resolve({
+              subject: `${subject}.reply`,
+              replyTo: undefined,
+              body: enc.encode(`${dec.decode(body)}-pong`),
+            });
+          }
           if (call.interface === 'lattice' && call.function === 'call') {
             const [component, operation, payload] = call.args as [string, string, Uint8Array];
             if (component !== 'upper')
@@ -94,6 +102,31 @@ for (const lang of ['ts', 'as'] as const) {
       );
       assert.equal(dec.decode(await probe.call('kv-incr', enc.encode('hits'))), '1');
       assert.equal(dec.decode(await probe.call('kv-incr', enc.encode('hits'))), '2');
+    });
+
+    it('lists keys and compares-and-swaps', async () => {
+      await probe.call('kv-set', enc.encode('lock='));
+      assert.equal(dec.decode(await probe.call('kv-cas', enc.encode('lock=wrong=x'))), 'false');
+      assert.equal(
+        dec.decode(await probe.call('kv-cas', enc.encode('fresh==1'))),
+        'true',
+        'absent key, expected none',
+      );
+      assert.equal(
+        dec.decode(await probe.call('kv-cas', enc.encode('fresh==2'))),
+        'false',
+        'present key, expected none',
+      );
+      assert.equal(dec.decode(caps.buckets.get('probe')?.get('fresh')), '1');
+      const keys = dec.decode(await probe.call('kv-keys', new Uint8Array())).split(',');
+      assert.ok(keys.includes('fresh') && keys.includes('lock'), keys.join(','));
+    });
+
+    it('sends a request over messaging and reads the reply', async () => {
+      assert.equal(
+        dec.decode(await probe.call('request', enc.encode('svc.time'))),
+        'svc.time.reply:ping-pong',
+      );
     });
 
     it('reads config', async () => {

@@ -84,7 +84,8 @@ export function canonicalExportName(name: string): string {
 
 /** Finds `file(line,col)` in asc's diagnostics and turns it into `file:line:col`. */
 export function ascLocation(stderr: string): string | undefined {
-  const m = /in (\S+?)\((\d+),(\d+)\)/.exec(stderr);
+  const firstError = stderr.search(/ERROR/);
+  const m = /in (\S+?)\((\d+),(\d+)\)/.exec(firstError === -1 ? stderr : stderr.slice(firstError));
   return m ? `${m[1]}:${m[2]}:${m[3]}` : undefined;
 }
 
