@@ -1,7 +1,13 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { LatticeCaller, LatticeState } from '../lattice/index.ts';
-import { encodeJson, subjectsFor } from '../lattice/index.ts';
-import type { CapabilityHandler } from '../runtime/index.ts';
+import {
+  decodeCapabilityResult,
+  encodeCapabilityCall,
+  encodeJson,
+  subjectsFor,
+} from '../lattice/index.ts';
+import { shortInterface, type RunningProvider } from './providers.ts';
+import type { CapabilityHandler, Value } from '../runtime/index.ts';
 import { AloftError, type Logger } from '../support/index.ts';
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'critical'] as const;
@@ -20,6 +26,8 @@ export function hostCapabilities(ctx: {
   logger: Logger;
   state: LatticeState;
   caller: () => LatticeCaller;
+  /** Providers running on this host, by name. */
+  providers: Map<string, RunningProvider>;
 }): CapabilityHandler {
   const s = subjectsFor(ctx.lattice);
   return async (call) => {
@@ -54,11 +62,54 @@ export function hostCapabilities(ctx: {
       }
       case 'keyvalue':
       case 'messaging':
-      case 'outgoing-http':
-        throw new AloftError(
-          'LINK_MISSING',
-          `${call.component} has no link for ${call.interface}; create one with: aloft link put ${call.component} <provider> --interface ${call.interface}`,
+      case 'outgoing-http': {
+        const link = ctx.state
+          .links()
+          .find(
+            (l) =>
+              l.source === call.component &&
+              shortInterface(l.interface) === call.interface &&
+              l.name === (call.context.metadata.link ?? 'default'),
+          );
+        if (!link) {
+          throw new AloftError(
+            'LINK_MISSING',
+            `${call.component} has no link for ${call.interface}; create one with: aloft link put ${call.component} <provider> --interface ${call.interface}`,
+          );
+        }
+        const local = ctx.providers.get(link.target);
+        if (local) {
+          return (await local.instance.handle({
+            component: call.component,
+            interface: call.interface,
+            function: call.function,
+            args: call.args,
+            linkConfig: link.config,
+          })) as Value;
+        }
+        const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));
+        const reply = await ctx.caller().callProvider(
+          link.target,
+          encodeCapabilityCall({
+            component: call.component,
+            interface: call.interface,
+            function: call.function,
+            args: call.args,
+            link: { name: link.name, config: link.config },
+          }),
+          { timeoutMs, idempotent: IDEMPOTENT.has(`${call.interface}.${call.function}`) },
         );
+        return decodeCapabilityResult(reply) as Value;
+      }
     }
   };
 }
+
+/** Capability functions that may run twice without harm, so a timed-out call may be retried. */
+const IDEMPOTENT: ReadonlySet<string> = new Set([
+  'keyvalue.get',
+  'keyvalue.set',
+  'keyvalue.delete',
+  'keyvalue.exists',
+  'keyvalue.list-keys',
+]);

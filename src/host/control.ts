@@ -17,6 +17,12 @@ import type { Runtime } from '../runtime/index.ts';
 import { AloftError, errorMessage, type Logger } from '../support/index.ts';
 import { fetchArtifact } from './artifacts.ts';
 import type { Inventory, Placement } from './placements.ts';
+import {
+  serveProvider,
+  type ProviderContext,
+  type ProviderFactory,
+  type RunningProvider,
+} from './providers.ts';
 
 /** What the control handlers may see and do on their host. */
 export interface ControlContext {
@@ -28,6 +34,9 @@ export interface ControlContext {
   cwd: string | undefined;
   startedAt: string;
   placements: Map<string, Placement>;
+  providers: Map<string, RunningProvider>;
+  providerKinds: Record<string, ProviderFactory>;
+  providerContext(name: string, config: Record<string, string>): ProviderContext;
   labels: Record<string, string>;
   runtime: Runtime;
   latticeState: LatticeState;
@@ -92,7 +101,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
     startedAt: ctx.startedAt,
     cordoned: ctx.isCordoned(),
     components: [...ctx.placements.values()].reduce((n, p) => n + p.count, 0),
-    providers: 0,
+    providers: ctx.providers.size,
   });
 
   const startOrScale = async (
@@ -209,8 +218,68 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
       serial(req.name, () => stopComponent(req.name, 'stopped'));
       await Promise.resolve();
     },
-    'provider.start': () => Promise.reject(noProviders()),
-    'provider.stop': () => Promise.reject(noProviders()),
+    'provider.start': async (msg) => {
+      const req = parse(msg, schemas.ProviderStartRequest, 'provider.start');
+      fence(req.epoch);
+      const factory = ctx.providerKinds[req.kind];
+      if (!factory) {
+        const kinds = Object.keys(ctx.providerKinds).sort().join(', ') || 'none';
+        throw new AloftError(
+          'PROVIDER_UNKNOWN',
+          `no provider kind ${JSON.stringify(req.kind)} on this host (available: ${kinds})`,
+        );
+      }
+      if (!ctx.accepting())
+        throw new LatticeError(LatticeCodes.UNAVAILABLE, 'host is draining or stopping');
+      ack(msg);
+      serial(`provider:${req.name}`, async () => {
+        const existing = ctx.providers.get(req.name);
+        if (
+          existing &&
+          existing.kind === req.kind &&
+          JSON.stringify(existing.config) === JSON.stringify(req.config)
+        )
+          return;
+        try {
+          if (existing) await stopProvider(req.name, 'replaced');
+          const instance = await factory(ctx.providerContext(req.name, req.config));
+          const running: RunningProvider = {
+            name: req.name,
+            kind: req.kind,
+            config: req.config,
+            instance,
+            startedAt: new Date().toISOString(),
+            subs: [],
+          };
+          ctx.providers.set(req.name, running);
+          serveProvider(ctx.nc, ctx.lattice, ctx.hostId, running, ctx.logger);
+          await ctx.nc.flush();
+          ctx.changed();
+          ctx.publishEvent('provider_started', {
+            name: req.name,
+            kind: req.kind,
+            interfaces: [...instance.interfaces],
+          });
+        } catch (err) {
+          ctx.publishEvent('provider_start_failed', {
+            name: req.name,
+            kind: req.kind,
+            code: err instanceof AloftError ? err.code : 'INTERNAL',
+            error: errorMessage(err),
+          });
+        }
+      });
+      await Promise.resolve();
+    },
+    'provider.stop': async (msg) => {
+      const req = parse(msg, schemas.ProviderStopRequest, 'provider.stop');
+      fence(req.epoch);
+      if (!ctx.providers.has(req.name))
+        throw new LatticeError(LatticeCodes.NOT_FOUND, `provider ${req.name} is not on this host`);
+      ack(msg);
+      serial(`provider:${req.name}`, () => stopProvider(req.name, 'stopped'));
+      await Promise.resolve();
+    },
     'host.labels.put': async (msg) => {
       const req = parse(msg, schemas.LabelsPutRequest, 'host.labels.put');
       Object.assign(ctx.labels, req.labels);
@@ -308,8 +377,16 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
   await ctx.nc.flush();
 
   /** Lets a replaced pool finish its in-flight invocations (bounded), then unloads it. */
-  function noProviders(): AloftError {
-    return new AloftError('UNSUPPORTED', 'this host version runs no capability providers yet');
+  async function stopProvider(name: string, reason: string): Promise<void> {
+    const p = ctx.providers.get(name);
+    if (!p) return;
+    ctx.providers.delete(name);
+    for (const sub of p.subs) sub.unsubscribe();
+    ctx.changed();
+    await p.instance
+      .stop()
+      .catch((err: unknown) => ctx.logger.warn('provider stop failed', { name, error: err }));
+    ctx.publishEvent('provider_stopped', { name, reason });
   }
 
   async function retire(component: Placement['component']): Promise<void> {

@@ -20,7 +20,9 @@ import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
 import { hostIdentity } from './identity.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
-import { invokeLocal, serveCalls } from './serve.ts';
+import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
+import type { ProviderFactory, RunningProvider } from './providers.ts';
+import { fromWire, toWire } from '../lattice/index.ts';
 
 export type HostState = 'starting' | 'running' | 'draining' | 'stopping' | 'stopped';
 
@@ -39,6 +41,8 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   logger?: Logger;
   /** Working directory for relative component paths. */
   cwd?: string;
+  /** Provider kinds this host can start (`provider.start`), by kind name. */
+  providerKinds?: Record<string, ProviderFactory>;
 }
 
 /** A running host: a member of the lattice that runs components and serves calls to them. */
@@ -52,6 +56,8 @@ export interface Host {
   /** Location-transparent calls from this host (in-process when the component is here). */
   readonly caller: LatticeCaller;
   readonly view: HostsView;
+  /** The lattice state (links, named config) as this host sees it. */
+  readonly latticeState: LatticeState;
   readonly nc: NatsConnection;
   /** Stops taking new calls, finishes in-flight ones within `graceMs`, then unloads everything. */
   drain(graceMs?: number): Promise<void>;
@@ -82,6 +88,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const startedAt = new Date().toISOString();
   const labels: Record<string, string> = { ...options.labels };
   const placements = new Map<string, Placement>();
+  const providers = new Map<string, RunningProvider>();
   let state: HostState = 'starting';
   let cordoned = false;
   let seq = 0;
@@ -129,6 +136,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       logger: log,
       state: latticeState,
       caller: () => caller,
+      providers,
     }),
   });
 
@@ -153,7 +161,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       inventoryRevision,
       cordoned: cordoned || state !== 'running',
       components,
-      providers: [],
+      providers: [...providers.keys()],
       load: {
         inFlight: inFlight(),
         capacity: [...placements.values()].reduce((n, p) => n + p.count, 0),
@@ -176,7 +184,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
     state,
     startedAt,
     components: [...placements.values()].map(inventoryEntry),
-    providers: [],
+    providers: [...providers.values()].map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      interfaces: [...p.instance.interfaces],
+      startedAt: p.startedAt,
+    })),
   });
 
   const waitIdle = (graceMs: number): Promise<void> =>
@@ -217,6 +230,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
     clearInterval(timer);
     publishEvent('host_stopped', { name: identity.name });
     await control.stop();
+    await Promise.allSettled([...providers.values()].map((p) => p.instance.stop()));
+    for (const p of providers.values()) for (const sub of p.subs) sub.unsubscribe();
+    providers.clear();
     await view.stop();
     await latticeState.stop();
     await runtime.close();
@@ -235,6 +251,26 @@ export async function startHost(options: HostOptions): Promise<Host> {
     cwd: options.cwd,
     startedAt,
     placements,
+    providers,
+    providerKinds: options.providerKinds ?? {},
+    providerContext: (name, config) => ({
+      nc,
+      lattice,
+      hostId: identity.id,
+      logger: log,
+      config,
+      handleHttp: async (component, request, timeoutMs) => {
+        const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
+        const out = await caller.call(component, HANDLER_OPS.http, encoded, { timeoutMs });
+        return fromWire(JSON.parse(new TextDecoder().decode(out)));
+      },
+      deliverMessage: async (component, message, timeoutMs) => {
+        const encoded = new TextEncoder().encode(JSON.stringify(toWire(message)));
+        await caller.call(component, HANDLER_OPS.message, encoded, { timeoutMs });
+      },
+      linksTo: () => latticeState.links().filter((l) => l.target === name),
+      onLinksChange: (listener) => latticeState.onChange((kind) => kind === 'link' && listener()),
+    }),
     labels,
     runtime,
     latticeState,
@@ -274,6 +310,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     inventory,
     caller,
     view,
+    latticeState,
     nc,
     drain,
     stop,

@@ -6,3 +6,11 @@ export { fetchArtifact, type Artifact } from './artifacts.ts';
 export { pushOci, pullOci, parseOciRef, isOciRef } from './oci.ts';
 export type { Inventory } from './placements.ts';
 export { runHost } from './main.ts';
+export {
+  shortInterface,
+  type ProviderCall,
+  type ProviderContext,
+  type ProviderFactory,
+  type ProviderInstance,
+} from './providers.ts';
+export { HANDLER_OPS } from './serve.ts';

@@ -36,7 +36,7 @@ export interface Inventory {
     inFlight: number;
     startedAt: string;
   }[];
-  providers: string[];
+  providers: { name: string; kind: string; interfaces: string[]; startedAt: string }[];
 }
 
 export function inventoryEntry(p: Placement): Inventory['components'][number] {

@@ -7,6 +7,17 @@ import {
   subjectsFor,
 } from '../lattice/index.ts';
 import { isAloftError, type Logger } from '../support/index.ts';
+import { GuestError, type HttpRequest, type Message } from '../runtime/index.ts';
+import { fromWire, toWire } from '../lattice/index.ts';
+
+/**
+ * Reserved operation names that invoke a component's handler exports instead of `operation.call`;
+ * their payload is the request in the JSON wire form (docs/protocol.md).
+ */
+export const HANDLER_OPS = { http: '$http', message: '$message' } as const;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 import type { Placement } from './placements.ts';
 
 export interface ServeContext {
@@ -63,8 +74,22 @@ export async function invokeLocal(
   }
   p.inFlight++;
   try {
+    if (operation === HANDLER_OPS.http) {
+      const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
+      const res = await p.component.handleHttp(req, { timeoutMs });
+      return encoder.encode(JSON.stringify(toWire(res)));
+    }
+    if (operation === HANDLER_OPS.message) {
+      const msg = fromWire(JSON.parse(decoder.decode(payload))) as Message;
+      await p.component.handleMessage(msg, { timeoutMs });
+      return new Uint8Array(0);
+    }
     return await p.component.call(operation, payload, { timeoutMs });
   } catch (err) {
+    if (err instanceof GuestError) {
+      // The component's own error record: callers see its code, not the runtime's wrapper.
+      throw new LatticeError(err.guestCode, err.message, { cause: err });
+    }
     if (isAloftError(err, 'COMPONENT_BUSY')) {
       throw new LatticeError(LatticeCodes.BUSY, err.message, { retryable: true, cause: err });
     }

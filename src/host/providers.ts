@@ -1,0 +1,103 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import {
+  decodeCapabilityCall,
+  encodeCapabilityResult,
+  replyError,
+  subjectsFor,
+} from '../lattice/index.ts';
+import { AloftError, type Logger } from '../support/index.ts';
+
+/** One capability call as a provider receives it. */
+export interface ProviderCall {
+  component: string;
+  /** Short interface name: `keyvalue`, `messaging`, `outgoing-http`, … */
+  interface: string;
+  /** WIT function name: `get`, `compare-and-swap`, … */
+  function: string;
+  /** Arguments in jco's JavaScript mapping of the WIT types. */
+  args: unknown[];
+  /** The config of the link the call came through. */
+  linkConfig: Record<string, string>;
+}
+
+/** What a provider may use from its host. */
+export interface ProviderContext {
+  nc: NatsConnection;
+  lattice: string;
+  hostId: string;
+  logger: Logger;
+  /** The provider's own config (from `aloft start provider … --config`). */
+  config: Record<string, string>;
+  /** Calls a component's HTTP handler wherever it runs (for `http-server`). */
+  handleHttp(component: string, request: unknown, timeoutMs: number): Promise<unknown>;
+  /** Delivers a message to a component's message handler wherever it runs (for `messaging`). */
+  deliverMessage(component: string, message: unknown, timeoutMs: number): Promise<void>;
+  /** The links whose target is this provider, kept current. */
+  linksTo(): { source: string; interface: string; name: string; config: Record<string, string> }[];
+  onLinksChange(listener: () => void): () => void;
+}
+
+/** A running provider instance. */
+export interface ProviderInstance {
+  /** Short names of the interfaces it implements. */
+  interfaces: readonly string[];
+  handle(call: ProviderCall): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export type ProviderFactory = (ctx: ProviderContext) => Promise<ProviderInstance>;
+
+/** A provider placed on this host under a name. */
+export interface RunningProvider {
+  name: string;
+  kind: string;
+  config: Record<string, string>;
+  instance: ProviderInstance;
+  startedAt: string;
+  subs: Subscription[];
+}
+
+/**
+ * Serves a provider to components on other hosts: `cap.<name>.<hostId>` and the queue group
+ * `cap.<name>.any`. Calls arrive in the JSON wire form (docs/providers.md).
+ */
+export function serveProvider(
+  nc: NatsConnection,
+  lattice: string,
+  hostId: string,
+  p: RunningProvider,
+  logger: Logger,
+): void {
+  const s = subjectsFor(lattice);
+  const handle = (msg: Msg): void => {
+    void (async () => {
+      try {
+        const call = decodeCapabilityCall(msg.data);
+        const value = await p.instance.handle({
+          component: call.component,
+          interface: call.interface,
+          function: call.function,
+          args: call.args,
+          linkConfig: call.link.config,
+        });
+        if (msg.reply) msg.respond(encodeCapabilityResult(value));
+      } catch (err) {
+        if (!(err instanceof AloftError))
+          logger.warn('provider call failed', { provider: p.name, error: err });
+        replyError(msg, err);
+      }
+    })();
+  };
+  p.subs.push(nc.subscribe(s.capabilityOnHost(p.name, hostId), { callback: (_e, m) => handle(m) }));
+  p.subs.push(
+    nc.subscribe(s.capabilityAny(p.name), {
+      queue: `cap.${p.name}`,
+      callback: (_e, m) => handle(m),
+    }),
+  );
+}
+
+/** `aloft:platform/keyvalue@0.1.0` → `keyvalue`. */
+export function shortInterface(name: string): string {
+  return name.replace(/^[a-z0-9-]+:[a-z0-9-]+\//, '').replace(/@.*$/, '');
+}
