@@ -14,6 +14,8 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   events: () => import('./commands/events.ts'),
   'start component': () => import('./commands/start-component.ts'),
   'stop component': () => import('./commands/stop-component.ts'),
+  'start provider': () => import('./commands/start-provider.ts'),
+  'stop provider': () => import('./commands/stop-provider.ts'),
   'scale component': () => import('./commands/scale-component.ts'),
   label: () => import('./commands/label.ts'),
   unlabel: () => import('./commands/unlabel.ts'),
