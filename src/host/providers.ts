@@ -1,11 +1,6 @@
-import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import {
-  decodeCapabilityCall,
-  encodeCapabilityResult,
-  replyError,
-  subjectsFor,
-} from '../lattice/index.ts';
-import { AloftError, type Logger } from '../support/index.ts';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { serveCapability, type CapabilityCall } from '../lattice/index.ts';
+import type { Logger } from '../support/index.ts';
 
 /** One capability call as a provider receives it. */
 export interface ProviderCall {
@@ -68,33 +63,15 @@ export function serveProvider(
   p: RunningProvider,
   logger: Logger,
 ): void {
-  const s = subjectsFor(lattice);
-  const handle = (msg: Msg): void => {
-    void (async () => {
-      try {
-        const call = decodeCapabilityCall(msg.data);
-        const value = await p.instance.handle({
-          component: call.component,
-          interface: call.interface,
-          function: call.function,
-          args: call.args,
-          linkConfig: call.link.config,
-        });
-        if (msg.reply) msg.respond(encodeCapabilityResult(value));
-      } catch (err) {
-        if (!(err instanceof AloftError))
-          logger.warn('provider call failed', { provider: p.name, error: err });
-        replyError(msg, err);
-      }
-    })();
-  };
-  p.subs.push(nc.subscribe(s.capabilityOnHost(p.name, hostId), { callback: (_e, m) => handle(m) }));
-  p.subs.push(
-    nc.subscribe(s.capabilityAny(p.name), {
-      queue: `cap.${p.name}`,
-      callback: (_e, m) => handle(m),
-    }),
-  );
+  const handler = (call: CapabilityCall): Promise<unknown> =>
+    p.instance.handle({
+      component: call.component,
+      interface: call.interface,
+      function: call.function,
+      args: call.args,
+      linkConfig: call.link.config,
+    });
+  p.subs.push(...serveCapability(nc, lattice, p.name, handler, { hostId, logger }));
 }
 
 /** `aloft:platform/keyvalue@0.1.0` → `keyvalue`. */

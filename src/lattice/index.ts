@@ -66,3 +66,4 @@ export {
   decodeCapabilityResult,
   type CapabilityCall,
 } from './capability-codec.ts';
+export { serveCapability } from './capability-server.ts';
