@@ -60,6 +60,20 @@ export interface CallerOptions {
   local?: LocalInvoke;
   clock?: Clock;
   logger?: Logger;
+  /** Told about every finished call: who served it (`self` for in-process), tries, duration. */
+  observe?: (outcome: CallOutcome) => void;
+}
+
+/** What happened to one call, for metrics and the simulation's live view. */
+export interface CallOutcome {
+  kind: 'component' | 'provider';
+  name: string;
+  /** The host that answered (`undefined` when it failed or the queue group answered). */
+  servedBy: string | undefined;
+  attempts: number;
+  ms: number;
+  ok: boolean;
+  code?: string;
 }
 
 /** Codes that mean the call never started on the callee: always safe to send elsewhere. */
@@ -85,6 +99,37 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
   const self = options.self ?? {};
 
   /** The shared attempt loop: rank, try, classify the failure, move on, until the deadline. */
+  const observed = async (
+    kind: 'component' | 'provider',
+    name: string,
+    run: (report: (servedBy: string | undefined, attempts: number) => void) => Promise<Uint8Array>,
+  ): Promise<Uint8Array> => {
+    if (!options.observe) return run(() => undefined);
+    const t0 = clock.monotonic();
+    let servedBy: string | undefined;
+    let attempts = 1;
+    try {
+      const out = await run((host, n) => {
+        servedBy = host;
+        attempts = n;
+      });
+      options.observe({ kind, name, servedBy, attempts, ms: clock.monotonic() - t0, ok: true });
+      return out;
+    } catch (err) {
+      const code = err instanceof LatticeError ? err.code : 'INTERNAL';
+      options.observe({
+        kind,
+        name,
+        servedBy: undefined,
+        attempts,
+        ms: clock.monotonic() - t0,
+        ok: false,
+        code,
+      });
+      throw err;
+    }
+  };
+
   const attempt = async (
     kind: 'component' | 'provider',
     name: string,
@@ -92,6 +137,7 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
     payload: Uint8Array,
     callOptions: CallOptions,
     local: Promise<Uint8Array> | undefined,
+    report: (servedBy: string | undefined, attempts: number) => void = () => undefined,
   ): Promise<Uint8Array> => {
     const total = callOptions.timeoutMs ?? 10_000;
     const perAttempt = callOptions.attemptTimeoutMs ?? Math.min(total, 2000);
@@ -103,7 +149,9 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
 
     if (local) {
       try {
-        return await local;
+        const out = await local;
+        report(self.hostId ?? 'self', 1);
+        return out;
       } catch (err) {
         if (!(err instanceof LatticeError) || !NOT_STARTED.has(err.code)) throw err;
         failures.push(`this host: ${err.code}`);
@@ -136,6 +184,7 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
       for (const [k, v] of Object.entries(callOptions.headers ?? {})) h.set(k, v);
       try {
         const reply = await request(nc, subject, payload, { timeoutMs, headers: h });
+        report(target, failures.length + 1);
         return reply.data;
       } catch (err) {
         const e =
@@ -172,16 +221,21 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
 
   return {
     call: (component, operation, payload, callOptions = {}) =>
-      attempt(
-        'component',
-        component,
-        operation,
-        payload,
-        callOptions,
-        options.local?.(component, operation, payload, callOptions.timeoutMs ?? 10_000),
+      observed('component', component, (report) =>
+        attempt(
+          'component',
+          component,
+          operation,
+          payload,
+          callOptions,
+          options.local?.(component, operation, payload, callOptions.timeoutMs ?? 10_000),
+          report,
+        ),
       ),
     callProvider: (provider, payload, callOptions = {}) =>
-      attempt('provider', provider, 'capability', payload, callOptions, undefined),
+      observed('provider', provider, (report) =>
+        attempt('provider', provider, 'capability', payload, callOptions, undefined, report),
+      ),
   };
 }
 

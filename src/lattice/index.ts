@@ -51,6 +51,7 @@ export {
   CALL_HEADERS,
   type CallOptions,
   type CallerOptions,
+  type CallOutcome,
   type LatticeCaller,
   type LocalInvoke,
 } from './caller.ts';
