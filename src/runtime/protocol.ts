@@ -20,6 +20,14 @@ export interface ErrorRecord {
   message: string;
 }
 
+/**
+ * `logging.log` calls are not round trips: the worker buffers their arguments and sends them
+ * ahead of its next host call or response, which the host delivers first (order is kept).
+ */
+export interface CarriesLogs {
+  logs?: Value[][];
+}
+
 /** How an invocation ended, as told by the worker. */
 export type InvokeResponse =
   | { ok: Value }
@@ -31,7 +39,7 @@ export type InvokeResponse =
   | { missing: string };
 
 /** A call from the guest to a capability. `iface` is the short WIT name, `fn` the WIT name. */
-export interface HostCallRequest {
+export interface HostCallRequest extends CarriesLogs {
   iface: string;
   fn: string;
   args: Value[];

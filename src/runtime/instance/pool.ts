@@ -3,6 +3,7 @@ import { HostEnd, createChannelBuffers } from '../channel.ts';
 import { decode, encode, type Value } from '../codec.ts';
 import { ComponentError } from '../errors.ts';
 import type {
+  CarriesLogs,
   HostCallReply,
   HostCallRequest,
   InvokeRequest,
@@ -281,13 +282,16 @@ export class InstancePool {
     if (!job || job.seq !== seq) return;
     instance.jobs.shift();
     if (instance.jobs.length === 0) instance.worker?.unref();
-    this.#settle(job, decode(bytes) as unknown as InvokeResponse);
+    const response = decode(bytes) as unknown as InvokeResponse & CarriesLogs;
+    this.#deliverLogs(job, response.logs);
+    this.#settle(job, response);
     this.#pump();
   }
 
   async #hostCall(instance: Instance, seq: number, bytes: Uint8Array): Promise<Uint8Array> {
     const call = decode(bytes) as unknown as HostCallRequest;
     const job = instance.jobs.find((j) => j.seq === seq);
+    if (job) this.#deliverLogs(job, call.logs);
     let reply: HostCallReply;
     if (!job) {
       reply = { err: { code: 'COMPONENT_UNLOADED', message: 'the invocation is gone' } };
@@ -311,6 +315,18 @@ export class InstancePool {
     } catch (err) {
       return encode({
         err: { code: 'CAPABILITY_FAILED', message: `unencodable reply: ${String(err)}` },
+      });
+    }
+  }
+
+  /** Hands buffered `logging.log` calls to the host, in order; their outcome is not awaited. */
+  #deliverLogs(job: Job, logs: CarriesLogs['logs']): void {
+    if (!logs) return;
+    job.abort ??= new AbortController();
+    const state = { deadline: job.deadline, signal: job.abort.signal, metadata: job.metadata };
+    for (const args of logs) {
+      this.#o.onHostCall({ iface: 'logging', fn: 'log', args }, state).catch((err: unknown) => {
+        this.#o.logger.warn('logging capability failed', { error: err });
       });
     }
   }

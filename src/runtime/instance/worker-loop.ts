@@ -58,8 +58,21 @@ export async function runInstanceWorker(
   loadGlue: (source: string) => Promise<GlueModule>,
 ): Promise<void> {
   const end = new GuestEnd(init.channel);
+  let logs: Value[][] = [];
+  const takeLogs = (): { logs?: Value[][] } => {
+    if (logs.length === 0) return {};
+    const out = logs;
+    logs = [];
+    return { logs: out };
+  };
   const hostCall = (iface: string, fn: string, args: Value[]): Value => {
-    const reply = decode(end.hostCall(encode({ iface, fn, args }))) as unknown as HostCallReply;
+    if (iface === 'logging' && fn === 'log') {
+      logs.push(args);
+      return undefined;
+    }
+    const reply = decode(
+      end.hostCall(encode({ iface, fn, args, ...takeLogs() })),
+    ) as unknown as HostCallReply;
     if ('ok' in reply) return reply.ok;
     throw new CapabilityFailure(reply.err);
   };
@@ -131,7 +144,7 @@ export async function runInstanceWorker(
     }
     let bytes: Uint8Array;
     try {
-      bytes = encode(res as unknown as Value);
+      bytes = encode({ ...res, ...takeLogs() } as unknown as Value);
     } catch (err) {
       bytes = encode({ trap: `unencodable result: ${String(err)}` });
     }
