@@ -1,0 +1,4 @@
+/**
+ * Capability providers: the side effects components reach through `aloft:platform` imports.
+ */
+export * from './keyvalue/index.ts';
