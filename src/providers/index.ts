@@ -2,3 +2,4 @@
  * Capability providers: the side effects components reach through `aloft:platform` imports.
  */
 export * from './keyvalue/index.ts';
+export * from './http-server/index.ts';
