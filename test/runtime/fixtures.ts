@@ -9,11 +9,12 @@ export const cacheDir = path.join(root, '.cache/components');
 
 const built = new Map<string, Promise<Uint8Array>>();
 
-/** The component built from `test/fixtures/components/<name>/index.ts`. */
-export function fixture(name: 'probe-ts' | 'probe-as'): Promise<Uint8Array> {
+/** The component built from `test/fixtures/components/<name>` (probes) or `examples/<name>`. */
+export function fixture(name: 'probe-ts' | 'probe-as' | 'hello-as'): Promise<Uint8Array> {
   let p = built.get(name);
   if (!p) {
-    const entry = path.join(root, 'test/fixtures/components', name, 'index.ts');
+    const dir = name.startsWith('probe-') ? 'test/fixtures/components' : 'examples';
+    const entry = path.join(root, dir, name, 'index.ts');
     p = buildComponent({ entry, cacheDir }).then((r) => r.component);
     built.set(name, p);
   }
