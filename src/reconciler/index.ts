@@ -19,3 +19,23 @@ export type {
   Scaler,
   Spread,
 } from './manifest/types.ts';
+export type {
+  DesiredApp,
+  Observed,
+  ObservedHost,
+  ObservedWorkload,
+  LinkRecord,
+  StartFailure,
+  Command,
+  CommandType,
+  StatusState,
+  ScalerStatus,
+  AppStatus,
+} from './model.ts';
+export { reconcile, planApps, appStatuses, type Plan } from './reconcile.ts';
+export { applyCommands } from './simulate.ts';
+export { toControlRequest, type ControlRequest, type ControlRequestOptions } from './commands.ts';
+export { splitByWeight } from './placement/weights.ts';
+export { planSpread, IMPLICIT_SPREAD } from './placement/spread.ts';
+export { planDaemon } from './placement/daemon.ts';
+export type { Candidate, PlacementResult, SpreadOutcome } from './placement/types.ts';
