@@ -101,6 +101,7 @@ export class HostEnd {
   #posted = 0;
   #consumed = 0;
   #serving = false;
+  #inHostCall = false;
   #closed = false;
 
   constructor(buffers: ChannelBuffers, handlers: HostEndHandlers) {
@@ -113,6 +114,11 @@ export class HostEnd {
   /** Requests posted and not yet answered. */
   get outstanding(): number {
     return this.#posted - this.#consumed;
+  }
+
+  /** True while the worker waits for the host to answer a capability call. */
+  get inHostCall(): boolean {
+    return this.#inHostCall;
   }
 
   /** The sequence number the next `post` will get. */
@@ -153,7 +159,13 @@ export class HostEnd {
         const events = Atomics.load(control, EVENTS);
         if (Atomics.load(control, HOST) === HOST_CALL) {
           const call = read(this.#buffers.host, control, HOST_LEN);
-          const reply = await this.#handlers.onHostCall(this.started - 1, call);
+          this.#inHostCall = true;
+          let reply: Uint8Array;
+          try {
+            reply = await this.#handlers.onHostCall(this.started - 1, call);
+          } finally {
+            this.#inHostCall = false;
+          }
           if (this.#closed) return;
           write(this.#buffers.host, control, HOST_LEN, reply);
           Atomics.store(control, HOST, HOST_REPLY);

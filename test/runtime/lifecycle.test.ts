@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deferred, isAloftError } from '../../src/support/index.ts';
-import { createRuntime, memoryCapabilities, type CapabilityCall } from '../../src/runtime/index.ts';
+import {
+  createRuntime,
+  memoryCapabilities,
+  type CapabilityCall,
+  type LoadedComponent,
+} from '../../src/runtime/index.ts';
 import { dec, enc, fixture } from './fixtures.ts';
 
 const none = new Uint8Array();
@@ -37,6 +42,37 @@ describe('invocation lifecycle', () => {
         'the capability learns the invocation is gone',
       );
       assert.equal(dec.decode(await c.call('count', none)), '1', 'a fresh instance');
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('a component calling itself is served by another instance, never queued behind itself', async () => {
+    let self: LoadedComponent | undefined;
+    const caps = memoryCapabilities({
+      // lattice.call('self', op, payload) → the same component, as a host routes a local call.
+      forward: (call) => {
+        const [, operation, payload] = call.args as [string, string, Uint8Array];
+        if (!self) throw new Error('not loaded');
+        return self.call(operation, payload, { timeoutMs: 1_000 });
+      },
+    });
+    const runtime = createRuntime({ capabilities: caps.handler });
+    try {
+      self = await runtime.load(await fixture('probe-as'), {
+        name: 'self',
+        limits: { maxInstances: 2, minInstances: 1, pipelineDepth: 4, timeoutMs: 2_000 },
+      });
+      // Busy the pool so that pipelining is on, then call through the lattice to itself.
+      const results = await Promise.all([
+        self.call('call', enc.encode('self:echo:one')),
+        self.call('call', enc.encode('self:echo:two')),
+        self.call('echo', enc.encode('three')),
+      ]);
+      assert.deepEqual(
+        results.map((r) => dec.decode(r)),
+        ['one', 'two', 'three'],
+      );
     } finally {
       await runtime.close();
     }

@@ -185,13 +185,23 @@ export class InstancePool {
   #pick(): Instance | undefined {
     let best: Instance | undefined;
     for (const i of this.#instances) {
-      if (i.state !== 'ready' || i.jobs.length >= this.#o.pipelineDepth) continue;
+      if (!this.#canTake(i)) continue;
       if (!best || i.jobs.length < best.jobs.length) best = i;
       if (i.jobs.length === 0) break;
     }
     // Pipeline onto a busy instance only when no more instances may start.
     if (best && best.jobs.length > 0 && this.#live() < this.#o.maxInstances) return undefined;
     return best;
+  }
+
+  /**
+   * Whether an instance can take one more job now: ready, ring not full, and not waiting on a
+   * capability call (that call may be waiting for this very job: a component calling itself, or
+   * A → B → A; queueing behind it would deadlock until the deadline).
+   */
+  #canTake(i: Instance): boolean {
+    if (i.state !== 'ready' || i.jobs.length >= this.#o.pipelineDepth) return false;
+    return i.jobs.length === 0 || !i.end?.inHostCall;
   }
 
   #live(): number {
@@ -234,7 +244,7 @@ export class InstancePool {
   #pickForQueue(): Instance | undefined {
     let best: Instance | undefined;
     for (const i of this.#instances) {
-      if (i.state !== 'ready' || i.jobs.length >= this.#o.pipelineDepth) continue;
+      if (!this.#canTake(i)) continue;
       if (!best || i.jobs.length < best.jobs.length) best = i;
     }
     return best;
