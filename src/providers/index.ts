@@ -3,3 +3,4 @@
  */
 export * from './keyvalue/index.ts';
 export * from './http-server/index.ts';
+export * from './http-client/index.ts';
