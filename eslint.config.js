@@ -12,7 +12,7 @@ const allowed = {
   runtime: ['support', 'lattice'],
   providers: ['support', 'lattice'],
   reconciler: ['support', 'lattice'],
-  host: ['support', 'lattice', 'runtime', 'providers'],
+  host: ['support', 'lattice', 'runtime', 'providers', 'nats'],
   web: ['support', 'lattice', 'nats'],
   sim: ['support', 'lattice', 'nats', 'host', 'reconciler', 'runtime', 'providers'],
   cli: ['support', 'lattice', 'nats', 'runtime', 'host', 'providers', 'reconciler', 'web', 'sim'],

@@ -14,3 +14,4 @@ export {
   type ProviderInstance,
 } from './providers.ts';
 export { HANDLER_OPS } from './serve.ts';
+export { spawnAloft } from './spawn.ts';

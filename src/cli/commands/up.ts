@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { connectLattice, assertLatticeName } from '../../lattice/index.ts';
 import { findNatsServer, isPortOpen, startNatsServer } from '../../nats/index.ts';
+import { spawnAloft } from '../../host/index.ts';
 import { AloftError } from '../../support/index.ts';
 import type { Command } from '../command.ts';
 import {
@@ -11,7 +12,6 @@ import {
   writeUpState,
   type UpState,
 } from '../local-state.ts';
-import { spawnAloft } from '../spawn-process.ts';
 import { stopPid } from '../../nats/index.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 

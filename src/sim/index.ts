@@ -1,0 +1,21 @@
+/** The local multi-cloud simulation and its fault injection (the same code the chaos tests use). */
+export {
+  DEFAULT_SIM,
+  planHosts,
+  regionOf,
+  REGIONS,
+  type SimOptions,
+  type SimTopology,
+} from './plan.ts';
+export { cloudPids, type CloudState, type SimState } from './state.ts';
+export {
+  startSim,
+  killCloud,
+  hangCloud,
+  restoreCloud,
+  healAll,
+  stopSim,
+  readSimState,
+} from './sim.ts';
+export { startLoad, type LoadGenerator, type LoadSecond } from './load.ts';
+export { renderFrame } from './view.ts';

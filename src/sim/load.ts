@@ -1,0 +1,107 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { createCaller, type CallOutcome, type HostsView } from '../lattice/index.ts';
+
+/** One second of traffic, as the live view and `sim report` show it. */
+export interface LoadSecond {
+  /** Seconds since the load started. */
+  t: number;
+  /** Successful calls per serving cloud. */
+  servedBy: Record<string, number>;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface LoadGenerator {
+  history: LoadSecond[];
+  totals(): { ok: number; errors: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * Drives calls to `component` from every cloud (a caller labelled with that cloud, as an ingress
+ * there would be), `ratePerCloud` calls per second each, and tallies them per second by the
+ * cloud that served them. Bounded: it stops by itself after `maxSeconds`.
+ */
+export function startLoad(options: {
+  nc: NatsConnection;
+  lattice: string;
+  view: HostsView;
+  component: string;
+  operation: string;
+  clouds: string[];
+  ratePerCloud: number;
+  maxSeconds: number;
+  /** Only these clouds originate traffic (the survivors' ingresses). */
+  activeClouds?: () => string[];
+}): LoadGenerator {
+  const history: LoadSecond[] = [];
+  let current = { servedBy: {} as Record<string, number>, errors: 0, latencies: [] as number[] };
+  let ok = 0;
+  let errors = 0;
+  const cloudOf = (hostId: string | undefined): string =>
+    (hostId && options.view.get(hostId)?.labels.cloud) || 'unknown';
+  const observe = (o: CallOutcome): void => {
+    if (o.ok) {
+      ok++;
+      const c = cloudOf(o.servedBy);
+      current.servedBy[c] = (current.servedBy[c] ?? 0) + 1;
+      current.latencies.push(o.ms);
+    } else {
+      errors++;
+      current.errors++;
+    }
+  };
+  const callers = new Map(
+    options.clouds.map((cloud) => [
+      cloud,
+      createCaller(options.nc, {
+        lattice: options.lattice,
+        view: options.view,
+        self: { labels: { cloud } },
+        observe,
+      }),
+    ]),
+  );
+  const started = performance.now();
+  const payload = new TextEncoder().encode('ping');
+  const inFlight = new Set<Promise<unknown>>();
+  const tick = setInterval(() => {
+    const sorted = [...current.latencies].sort((a, b) => a - b);
+    const pct = (p: number): number =>
+      sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+    history.push({
+      t: Math.round((performance.now() - started) / 1000),
+      servedBy: current.servedBy,
+      errors: current.errors,
+      p50Ms: pct(50),
+      p99Ms: pct(99),
+    });
+    current = { servedBy: {}, errors: 0, latencies: [] };
+  }, 1000);
+  const interval = 1000 / options.ratePerCloud;
+  const fire = setInterval(() => {
+    if (performance.now() - started > options.maxSeconds * 1000) return;
+    for (const cloud of options.activeClouds?.() ?? options.clouds) {
+      const caller = callers.get(cloud);
+      if (!caller) continue;
+      const p = caller
+        .call(options.component, options.operation, payload, {
+          idempotent: true,
+          timeoutMs: 10_000,
+        })
+        .catch(() => undefined);
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }
+  }, interval);
+  return {
+    history,
+    totals: () => ({ ok, errors }),
+    stop: async () => {
+      clearInterval(fire);
+      clearInterval(tick);
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

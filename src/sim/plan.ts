@@ -1,0 +1,45 @@
+/** Pure planning of a simulated multi-cloud lattice. */
+
+/** Regions the simulation gives each cloud (any other cloud name gets `<cloud>-1`). */
+export const REGIONS: Readonly<Record<string, string>> = {
+  aws: 'us-east-1',
+  gcp: 'europe-west1',
+  azure: 'westeurope',
+};
+
+export type SimTopology = 'cluster' | 'supercluster';
+
+export interface SimOptions {
+  clouds: string[];
+  hostsPerCloud: number;
+  topology: SimTopology;
+  lattice: string;
+}
+
+export interface PlannedHost {
+  cloud: string;
+  region: string;
+  name: string;
+}
+
+export const DEFAULT_SIM: SimOptions = {
+  clouds: ['aws', 'gcp', 'azure'],
+  hostsPerCloud: 2,
+  topology: 'cluster',
+  lattice: 'sim',
+};
+
+export function regionOf(cloud: string): string {
+  return REGIONS[cloud] ?? `${cloud}-1`;
+}
+
+/** The hosts of a simulation: `<cloud>-<n>`, labelled with their cloud and region. */
+export function planHosts(options: SimOptions): PlannedHost[] {
+  return options.clouds.flatMap((cloud) =>
+    Array.from({ length: options.hostsPerCloud }, (_, i) => ({
+      cloud,
+      region: regionOf(cloud),
+      name: `${cloud}-${i + 1}`,
+    })),
+  );
+}
