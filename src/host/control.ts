@@ -109,7 +109,15 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
   ): Promise<void> => {
     const existing = ctx.placements.get(req.name);
     try {
-      if (existing && existing.ref === req.ref && existing.count === req.count) return;
+      if (existing && existing.ref === req.ref && existing.count === req.count) {
+        // Same code, same size: at most a new app version label, no reload.
+        if (req.version !== undefined && existing.version !== req.version) {
+          existing.version = req.version;
+          existing.app = req.app ?? existing.app;
+          ctx.changed();
+        }
+        return;
+      }
       const bytes =
         existing?.ref === req.ref
           ? existing.bytes
@@ -129,6 +137,8 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
         existing.component = component;
         existing.count = req.count;
         existing.ref = req.ref;
+        existing.app = req.app ?? existing.app;
+        existing.version = req.version ?? existing.version;
         existing.bytes = bytes;
         existing.sha256 = component.sha256;
         ctx.changed();
@@ -147,6 +157,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
         bytes,
         count: req.count,
         app: req.app,
+        version: req.version,
         component,
         inFlight: 0,
         startedAt: new Date().toISOString(),
@@ -205,7 +216,13 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
       serial(req.name, () =>
         req.count === 0
           ? stopComponent(req.name, 'scaled to 0')
-          : startOrScale({ name: p.name, ref: p.ref, count: req.count, app: p.app }),
+          : startOrScale({
+              name: p.name,
+              ref: p.ref,
+              count: req.count,
+              app: req.app ?? p.app,
+              version: req.version ?? p.version,
+            }),
       );
       await Promise.resolve();
     },
@@ -246,6 +263,9 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
           const running: RunningProvider = {
             name: req.name,
             kind: req.kind,
+            ref: req.ref ?? req.kind,
+            app: req.app,
+            version: req.version,
             config: req.config,
             instance,
             startedAt: new Date().toISOString(),

@@ -187,6 +187,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
     providers: [...providers.values()].map((p) => ({
       name: p.name,
       kind: p.kind,
+      ref: p.ref,
+      ...(p.app ? { app: p.app } : {}),
+      ...(p.version ? { version: p.version } : {}),
       interfaces: [...p.instance.interfaces],
       startedAt: p.startedAt,
     })),

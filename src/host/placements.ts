@@ -11,6 +11,7 @@ export interface Placement {
   /** Instances on this host (the size of the component's instance pool). */
   count: number;
   app: string | undefined;
+  version: string | undefined;
   component: LoadedComponent;
   inFlight: number;
   startedAt: string;
@@ -32,11 +33,20 @@ export interface Inventory {
     sha256: string;
     count: number;
     app?: string;
+    version?: string;
     handlers: readonly string[];
     inFlight: number;
     startedAt: string;
   }[];
-  providers: { name: string; kind: string; interfaces: string[]; startedAt: string }[];
+  providers: {
+    name: string;
+    kind: string;
+    ref: string;
+    app?: string;
+    version?: string;
+    interfaces: string[];
+    startedAt: string;
+  }[];
 }
 
 export function inventoryEntry(p: Placement): Inventory['components'][number] {
@@ -46,6 +56,7 @@ export function inventoryEntry(p: Placement): Inventory['components'][number] {
     sha256: p.sha256,
     count: p.count,
     ...(p.app ? { app: p.app } : {}),
+    ...(p.version ? { version: p.version } : {}),
     handlers: p.component.handlers,
     inFlight: p.inFlight,
     startedAt: p.startedAt,

@@ -46,6 +46,10 @@ export type ProviderFactory = (ctx: ProviderContext) => Promise<ProviderInstance
 export interface RunningProvider {
   name: string;
   kind: string;
+  /** The reference the deployment named it by (the kind when started by hand). */
+  ref: string;
+  app: string | undefined;
+  version: string | undefined;
   config: Record<string, string>;
   instance: ProviderInstance;
   startedAt: string;

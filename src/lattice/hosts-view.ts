@@ -96,6 +96,7 @@ export async function watchHosts(
         cordoned: beat.cordoned,
         components: beat.components,
         providers: beat.providers,
+        inventoryRevision: beat.inventoryRevision,
         load: beat.load,
         lastSeenMs: clock.monotonic(),
         intervalMs: beat.intervalMs,

@@ -13,6 +13,8 @@ export interface HostEntry {
   components: Record<string, number>;
   /** Names of the capability providers running on the host. */
   providers: string[];
+  /** Changes whenever the host's inventory does: fetch `host.inventory` again when it moves. */
+  inventoryRevision?: number;
   load: { inFlight: number; capacity: number };
   /** Monotonic ms of the last heartbeat, and the host's beat interval. */
   lastSeenMs: number;

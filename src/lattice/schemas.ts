@@ -36,6 +36,8 @@ export const ComponentStartRequest = z.object({
   count: z.number().int().min(1).max(10_000).default(1),
   /** Application that owns the instances, for the reconciler. */
   app: z.string().max(128).optional(),
+  /** The application version the instances belong to (for make-before-break upgrades). */
+  version: z.string().max(128).optional(),
   /** Reconciler lease epoch; hosts refuse commands older than the newest epoch they have seen. */
   epoch: z.number().int().nonnegative().optional(),
   limits: z
@@ -50,6 +52,7 @@ export const ComponentScaleRequest = z.object({
   name: token('component name'),
   count: z.number().int().min(0).max(10_000),
   app: z.string().max(128).optional(),
+  version: z.string().max(128).optional(),
   epoch: z.number().int().nonnegative().optional(),
 });
 export const ComponentStopRequest = z.object({
@@ -62,7 +65,10 @@ export const ProviderStartRequest = z.object({
   /** A built-in provider (`http-server`, `keyvalue`, …) or an external one's command. */
   kind: z.string().min(1).max(128),
   config: z.record(z.string(), z.string()).default({}),
+  /** The reference the deployment named it by (e.g. a wadm image), reported back in inventory. */
+  ref: z.string().max(2048).optional(),
   app: z.string().max(128).optional(),
+  version: z.string().max(128).optional(),
   epoch: z.number().int().nonnegative().optional(),
 });
 export const ProviderStopRequest = z.object({
