@@ -48,7 +48,8 @@ for (const lang of ['ts', 'as'] as const) {
       assert.ok(isAloftError(err, 'COMPONENT_TIMEOUT'), String(err));
       assert.equal(err.retryable, true);
       // Stopped at the deadline: not before it, and promptly after (slack for a loaded CI box).
-      assert.ok(ms >= 400 && ms < 400 + 1000, `timed out after ${ms.toFixed(0)} ms`);
+      // (Node timers run off the loop's cached clock and may fire a millisecond early.)
+      assert.ok(ms >= 395 && ms < 400 + 1000, `timed out after ${ms.toFixed(1)} ms`);
       assert.ok(latencies.length >= 10, `other component answered ${latencies.length} times`);
       latencies.sort((a, b) => a - b);
       const p50 = latencies[Math.floor(latencies.length / 2)] ?? 0;

@@ -10,6 +10,7 @@ import type {
   InvokeResponse,
   WorkerInit,
 } from '../protocol.ts';
+import { chooseInstance, liveCount, shouldStartInstance, type InstanceView } from './dispatch.ts';
 import type { InstanceWorker, WorkerSpawner } from './spawner.ts';
 
 /** How an in-flight invocation looks to the code answering its host calls. */
@@ -71,12 +72,20 @@ interface Job {
   reject(err: Error): void;
 }
 
-interface Instance {
-  state: 'starting' | 'ready' | 'dead';
+class Instance implements InstanceView {
+  state: InstanceView['state'] = 'starting';
   end: HostEnd | undefined;
   worker: InstanceWorker | undefined;
   /** Jobs handed to this instance, oldest (running) first. */
-  jobs: Job[];
+  readonly jobs: Job[] = [];
+
+  get load(): number {
+    return this.jobs.length;
+  }
+
+  get inHostCall(): boolean {
+    return this.end?.inHostCall ?? false;
+  }
 }
 
 const unloaded = (): ComponentError =>
@@ -133,7 +142,7 @@ export class InstancePool {
         resolve,
         reject,
       };
-      const target = this.#pick();
+      const target = chooseInstance(this.#instances, this.#o, true);
       if (!target && this.#queue.length >= this.#o.maxQueue) {
         const cap = this.#o.maxInstances * this.#o.pipelineDepth;
         reject(
@@ -181,33 +190,8 @@ export class InstancePool {
     );
   }
 
-  /** The ready instance with the fewest jobs, if one has room; idle ones first. */
-  #pick(): Instance | undefined {
-    let best: Instance | undefined;
-    for (const i of this.#instances) {
-      if (!this.#canTake(i)) continue;
-      if (!best || i.jobs.length < best.jobs.length) best = i;
-      if (i.jobs.length === 0) break;
-    }
-    // Pipeline onto a busy instance only when no more instances may start.
-    if (best && best.jobs.length > 0 && this.#live() < this.#o.maxInstances) return undefined;
-    return best;
-  }
-
-  /**
-   * Whether an instance can take one more job now: ready, ring not full, and not waiting on a
-   * capability call (that call may be waiting for this very job: a component calling itself, or
-   * A → B → A; queueing behind it would deadlock until the deadline).
-   */
-  #canTake(i: Instance): boolean {
-    if (i.state !== 'ready' || i.jobs.length >= this.#o.pipelineDepth) return false;
-    return i.jobs.length === 0 || !i.end?.inHostCall;
-  }
-
   #live(): number {
-    let n = 0;
-    for (const i of this.#instances) if (i.state !== 'dead') n++;
-    return n;
+    return liveCount(this.#instances);
   }
 
   #hand(instance: Instance, job: Job): void {
@@ -220,38 +204,19 @@ export class InstancePool {
 
   #pump(): void {
     if (this.#closed) return;
-    // Grow first: with work waiting and every instance busy, start one more (one at a time).
-    let starting = 0;
-    let allBusy = true;
-    for (const i of this.#instances) {
-      if (i.state === 'starting') starting++;
-      if (i.state === 'ready' && i.jobs.length === 0) allBusy = false;
-    }
-    const live = this.#live();
-    const grow = this.#queue.length > 0 && allBusy && starting === 0 && live < this.#o.maxInstances;
-    if (live < this.#o.minInstances || grow) void this.#spawn();
-    // Then hand queued work out, pipelining onto busy instances meanwhile.
+    if (shouldStartInstance(this.#instances, this.#queue.length, this.#o)) void this.#spawn();
+    // Hand queued work out, pipelining onto busy instances while new ones start.
     for (;;) {
       const job = this.#queue[0];
-      const target = job && this.#pickForQueue();
+      const target = job && chooseInstance(this.#instances, this.#o, false);
       if (!job || !target) break;
       this.#queue.shift();
       this.#hand(target, job);
     }
   }
 
-  /** Like #pick, but pipelines onto busy instances while new ones are still starting. */
-  #pickForQueue(): Instance | undefined {
-    let best: Instance | undefined;
-    for (const i of this.#instances) {
-      if (!this.#canTake(i)) continue;
-      if (!best || i.jobs.length < best.jobs.length) best = i;
-    }
-    return best;
-  }
-
   async #spawn(): Promise<void> {
-    const instance: Instance = { state: 'starting', end: undefined, worker: undefined, jobs: [] };
+    const instance = new Instance();
     const channel = createChannelBuffers(this.#o.pipelineDepth, this.#o.maxMessageBytes);
     instance.end = new HostEnd(channel, {
       onHostCall: (seq, call) => this.#hostCall(instance, seq, call),
