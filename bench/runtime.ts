@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -62,6 +62,7 @@ function coldProcess(wasm: string, cacheDir: string): Promise<{ loadMs: number; 
 }
 
 const bench: Bench = async (ctx) => {
+  const loadAtStart = loadavg();
   const seqCount = Number(ctx.args.find((a) => a.startsWith('--calls='))?.slice(8) ?? 20_000);
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'aloft-bench-rt-'));
   const caps = memoryCapabilities();
@@ -204,6 +205,7 @@ const bench: Bench = async (ctx) => {
       await five.unload();
     }
     notes.push(
+      `Load average when the run started: ${loadAtStart.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min) on ${cpus().length} cores; figures on a shared machine vary ±30 % or more.`,
       'Each instance is one worker thread; a capability call blocks it on Atomics.wait while the main thread does the I/O.',
       'Cold start "running host": transpiled artifact on disk, compile + instantiate on a spare thread + first call.',
       'Cold start "fresh process": measured inside a new Node process from its first line (tsx start-up excluded).',
