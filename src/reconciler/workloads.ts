@@ -49,6 +49,7 @@ export function planWorkload(
       units: w?.count ?? 0,
       since: w ? w.since : Number.POSITIVE_INFINITY,
       healthy: w?.healthy ?? true,
+      current: w ? w.ref === spec.image : true,
       load:
         host.components.reduce((n, x) => n + x.count, 0) +
         host.providers.reduce((n, x) => n + x.count, 0),

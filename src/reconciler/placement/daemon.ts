@@ -38,6 +38,9 @@ export function planDaemon(
       placed,
       onFallback: false,
       unplaced: waiting ? each : 0,
+      at: Object.fromEntries(
+        hosts.filter((c) => perHost.has(c.hostId)).map((c) => [c.hostId, perHost.get(c.hostId)!]),
+      ),
       ...(waiting
         ? {
             why:

@@ -36,8 +36,8 @@ interface Row {
  * there are enough). A spread with no eligible host borrows, unless its fallback is `none`, the
  * other spreads' hosts (any schedulable host when they have none); it returns as soon as one of
  * its own is eligible again. Instances already running are kept where they still fit, in this
- * order: hosts matching a spread first, uncordoned, healthy, longest-running, then by host id; so
- * trimming duplicates is deterministic. The kept set is a maximum (augmenting paths between
+ * order: hosts matching a spread first, healthy, running the desired image, uncordoned,
+ * longest-running, then by host id; so trimming duplicates is deterministic. The kept set is a maximum (augmenting paths between
  * spreads), which makes a converged placement a fixed point.
  *
  * @param maxPerHost 1 for capabilities (one provider per host); Infinity for components.
@@ -142,8 +142,9 @@ export function planSpread(
     .sort(
       (a, b) =>
         preferred(a) - preferred(b) ||
-        Number(a.cordoned) - Number(b.cordoned) ||
         Number(b.healthy) - Number(a.healthy) ||
+        Number(b.current) - Number(a.current) ||
+        Number(a.cordoned) - Number(b.cordoned) ||
         a.since - b.since ||
         (a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0),
     );
@@ -189,6 +190,9 @@ export function planSpread(
       onFallback: r.onFallback,
       unplaced,
       ...(why ? { why } : {}),
+      at: Object.fromEntries(
+        [...r.at].filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : 1)),
+      ),
     };
   });
   return { perHost: new Map([...perHost].sort(([a], [b]) => (a < b ? -1 : 1))), spreads: outcomes };

@@ -8,6 +8,8 @@ export interface Candidate {
   /** Since when they have been healthy (smaller: longer); `Infinity` when none. */
   since: number;
   healthy: boolean;
+  /** They run the desired image (so an upgrade keeps the upgraded copies over old ones). */
+  current: boolean;
   /** Instances of every workload on the host, to spread new ones over the least loaded. */
   load: number;
 }
@@ -23,6 +25,8 @@ export interface SpreadOutcome {
   /** Replicas with no host to go to; `why` says why, in words. */
   unplaced: number;
   why?: string;
+  /** Instances of this spread per host id. */
+  at: Record<string, number>;
 }
 
 /** Instances wanted per host id (hosts not listed: none), and how each spread fared. */
