@@ -1,0 +1,3 @@
+import { remove } from './app-verbs.ts';
+
+export const command = remove;

@@ -1,0 +1,3 @@
+import { deploy } from './app-verbs.ts';
+
+export const command = deploy;

@@ -1,0 +1,3 @@
+import { get } from './app-verbs.ts';
+
+export const command = get;

@@ -1,0 +1,3 @@
+import { history } from './app-verbs.ts';
+
+export const command = history;

@@ -1,0 +1,3 @@
+import { list } from './app-verbs.ts';
+
+export const command = list;

@@ -1,0 +1,3 @@
+import { put } from './app-verbs.ts';
+
+export const command = put;

@@ -1,0 +1,3 @@
+import { rollback } from './app-verbs.ts';
+
+export const command = rollback;

@@ -1,0 +1,3 @@
+import { status } from './app-verbs.ts';
+
+export const command = status;

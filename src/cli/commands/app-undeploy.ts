@@ -1,0 +1,3 @@
+import { undeploy } from './app-verbs.ts';
+
+export const command = undeploy;

@@ -1,0 +1,3 @@
+import { validate } from './app-verbs.ts';
+
+export const command = validate;
