@@ -6,7 +6,7 @@ import {
   encodeJson,
   subjectsFor,
 } from '../lattice/index.ts';
-import { shortInterface, type RunningProvider } from './providers.ts';
+import { linkServes, type RunningProvider } from './providers.ts';
 import type { CapabilityHandler, Value } from '../runtime/index.ts';
 import { AloftError, type Logger } from '../support/index.ts';
 
@@ -68,7 +68,7 @@ export function hostCapabilities(ctx: {
           .find(
             (l) =>
               l.source === call.component &&
-              shortInterface(l.interface) === call.interface &&
+              linkServes(l.interface, call.interface) &&
               l.name === (call.context.metadata.link ?? 'default'),
           );
         if (!link) {

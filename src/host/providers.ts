@@ -78,6 +78,20 @@ export function serveProvider(
   p.subs.push(...serveCapability(nc, lattice, p.name, handler, { hostId, logger }));
 }
 
+/**
+ * Whether a link declared for `linkInterface` binds a component's `callInterface` import. Links
+ * may name Aloft's interface (`aloft:platform/keyvalue`, `keyvalue`) or the WASI / wasmCloud
+ * package a wadm manifest uses (`wasi:keyvalue/store`, `wasmcloud:messaging/consumer`,
+ * `wasi:http/outgoing-handler`).
+ */
+export function linkServes(linkInterface: string, callInterface: string): boolean {
+  const m = /^(?:([a-z0-9-]+):([a-z0-9-]+)\/)?([a-z0-9-]+)(?:@.*)?$/.exec(linkInterface);
+  if (!m) return false;
+  const [, , pkg, iface] = m;
+  if (iface === callInterface || pkg === callInterface) return true;
+  return callInterface === 'outgoing-http' && pkg === 'http' && iface === 'outgoing-handler';
+}
+
 /** `aloft:platform/keyvalue@0.1.0` → `keyvalue`. */
 export function shortInterface(name: string): string {
   return name.replace(/^[a-z0-9-]+:[a-z0-9-]+\//, '').replace(/@.*$/, '');
