@@ -1,7 +1,6 @@
 import { ClosedConnectionError, RequestError } from '@nats-io/nats-core';
 import { JetStreamApiError } from '@nats-io/jetstream';
-import { delay } from '../../support/index.ts';
-import { KeyValueCodes, KeyValueError } from './errors.ts';
+import { AloftError, delay } from '../../support/index.ts';
 
 /** JetStream's "wrong last sequence" codes: a revision-checked write lost to another writer. */
 const WRONG_LAST_SEQUENCE = new Set([10071, 10164]);
@@ -23,34 +22,47 @@ export function isTransient(err: unknown): boolean {
   return ['TimeoutError', 'JetStreamNotEnabled', 'NoResponders'].includes(err.name);
 }
 
-/** Maps a nats.js failure to a key-value error. */
-export function toKeyValueError(err: unknown, what: string): KeyValueError {
-  if (err instanceof KeyValueError) return err;
+/** Codes a backend uses for the two failure classes of {@link toBackendError}. */
+export interface BackendCodes {
+  /** Retryable: JetStream did not answer (a leader election, a lost server) or the connection closed. */
+  unavailable: string;
+  /** Anything else the server refused. */
+  failed: string;
+  /** Builds the error; defaults to an {@link AloftError}. */
+  make?: (code: string, message: string, opts: { cause: unknown; hint?: string }) => AloftError;
+}
+
+/** Maps a nats.js failure to an error with one of `codes`. */
+export function toBackendError(err: unknown, what: string, codes: BackendCodes): AloftError {
+  if (err instanceof AloftError) return err;
+  const make =
+    codes.make ??
+    ((code: string, message: string, opts: { cause: unknown; hint?: string }) =>
+      new AloftError(code, message, { ...opts, retryable: code === codes.unavailable }));
   if (err instanceof ClosedConnectionError) {
-    return new KeyValueError(KeyValueCodes.UNAVAILABLE, `${what}: the NATS connection is closed`, {
-      cause: err,
-    });
+    return make(codes.unavailable, `${what}: the NATS connection is closed`, { cause: err });
   }
   if (isTransient(err)) {
-    return new KeyValueError(
-      KeyValueCodes.UNAVAILABLE,
+    return make(
+      codes.unavailable,
       `${what}: NATS JetStream did not answer (${(err as Error).message}); it may be electing a leader`,
       { cause: err, hint: 'retry shortly; check that a majority of the JetStream cluster is up' },
     );
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new KeyValueError(KeyValueCodes.BACKEND_ERROR, `${what}: ${message}`, { cause: err });
+  return make(codes.failed, `${what}: ${message}`, { cause: err });
 }
 
 /**
  * Runs `fn` until it succeeds, retrying transient failures with a capped exponential backoff for
- * at most `budgetMs`; then, or on any other failure, throws a {@link KeyValueError}.
+ * at most `budgetMs`; then, or on any other failure, throws {@link toBackendError}'s error.
  */
 export async function retryTransient<T>(
   what: string,
   budgetMs: number,
   fn: () => Promise<T>,
   isClosed: () => boolean,
+  codes: BackendCodes,
 ): Promise<T> {
   const deadline = performance.now() + budgetMs;
   for (let attempt = 0; ; attempt++) {
@@ -59,7 +71,7 @@ export async function retryTransient<T>(
     } catch (err) {
       const wait = Math.min(25 * 2 ** attempt, 400) * (0.5 + Math.random() / 2);
       if (isClosed() || !isTransient(err) || performance.now() + wait > deadline) {
-        throw toKeyValueError(err, what);
+        throw toBackendError(err, what, codes);
       }
       await delay(wait);
     }

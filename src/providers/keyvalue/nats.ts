@@ -12,7 +12,7 @@ import { delay } from '../../support/index.ts';
 import { KeyValueCodes, KeyValueError } from './errors.ts';
 import { addCounter, encodeCounter, guarded, pageOf, parseCounter, sameBytes } from './guard.ts';
 import { decodeNatsKey, encodeNatsKey } from './nats-keys.ts';
-import { isRevisionConflict, retryTransient } from './nats-retry.ts';
+import { isRevisionConflict, retryTransient, type BackendCodes } from '../jetstream/retry.ts';
 import { DEFAULT_PAGE_SIZE, type KeyValueStore } from './types.ts';
 
 /** Options of {@link natsKeyValue}. */
@@ -48,6 +48,12 @@ function perSubjectChecksHold(nc: NatsConnection): boolean {
   return major > 2 || (major === 2 && minor >= 10);
 }
 
+const KV_CODES: BackendCodes = {
+  unavailable: KeyValueCodes.UNAVAILABLE,
+  failed: KeyValueCodes.BACKEND_ERROR,
+  make: (code, message, opts) =>
+    new KeyValueError(code as typeof KeyValueCodes.UNAVAILABLE, message, opts),
+};
 const KV_OPERATION = 'KV-Operation';
 const MSG_ID = 'Nats-Msg-Id';
 
@@ -94,7 +100,7 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
         new KeyValueError(KeyValueCodes.UNAVAILABLE, 'the NATS key-value store is closed'),
       );
     }
-    return retryTransient(what, budgetMs, fn, isClosed);
+    return retryTransient(what, budgetMs, fn, isClosed, KV_CODES);
   };
   const nameOf = (bucket: string): string => `aloft_${lattice}_kv_${bucket}`;
 
