@@ -8,7 +8,7 @@ import { InstancePool } from './instance/pool.ts';
 import type { WorkerSpawner } from './instance/spawner.ts';
 import { interfaceShortName } from './protocol.ts';
 import { TRANSPILER_ID, transpile, type Artifact } from './transpile.ts';
-import { capMemory, MemoryCapTooSmall, WASM_PAGE } from './wasm/memory-cap.ts';
+import { capMemory, capMemoryInPlace, MemoryCapTooSmall, WASM_PAGE } from './wasm/memory-cap.ts';
 import type { CapabilityInterface } from './world.ts';
 
 /** Per-component limits; every field has a default (see {@link DEFAULT_LIMITS}). */
@@ -54,6 +54,8 @@ export interface RuntimeCoreOptions {
   limits?: Partial<ComponentLimits>;
   /** Hex SHA-256 of a component; default WebCrypto (Node's own hash is ~6× faster). */
   sha256?: (bytes: Uint8Array) => Promise<string>;
+  /** Transpiles a component; default in the calling thread (Node: in a worker). */
+  transpile?: (bytes: Uint8Array) => Promise<Artifact>;
 }
 
 export interface LoadOptions {
@@ -88,6 +90,7 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
   const logger = options.logger ?? silentLogger;
   const loaded = new Set<LoadedComponent>();
   const transpiling = new Map<string, Promise<Artifact>>();
+  const declaredMaxima = new WeakMap<Uint8Array, number[]>();
   let closed = false;
 
   const artifactFor = (sha: string, bytes: Uint8Array): Promise<Artifact> => {
@@ -100,7 +103,7 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         const t0 = performance.now();
         let artifact: Artifact;
         try {
-          artifact = await transpile(bytes);
+          artifact = await (options.transpile ?? transpile)(bytes);
         } catch (err) {
           throw new ComponentError(
             'COMPONENT_INVALID',
@@ -138,7 +141,11 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
       try {
         await Promise.all(
           Object.entries(artifact.modules).map(async ([file, code]) => {
-            modules[file] = await WebAssembly.compile(capMemory(code, capPages));
+            // Patch in place and compile in one synchronous step (compile copies the bytes).
+            const capped = capMemoryInPlace(code, capPages, declaredMaxima)
+              ? code
+              : capMemory(code, capPages);
+            modules[file] = await WebAssembly.compile(capped);
           }),
         );
       } catch (err) {

@@ -4,6 +4,7 @@ import { memoryArtifactCache } from '../artifact-cache.ts';
 import { createRuntimeCore, type Runtime, type RuntimeCoreOptions } from '../runtime.ts';
 import { fsArtifactCache } from './fs-cache.ts';
 import { nodeWorkerSpawner } from './spawn-worker.ts';
+import { transpileInWorker } from './transpile-worker.ts';
 
 /** Options of {@link createRuntime}: the core's, with Node defaults for the seams. */
 export interface RuntimeOptions extends Omit<RuntimeCoreOptions, 'cache' | 'spawner'> {
@@ -34,6 +35,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ? fsArtifactCache(path.join(options.cacheDir, 'transpiled'))
         : memoryArtifactCache()),
     spawner: options.spawner ?? nodeWorkerSpawner({ spares: options.spareWorkers ?? 1 }),
+    transpile: options.transpile ?? transpileInWorker,
     sha256:
       options.sha256 ??
       ((bytes) => Promise.resolve(createHash('sha256').update(bytes).digest('hex'))),

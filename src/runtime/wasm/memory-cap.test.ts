@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capMemory, MemoryCapTooSmall } from './memory-cap.ts';
+import { capMemory, capMemoryInPlace, MemoryCapTooSmall, prepareMemoryCap } from './memory-cap.ts';
 import { renameExports, coreExportNames } from './exports.ts';
 import { customSections, wasmKind } from './binary.ts';
 
@@ -70,5 +70,34 @@ describe('wasm binary helpers', () => {
       new TextDecoder().decode(customSections(bytes).get('aloft-claims')),
       '{"iss":"me"}',
     );
+  });
+});
+
+describe('capMemoryInPlace', () => {
+  it('caps a prepared module without copying it, again and again with different caps', () => {
+    const prepared = prepareMemoryCap(moduleWithMemory(1));
+    const originals = new WeakMap<Uint8Array, number[]>();
+    assert.equal(capMemoryInPlace(prepared, 4, originals), true);
+    assert.equal(grows(prepared, 3), true);
+    assert.equal(grows(prepared, 4), false);
+    assert.equal(capMemoryInPlace(prepared, 8, originals), true, 'a larger cap later is honoured');
+    assert.equal(grows(prepared, 7), true);
+    assert.equal(grows(prepared, 8), false);
+  });
+
+  it('keeps a lower declared maximum and refuses a cap below the initial size', () => {
+    const prepared = prepareMemoryCap(moduleWithMemory(2, 3));
+    const originals = new WeakMap<Uint8Array, number[]>();
+    assert.equal(capMemoryInPlace(prepared, 100, originals), true);
+    assert.equal(grows(prepared, 1), true);
+    assert.equal(grows(prepared, 2), false);
+    assert.throws(() => capMemoryInPlace(prepared, 1, originals), MemoryCapTooSmall);
+  });
+
+  it('reports an unprepared module and leaves it alone', () => {
+    const plain = moduleWithMemory(1);
+    const copy = plain.slice();
+    assert.equal(capMemoryInPlace(plain, 4, new WeakMap()), false);
+    assert.deepEqual(plain, copy);
   });
 });
