@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { delay } from '../../support/index.ts';
 import { BuildError } from '../errors.ts';
 import type { HandlerInterface } from '../world.ts';
 import { buildKey } from './cache-key.ts';
@@ -110,15 +111,23 @@ export async function buildComponent(options: BuildOptions): Promise<BuildResult
       : [platformPaths.witDir, path.join(platformPaths.asSdk, '../typescript')];
   const key = await buildKey(lang, path.dirname(entry), extra);
   const cached = options.cacheDir ? path.join(options.cacheDir, `${key}.wasm`) : undefined;
-  if (cached && (await stat(cached).catch(() => undefined))) {
+  const fromCache = async (): Promise<BuildResult | undefined> => {
+    if (!cached || !(await stat(cached).catch(() => undefined))) return undefined;
     const component = new Uint8Array(await readFile(cached));
     if (options.outFile) await writeOut(options.outFile, component);
     return { component, lang, key, cached: true, path: options.outFile ?? cached };
-  }
+  };
+  const hit = await fromCache();
+  if (hit) return hit;
   const dir = options.cacheDir ?? path.dirname(entry);
   await mkdir(dir, { recursive: true });
+  // One build per key at a time across processes (test files run in parallel): the others wait
+  // for its result instead of spending another ~0.9 GB and 10–30 s on the same component.
+  const release = cached ? await acquireBuildLock(`${cached}.lock`) : undefined;
   const tmp = path.join(dir, `.build-${process.pid}-${Math.random().toString(36).slice(2)}.wasm`);
   try {
+    const built = await fromCache();
+    if (built) return built;
     await runChild(lang, entry, tmp);
     const component = new Uint8Array(await readFile(tmp));
     if (cached) await rename(tmp, cached);
@@ -127,6 +136,30 @@ export async function buildComponent(options: BuildOptions): Promise<BuildResult
     return { component, lang, key, cached: false, path: out ?? cached };
   } finally {
     await rm(tmp, { force: true });
+    await release?.();
+  }
+}
+
+/**
+ * Takes a cross-process lock (an atomically created directory); resolves with its release.
+ * Polls while another process holds it (there is no event to wait on across processes); a lock
+ * older than the longest build is taken over.
+ */
+async function acquireBuildLock(lock: string): Promise<() => Promise<void>> {
+  const staleMs = 5 * 60_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const since = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (since > staleMs) await rm(lock, { recursive: true, force: true });
+      else await delay(200);
+    }
   }
 }
 
