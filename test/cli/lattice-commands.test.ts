@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { recordPid, signalPid } from '../../src/nats/index.ts';
 import { fixture } from '../runtime/fixtures.ts';
@@ -96,5 +97,36 @@ describe('aloft lattice commands', { timeout: 120_000 }, () => {
     assert.match((await aloft(['get', 'hosts'], env)).stdout, /cordoned/);
     assert.equal((await aloft(['uncordon', hostName], env)).code, 0);
     assert.match((await aloft(['get', 'hosts'], env)).stdout, /ready/);
+  });
+
+  it('app validate / deploy / status / list / undeploy through the reconciler aloft up started', async () => {
+    const bad = join(dir.path, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: x\nspec:\n  components:\n    - name: a\n      type: component\n      properties:\n        image: ./a.wasm\n      traits:\n        - type: spreadscaler\n          properties:\n            instances: three\n',
+    );
+    const invalid = await aloft(['app', 'validate', bad], env);
+    assert.equal(invalid.code, 4);
+    assert.match(invalid.stderr, /bad\.yaml:14:\d+ .*instances/);
+
+    const image = writeComponent(dir.path, 'app-probe', await fixture('probe-as'));
+    const good = join(dir.path, 'good.yaml');
+    writeFileSync(
+      good,
+      `apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: probe-app\n  annotations:\n    version: v1\nspec:\n  components:\n    - name: probe-app\n      type: component\n      properties:\n        image: ${image}\n      traits:\n        - type: spreadscaler\n          properties:\n            instances: 1\n`,
+    );
+    assert.equal((await aloft(['app', 'validate', good], env)).code, 0);
+    const deployed = await aloft(['app', 'deploy', good], env);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const call = await aloft(
+      ['call', 'probe-app', 'echo', '--data', 'deployed', '--timeout-ms', '20000'],
+      env,
+    );
+    assert.equal(call.stdout, 'deployed\n', call.stderr);
+    const list = await aloft(['app', 'list'], env);
+    assert.match(list.stdout, /probe-app\s+v1\s+deployed/);
+    const status = await aloft(['app', 'status', 'probe-app'], env);
+    assert.match(status.stdout, /probe-app v1: (Deployed|Reconciling)/);
+    assert.equal((await aloft(['app', 'undeploy', 'probe-app'], env)).code, 0);
   });
 });

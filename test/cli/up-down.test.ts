@@ -34,7 +34,7 @@ function assertOneLineError(r: { code: number | null; stderr: string }, pattern:
 describe('aloft up / down', { timeout: 60_000 }, () => {
   after(() => dirs.forEach((d) => d.remove()));
 
-  it('up starts NATS with JetStream and a host, a second up reports them, down stops exactly them', async () => {
+  it('up starts NATS with JetStream, a host and a reconciler; a second up reports them; down stops exactly them', async () => {
     const dataDir = home();
     const env = { ALOFT_HOME: dataDir };
     const first = await aloft(['up', '--port', String(await freePort())], env);
@@ -42,7 +42,7 @@ describe('aloft up / down', { timeout: 60_000 }, () => {
     const url = /NATS:\s+(\S+)/.exec(first.stdout)?.[1];
     assert.ok(url, first.stdout);
     const pids = upPids(dataDir);
-    assert.equal(pids.length, 2, 'nats-server and one host');
+    assert.equal(pids.length, 3, 'nats-server, one host, one reconciler');
     assert.ok(pids.every(isAlive));
     const hosts = await aloft(['get', 'hosts', '--json'], env);
     assert.equal(hosts.code, 0, hosts.stderr);

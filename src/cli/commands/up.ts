@@ -18,7 +18,7 @@ import { parseNatsUrls } from '../nats-url.ts';
 const DEFAULT_PORT = 4222;
 
 export const command: Command = {
-  summary: 'Start a local lattice: NATS with JetStream (unless --nats-url names one) and a host',
+  summary: 'Start a local lattice: NATS with JetStream (unless --nats-url names one), a host, a reconciler',
   usage: 'aloft up [--data-dir DIR] [--port N] [--nats-url URL] [--lattice NAME] [--no-host]',
   options: {
     'data-dir': { type: 'string' },
@@ -63,6 +63,13 @@ export const command: Command = {
         );
         const id = (JSON.parse(host.announcement) as { hostId?: string }).hostId ?? '';
         state.processes.push({ role: 'host', pid: host.pid, detail: `local (${id.slice(0, 12)})` });
+        writeUpState(dir, state);
+        const reconciler = await spawnAloft(
+          'reconciler',
+          ['reconciler', '--nats-url', state.natsUrl, '--lattice', lattice, '--id', 'local'],
+          join(dir, 'logs'),
+        );
+        state.processes.push({ role: 'reconciler', pid: reconciler.pid, detail: 'local' });
         writeUpState(dir, state);
       } catch (err) {
         await stopAll(state);
