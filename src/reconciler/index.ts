@@ -46,3 +46,18 @@ export { createExecutor } from './executor.ts';
 export { providerKindFor } from './provider-kinds.ts';
 export { startReconciler, type Reconciler, type ReconcilerOptions } from './service.ts';
 export { runReconciler } from './main.ts';
+export {
+  initialLease,
+  leaseStep,
+  mayAct,
+  actingDeadline,
+  observedExpiry,
+  nextDeadline,
+  type LeaseMachineOptions,
+  type LeaseState,
+  type LeaseRole,
+  type LeaseEvent,
+  type LeaseAction,
+  type LeaseStep,
+  type LeaseValue,
+} from './lease.ts';
