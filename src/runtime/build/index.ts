@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -59,28 +60,38 @@ function runChild(
   }
   args.push(script.pathname, lang, entry, out);
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      let parsed: {
-        ok: boolean;
-        handlers?: HandlerInterface[];
-        error?: { message: string; location?: string };
-      };
-      try {
-        parsed = JSON.parse(line) as typeof parsed;
-      } catch {
-        reject(
-          new BuildError(
-            `build process failed: ${error?.message ?? ''}\n${stderr}`,
-            undefined,
-            error,
-          ),
-        );
-        return;
-      }
-      if (parsed.ok) resolve({ handlers: parsed.handlers ?? [] });
-      else reject(new BuildError(parsed.error?.message ?? 'build failed', parsed.error?.location));
-    });
+    const child = execFile(
+      process.execPath,
+      args,
+      { maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const line = stdout.trim().split('\n').pop() ?? '';
+        let parsed: {
+          ok: boolean;
+          handlers?: HandlerInterface[];
+          error?: { message: string; location?: string };
+        };
+        try {
+          parsed = JSON.parse(line) as typeof parsed;
+        } catch {
+          reject(
+            new BuildError(
+              `build process failed: ${error?.message ?? ''}\n${stderr}`,
+              undefined,
+              error,
+            ),
+          );
+          return;
+        }
+        if (parsed.ok) resolve({ handlers: parsed.handlers ?? [] });
+        else
+          reject(new BuildError(parsed.error?.message ?? 'build failed', parsed.error?.location));
+      },
+    );
+    // The test runner checks that every process Aloft started is gone afterwards.
+    if (child.pid !== undefined && process.env.ALOFT_PID_LOG) {
+      appendFileSync(process.env.ALOFT_PID_LOG, `${child.pid} aloft build child\n`);
+    }
   });
 }
 
