@@ -40,7 +40,9 @@ export interface NatsMessagingOptions {
 }
 
 function toBroker(m: Msg): BrokerMessage {
-  return { subject: m.subject, replyTo: m.reply || undefined, body: m.data };
+  // nats.js hands out Buffers; components get plain Uint8Arrays (a view, not a copy).
+  const body = new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.length);
+  return { subject: m.subject, replyTo: m.reply || undefined, body };
 }
 
 function mapError(err: unknown, what: string): AloftError {

@@ -1,0 +1,100 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { AloftError, type Logger } from '../support/index.ts';
+
+/**
+ * One capability call as a provider receives it: a component's call of `interface.function`
+ * through a link. `args` use jco's JavaScript mapping of the WIT types (`list<u8>` Uint8Array,
+ * `option<T>` T | undefined, `s64` bigint, records with camelCase fields).
+ */
+export interface ProviderCall {
+  component: string;
+  /** Short interface name: `keyvalue`, `messaging`, `outgoing-http`, `blobstore`. */
+  interface: string;
+  /** WIT function name: `get`, `list-keys`, `compare-and-swap`, `publish`, `fetch`… */
+  function: string;
+  args: unknown[];
+  /** The config of the link the call came through. */
+  linkConfig: Record<string, string>;
+}
+
+/** A link whose target is this provider. */
+export interface ProviderLink {
+  /** The component. */
+  source: string;
+  interface: string;
+  name: string;
+  config: Record<string, string>;
+}
+
+/** What a provider may use from its host. */
+export interface ProviderContext {
+  nc: NatsConnection;
+  lattice: string;
+  hostId: string;
+  logger: Logger;
+  /** The provider's own config (`aloft start provider … --config`). */
+  config: Record<string, string>;
+  /** Calls a component's HTTP handler wherever it runs (`http-server`). */
+  handleHttp(component: string, request: unknown, timeoutMs: number): Promise<unknown>;
+  /** Delivers a message to a component's message handler wherever it runs (`messaging-nats`). */
+  deliverMessage(component: string, message: unknown, timeoutMs: number): Promise<void>;
+  /** The links whose target is this provider, kept current. */
+  linksTo(): ProviderLink[];
+  /** Calls `listener` after the links change; returns a function that unsubscribes. */
+  onLinksChange(listener: () => void): () => void;
+}
+
+/** A running provider instance. */
+export interface ProviderInstance {
+  /** Short names of the `aloft:platform` interfaces it implements (`keyvalue`, `messaging`…). */
+  interfaces: readonly string[];
+  /** Serves one call: resolves with the WIT function's ok value, or throws an error with a `code`. */
+  handle(call: ProviderCall): Promise<unknown>;
+  /** Stops listeners and subscriptions (draining work in progress) and releases connections. */
+  stop(): Promise<void>;
+}
+
+/** Builds a provider instance; rejects (e.g. `PROVIDER_CONFIG_INVALID`) when it cannot start. */
+export type ProviderFactory = (ctx: ProviderContext) => Promise<ProviderInstance>;
+
+/** Runs a synchronous factory body so that a throw (bad config) becomes a rejection. */
+export function startWith<T>(build: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(build()));
+}
+
+/** The error for a function the provider does not have. */
+export function unknownFunction(call: ProviderCall): AloftError {
+  return new AloftError(
+    'CAPABILITY_UNKNOWN_FUNCTION',
+    `this provider has no ${call.interface}.${call.function}`,
+  );
+}
+
+/** A positive integer from config, or `fallback` when absent. */
+export function intConfig(config: Record<string, string>, key: string, fallback: number): number {
+  const raw = config[key];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new AloftError(
+      'PROVIDER_CONFIG_INVALID',
+      `config ${key}=${raw} is not a positive integer`,
+    );
+  }
+  return n;
+}
+
+/** A required string from config. */
+export function requiredConfig(
+  config: Record<string, string>,
+  key: string,
+  example: string,
+): string {
+  const v = config[key]?.trim();
+  if (!v) {
+    throw new AloftError('PROVIDER_CONFIG_INVALID', `config ${key} is required`, {
+      hint: `e.g. --config ${key}=${example}`,
+    });
+  }
+  return v;
+}
