@@ -31,6 +31,12 @@ export interface ObservedWorkload {
   since: number;
   /** False when the host reports it failing (e.g. trapping); default true. */
   healthy?: boolean;
+  /**
+   * Known only from a command sent and not yet confirmed by the host (`applyCommands` with
+   * `{ pending: true }`): never requested again, but not counted as running either, so nothing
+   * it is meant to replace is stopped before the host confirms it.
+   */
+  pending?: boolean;
 }
 
 /** A live host. Hosts presumed lost are left out by the caller. */

@@ -72,7 +72,8 @@ function planApp(app: DesiredApp, observed: Observed): { commands: Command[]; st
     planWorkload(name, app.version, spec, observed),
   );
   const declared = new Set(specs.map((s) => `${s.kind}:${s.name}`));
-  const anyGrow = plans.some((p) => p.grow.length > 0);
+  const growing = (p: WorkloadPlan): boolean => p.grow.length > 0 || p.inFlight.length > 0;
+  const anyGrow = plans.some(growing);
   const orphans = orphanCommands(
     name,
     declared,
@@ -89,14 +90,14 @@ function planApp(app: DesiredApp, observed: Observed): { commands: Command[]; st
   const commands: Command[] = [...links.put];
   for (const p of plans) {
     commands.push(...p.grow);
-    if (p.grow.length === 0) commands.push(...p.shrink);
+    if (!growing(p)) commands.push(...p.shrink);
   }
   if (!anyGrow) commands.push(...orphans);
   commands.push(...links.remove);
 
   const scalers: ScalerStatus[] = plans
     .filter((p) => p.spec.scaler !== undefined)
-    .map((p) => scalerStatus(p, observed, p.grow.length > 0));
+    .map((p) => scalerStatus(p, observed, growing(p)));
   return { commands, status: appStatus(app, scalers, orphans.length, links) };
 }
 

@@ -1,14 +1,20 @@
 import type { Command, Observed, ObservedHost, ObservedWorkload } from './model.ts';
 
 /**
- * The lattice as it would be once every command succeeded: for dry runs ("what would deploy do")
- * and for tests of convergence. New or re-imaged placements get `since = now`.
+ * The lattice as it would be once every command succeeded: for dry runs ("what would deploy do"),
+ * for tests of convergence, and (with `pending`) to plan on top of commands still in flight.
+ * New or re-imaged placements get `since = now`.
+ *
+ * @param options.pending mark what starts or grows as `pending` (sent, not yet confirmed): the
+ *   next plan does not repeat it, and does not stop what it replaces until a host confirms it.
  */
 export function applyCommands(
   observed: Observed,
   commands: readonly Command[],
   now: number,
+  options: { pending?: boolean } = {},
 ): Observed {
+  const mark = options.pending === true ? { pending: true } : {};
   const hosts = new Map<string, ObservedHost>(
     observed.hosts.map((h) => [
       h.hostId,
@@ -40,6 +46,7 @@ export function applyCommands(
           app: c.app,
           version: c.version,
           since,
+          ...mark,
         });
         break;
       }
@@ -47,7 +54,10 @@ export function applyCommands(
         const w = host?.components.find((x) => x.name === c.component);
         if (host && w) {
           if (c.count === 0) host.components = host.components.filter((x) => x !== w);
-          else w.count = c.count;
+          else {
+            if (c.count > w.count) Object.assign(w, mark);
+            w.count = c.count;
+          }
         }
         break;
       }
@@ -65,6 +75,7 @@ export function applyCommands(
           app: c.app,
           version: c.version,
           since,
+          ...mark,
         });
         break;
       }

@@ -61,10 +61,13 @@ export function scalerStatus(plan: WorkloadPlan, observed: Observed, held: boole
   if (plan.unhealthy.length > 0) {
     return status('Unhealthy', `unhealthy on ${plan.unhealthy.join(', ')}`);
   }
-  if (plan.grow.length > 0 || plan.shrink.length > 0) {
+  if (plan.grow.length > 0 || plan.shrink.length > 0 || plan.inFlight.length > 0) {
     const parts = [`${plan.running} of ${target} running`];
     if (plan.grow.length > 0)
       parts.push(`starting or upgrading on ${plural(missing.size, 'host')}`);
+    if (plan.inFlight.length > 0) {
+      parts.push(`waiting for ${plural(plan.inFlight.length, 'host')} to confirm`);
+    }
     if (plan.shrink.length > 0) {
       parts.push(
         held

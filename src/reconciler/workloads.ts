@@ -11,8 +11,10 @@ export interface WorkloadPlan {
   placement: PlacementResult;
   /** Commands that add capacity: new placements, upgrades, scale-ups. Never held back. */
   grow: Command[];
-  /** Commands that remove capacity; held back while `grow` is not empty (make-before-break). */
+  /** Commands that remove capacity; held back while anything grows (make-before-break). */
   shrink: Command[];
+  /** Hosts where a requested placement is still unconfirmed (`pending`): not re-sent, but waited for. */
+  inFlight: string[];
   /** Instances running the desired image where they are wanted (≤ the wanted count per host). */
   running: number;
   /** Hosts where the name is held by another application or by hand. */
@@ -65,17 +67,19 @@ export function planWorkload(
   const grow: Command[] = [];
   const shrink: Command[] = [];
   let running = 0;
+  const inFlight: string[] = [];
   const hostIds = candidates.map((c) => c.hostId).sort();
   for (const hostId of hostIds) {
     const want = placement.perHost.get(hostId) ?? 0;
     const have = own.get(hostId);
-    if (have && have.ref === spec.image) running += Math.min(want, have.count);
+    if (have && have.ref === spec.image && !have.pending) running += Math.min(want, have.count);
+    if (want > 0 && have?.pending === true) inFlight.push(hostId);
     grow.push(...growCommands(app, version, spec, hostId, want, have, observed));
     const s = shrinkCommand(app, version, spec, hostId, want, have);
     if (s) shrink.push(s);
   }
   const unhealthy = [...own].filter(([, w]) => w.healthy === false).map(([h]) => h);
-  return { spec, placement, grow, shrink, running, blocked, unhealthy };
+  return { spec, placement, grow, shrink, inFlight, running, blocked, unhealthy };
 }
 
 function growCommands(

@@ -150,6 +150,10 @@ describe('upgrades', () => {
     assert.match(status?.reason ?? '', /removing surplus from 2 hosts once the new ones run/);
     // Until the new instances are observed, nothing old is stopped, however often we reconcile.
     assert.deepEqual(brief(reconcile([moved], o)), brief(first));
+    // Planning on top of the commands in flight neither repeats them nor stops the old copies.
+    const inFlight = applyCommands(o, first, 10, { pending: true });
+    assert.deepEqual(reconcile([moved], inFlight), []);
+    assert.match(appStatuses([moved], inFlight)[0]?.reason ?? '', /waiting for 2 hosts to confirm/);
     o = applyCommands(o, first, 10);
     assert.deepEqual(brief(reconcile([moved], o)), ['stop a1', 'stop a2']);
   });
