@@ -81,8 +81,27 @@ export async function startSim(
       clouds[h.cloud]?.hosts.push(record);
     }),
   );
+  for (const cloud of options.clouds) {
+    clouds[cloud]?.others.push(await startReconcilerProcess(state, cloud));
+  }
   writeSimState(state);
   return state;
+}
+
+/** Starts the cloud's reconciler (one per cloud; the lease decides which acts). */
+async function startReconcilerProcess(
+  state: SimState,
+  cloud: string,
+): Promise<{ name: string; pid: number }> {
+  const c = state.clouds[cloud];
+  const urls = (c?.nats ?? []).map((n) => n.url).join(',');
+  const name = `reconciler-${cloud}`;
+  const { pid } = await spawnAloft(
+    name,
+    ['reconciler', '--nats-url', urls, '--lattice', state.lattice, '--id', name],
+    join(simDir(state.dataDir), 'logs'),
+  );
+  return { name, pid };
 }
 
 /** Starts one host of `cloud` as a detached process, connected to its cloud's NATS. */
@@ -174,11 +193,17 @@ export async function restoreCloud(dataDir: string, cloud: string): Promise<SimS
     });
     n.pid = server.pid;
   }
-  for (const h of c.hosts) {
-    if (isAlive(h.pid)) continue;
-    const fresh = await startHost(state, cloud, h.name);
-    h.pid = fresh.pid;
-    h.hostId = fresh.hostId;
+  await Promise.all(
+    c.hosts.map(async (h) => {
+      if (isAlive(h.pid)) return;
+      const fresh = await startHost(state, cloud, h.name);
+      h.pid = fresh.pid;
+      h.hostId = fresh.hostId;
+    }),
+  );
+  for (const [i, p] of c.others.entries()) {
+    if (isAlive(p.pid) || !p.name.startsWith('reconciler-')) continue;
+    c.others[i] = await startReconcilerProcess(state, cloud);
   }
   c.condition = 'up';
   writeSimState(state);

@@ -1,14 +1,7 @@
 import { join, resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import {
-  connectLattice,
-  CloudEvent,
-  decodeJson,
-  requestJson,
-  schemas,
-  subjectsFor,
-  watchHosts,
-} from '../../lattice/index.ts';
+import { connectLattice, watchHosts } from '../../lattice/index.ts';
+import { openAppStore } from '../../reconciler/index.ts';
 import { buildComponent } from '../../runtime/index.ts';
 import {
   DEFAULT_SIM,
@@ -73,7 +66,7 @@ export const command: Command = {
     try {
       const component = 'echo';
       await deploy(state, nc, component, dir, io.err);
-      io.err(`deployed ${component} on every host; driving ${rate} calls/s from each cloud`);
+      io.err(`driving ${rate} calls/s from each cloud`);
       const load = startLoad({
         nc,
         lattice: state.lattice,
@@ -139,7 +132,11 @@ export const command: Command = {
   },
 };
 
-/** Builds the sample component (cached by content hash) and starts it on every host. */
+/**
+ * Builds the sample component (cached by content hash) and deploys it as an application spread
+ * evenly over the clouds, so the reconciler re-places a lost cloud's share on the survivors
+ * (fallback) and moves it back when the cloud returns.
+ */
 async function deploy(
   state: SimState,
   nc: Awaited<ReturnType<typeof connectLattice>>,
@@ -153,43 +150,56 @@ async function deploy(
     cacheDir: join(dir, 'cache', 'components'),
     outFile: join(dir, 'sim', 'echo.wasm'),
   });
-  const ref = built.path ?? join(dir, 'sim', 'echo.wasm');
-  const s = subjectsFor(state.lattice);
-  const hosts = Object.values(state.clouds).flatMap((c) => c.hosts);
-  const pending = new Set(hosts.map((h) => h.hostId));
-  let allStarted!: () => void;
-  const done = new Promise<void>((r) => (allStarted = r));
-  const sub = nc.subscribe(s.event('component_started'), {
-    callback: (_e, m) => {
-      const ev = decodeJson(m.data, CloudEvent, 'event');
-      if (typeof ev.data.hostId === 'string') pending.delete(ev.data.hostId);
-      if (pending.size === 0) allStarted();
-    },
-  });
-  await nc.flush();
-  for (const h of hosts) {
-    await requestJson(
-      nc,
-      s.control('component.start', h.hostId),
-      { name: component, ref, count: 1 },
-      schemas.Ack,
-      { timeoutMs: 5000 },
-    );
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_r, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new AloftError('TIMEOUT', 'the sample component did not start on every host within 60 s'),
-        ),
-      60_000,
-    );
-  });
+  const image = built.path ?? join(dir, 'sim', 'echo.wasm');
+  const clouds = Object.keys(state.clouds);
+  const total = clouds.length * state.hostsPerCloud;
+  const manifest = [
+    'apiVersion: core.oam.dev/v1beta1',
+    'kind: Application',
+    'metadata:',
+    '  name: sim-echo',
+    '  annotations:',
+    `    version: ${built.key.slice(0, 12)}`,
+    'spec:',
+    '  components:',
+    `    - name: ${component}`,
+    '      type: component',
+    '      properties:',
+    `        image: ${image}`,
+    '      traits:',
+    '        - type: spreadscaler',
+    '          properties:',
+    `            instances: ${total}`,
+    '            spread:',
+    ...clouds.flatMap((c) => [
+      `              - name: ${c}`,
+      '                requirements:',
+      `                  cloud: ${c}`,
+      '                weight: 1',
+    ]),
+    '',
+  ].join('\n');
+  const apps = await openAppStore(nc, state.lattice);
+  const stored = await apps.put(manifest, 'sim-echo.yaml');
+  await apps.deploy(stored.app, stored.version);
+  progress(
+    `deployed application sim-echo: ${total} instances of ${component} spread over ${clouds.join(', ')}`,
+  );
+  const view = await watchHosts(nc, { lattice: state.lattice });
   try {
-    await Promise.race([done, timeout]);
+    await view.waitFor(
+      (v) => v.entries().reduce((n, e) => n + (e.components[component] ?? 0), 0) >= total,
+      120_000,
+    );
+  } catch {
+    throw new AloftError(
+      'TIMEOUT',
+      `the sample application did not reach ${total} instances within 120 s`,
+      {
+        hint: `see the logs in ${join(dir, 'sim', 'logs')}`,
+      },
+    );
   } finally {
-    clearTimeout(timer);
-    sub.unsubscribe();
+    await view.stop();
   }
 }

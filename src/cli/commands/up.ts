@@ -18,7 +18,8 @@ import { parseNatsUrls } from '../nats-url.ts';
 const DEFAULT_PORT = 4222;
 
 export const command: Command = {
-  summary: 'Start a local lattice: NATS with JetStream (unless --nats-url names one), a host, a reconciler',
+  summary:
+    'Start a local lattice: NATS with JetStream (unless --nats-url names one), a host, a reconciler',
   usage: 'aloft up [--data-dir DIR] [--port N] [--nats-url URL] [--lattice NAME] [--no-host]',
   options: {
     'data-dir': { type: 'string' },
