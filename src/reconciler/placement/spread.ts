@@ -6,6 +6,7 @@ import {
   type PlacementResult,
   type SpreadOutcome,
 } from './types.ts';
+import { MinHeap } from './heap.ts';
 import { splitByWeight } from './weights.ts';
 
 /** A scaler without spreads has one that matches every host. */
@@ -135,8 +136,8 @@ export function planSpread(
     return false;
   };
 
-  const preferred = (c: Candidate): number =>
-    spreads.some((s) => matches(c.labels, s.requirements)) ? 0 : 1;
+  const preferredIds = new Set(matching.flat().map((c) => c.hostId));
+  const preferred = (c: Candidate): number => (preferredIds.has(c.hostId) ? 0 : 1);
   const survivors = candidates
     .filter((c) => c.units > 0)
     .sort(
@@ -159,16 +160,30 @@ export function planSpread(
   for (const r of rows) for (const [h, n] of r.at) total.set(h, (total.get(h) ?? 0) + n);
   const added = new Map<string, number>();
   for (const r of rows) {
+    if (r.count >= r.target) continue;
+    // Within one spread only the chosen host's key changes, so a heap per spread suffices.
+    const slots = new MinHeap<Slot>(lessSlot);
+    for (const c of r.fresh) {
+      const h = c.hostId;
+      if (get(r, h) >= r.cap || (total.get(h) ?? 0) >= maxPerHost) continue;
+      slots.push({
+        c,
+        mine: get(r, h),
+        all: total.get(h) ?? 0,
+        load: c.load + (added.get(h) ?? 0),
+      });
+    }
     while (r.count < r.target) {
-      let best: Candidate | undefined;
-      for (const c of r.fresh) {
-        if (get(r, c.hostId) >= r.cap || (total.get(c.hostId) ?? 0) >= maxPerHost) continue;
-        if (!best || better(c, best, r, total, added)) best = c;
-      }
-      if (!best) break;
-      add(r, best.hostId, 1);
-      total.set(best.hostId, (total.get(best.hostId) ?? 0) + 1);
-      added.set(best.hostId, (added.get(best.hostId) ?? 0) + 1);
+      const slot = slots.pop();
+      if (!slot) break;
+      const h = slot.c.hostId;
+      add(r, h, 1);
+      total.set(h, (total.get(h) ?? 0) + 1);
+      added.set(h, (added.get(h) ?? 0) + 1);
+      slot.mine++;
+      slot.all++;
+      slot.load++;
+      if (slot.mine < r.cap && slot.all < maxPerHost) slots.push(slot);
     }
   }
 
@@ -198,20 +213,17 @@ export function planSpread(
   return { perHost: new Map([...perHost].sort(([a], [b]) => (a < b ? -1 : 1))), spreads: outcomes };
 }
 
-function better(
-  c: Candidate,
-  best: Candidate,
-  r: Row,
-  total: Map<string, number>,
-  added: Map<string, number>,
-): boolean {
-  const key = (x: Candidate): number[] => [
-    r.at.get(x.hostId) ?? 0,
-    total.get(x.hostId) ?? 0,
-    x.load + (added.get(x.hostId) ?? 0),
-  ];
-  const a = key(c);
-  const b = key(best);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
-  return c.hostId < best.hostId;
+interface Slot {
+  c: Candidate;
+  mine: number;
+  all: number;
+  load: number;
+}
+
+/** Fewest of this spread, then of this workload, then the least loaded host, then by id. */
+function lessSlot(a: Slot, b: Slot): boolean {
+  if (a.mine !== b.mine) return a.mine < b.mine;
+  if (a.all !== b.all) return a.all < b.all;
+  if (a.load !== b.load) return a.load < b.load;
+  return a.c.hostId < b.c.hostId;
 }
