@@ -264,28 +264,31 @@ export function keyValueContract(name: string, setup: () => Promise<ContractSubj
           value,
         }),
       );
+      // One bucket for every run (creating a replicated bucket is slow); each run owns a key prefix.
+      const b = freshBucket();
+      let run = 0;
       await fc.assert(
         fc.asyncProperty(fc.array(op, { maxLength: 15 }), async (ops) => {
-          const b = freshBucket();
+          const p = `r${run++}/`;
           const model = new Map<string, string>();
           for (const o of ops) {
             switch (o.op) {
               case 'set':
-                await kv.set(b, o.key, utf8(o.value));
+                await kv.set(b, p + o.key, utf8(o.value));
                 model.set(o.key, o.value);
                 break;
               case 'delete':
-                await kv.delete(b, o.key);
+                await kv.delete(b, p + o.key);
                 model.delete(o.key);
                 break;
               case 'incr': {
                 const cur = model.get(o.key) ?? '0';
                 if (/^(0|-?[1-9][0-9]*)$/.test(cur)) {
                   const next = BigInt(cur) + o.delta;
-                  assert.equal(await kv.increment(b, o.key, o.delta), next);
+                  assert.equal(await kv.increment(b, p + o.key, o.delta), next);
                   model.set(o.key, next.toString());
                 } else {
-                  await rejectsWith(kv.increment(b, o.key, o.delta), 'KV_NOT_INTEGER');
+                  await rejectsWith(kv.increment(b, p + o.key, o.delta), 'KV_NOT_INTEGER');
                 }
                 break;
               }
@@ -293,7 +296,7 @@ export function keyValueContract(name: string, setup: () => Promise<ContractSubj
                 const expect = model.get(o.key) === o.expected;
                 const ok = await kv.compareAndSwap(
                   b,
-                  o.key,
+                  p + o.key,
                   o.expected === undefined ? undefined : utf8(o.expected),
                   utf8(o.value),
                 );
@@ -303,8 +306,10 @@ export function keyValueContract(name: string, setup: () => Promise<ContractSubj
               }
             }
           }
-          for (const k of ['a', 'b', 'c:d']) assert.equal(text(await kv.get(b, k)), model.get(k));
-          assert.deepEqual((await kv.listKeys(b)).keys, [...model.keys()].sort());
+          for (const k of ['a', 'b', 'c:d'])
+            assert.equal(text(await kv.get(b, p + k)), model.get(k));
+          const listed = (await listAll(kv, b)).flat().filter((k) => k.startsWith(p));
+          assert.deepEqual(listed, [...model.keys()].map((k) => p + k).sort());
         }),
         { numRuns: 15 },
       );

@@ -87,8 +87,8 @@ export function natsBlobStore(options: NatsBlobStoreOptions): BlobStore {
     get: async (c, n) => {
       checkBlobArgs(c, n);
       const data = await withStore(`get ${c}/${n}`, c, (os) => os.getBlob(n));
-      // nats.js hands back a Buffer; components get a plain Uint8Array.
-      return data ? new Uint8Array(data.buffer, data.byteOffset, data.length) : undefined;
+      // nats.js hands back a Buffer (maybe pooled); components get a plain Uint8Array of their own.
+      return data ? new Uint8Array(data) : undefined;
     },
     info: async (c, n) => {
       checkBlobArgs(c, n);

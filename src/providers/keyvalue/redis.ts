@@ -117,8 +117,9 @@ export function redisKeyValue(options: RedisKeyValueOptions): KeyValueStore {
     }
   };
   const hash = (bucket: string): string => prefix + bucket;
+  // A copy: the reply Buffer may share a pooled ArrayBuffer with unrelated data.
   const bytes = (v: RespValue): Uint8Array | undefined =>
-    Buffer.isBuffer(v) ? new Uint8Array(v.buffer, v.byteOffset, v.length) : undefined;
+    Buffer.isBuffer(v) ? new Uint8Array(v) : undefined;
 
   return guarded({
     backend: 'redis',

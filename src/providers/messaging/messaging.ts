@@ -40,8 +40,8 @@ export interface NatsMessagingOptions {
 }
 
 function toBroker(m: Msg): BrokerMessage {
-  // nats.js hands out Buffers; components get plain Uint8Arrays (a view, not a copy).
-  const body = new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.length);
+  // A plain Uint8Array of its own: nats.js hands out Buffer views into its read buffer.
+  const body = new Uint8Array(m.data);
   return { subject: m.subject, replyTo: m.reply || undefined, body };
 }
 
