@@ -127,6 +127,62 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
     return pending;
   };
 
+  /** Compiled modules per (sha256, memory cap), shared by every load of them while any is loaded. */
+  const compiled = new Map<
+    string,
+    { modules: Promise<Record<string, WebAssembly.Module>>; users: number }
+  >();
+  const compiledFor = async (
+    key: string,
+    artifact: Artifact,
+    capPages: number,
+  ): Promise<Record<string, WebAssembly.Module>> => {
+    let entry = compiled.get(key);
+    if (!entry) {
+      entry = { modules: compileArtifact(artifact, capPages), users: 0 };
+      compiled.set(key, entry);
+      entry.modules.catch(() => compiled.delete(key));
+    }
+    entry.users++;
+    try {
+      return await entry.modules;
+    } catch (err) {
+      entry.users--;
+      throw err;
+    }
+  };
+  const releaseCompiled = (key: string): void => {
+    const entry = compiled.get(key);
+    if (entry && --entry.users <= 0) compiled.delete(key);
+  };
+  const compileArtifact = async (
+    artifact: Artifact,
+    capPages: number,
+  ): Promise<Record<string, WebAssembly.Module>> => {
+    const modules: Record<string, WebAssembly.Module> = {};
+    try {
+      await Promise.all(
+        Object.entries(artifact.modules).map(async ([file, code]) => {
+          // Patch in place and compile in one synchronous step (compile copies the bytes).
+          const capped = capMemoryInPlace(code, capPages, declaredMaxima)
+            ? code
+            : capMemory(code, capPages);
+          modules[file] = await WebAssembly.compile(capped);
+        }),
+      );
+    } catch (err) {
+      if (err instanceof MemoryCapTooSmall) {
+        throw new ComponentError('COMPONENT_INVALID', `memory limit too small: ${err.message}`, {
+          hint: `raise memoryLimitBytes above ${err.initialPages * WASM_PAGE}`,
+        });
+      }
+      throw new ComponentError('COMPONENT_INVALID', `cannot compile component: ${String(err)}`, {
+        cause: err,
+      });
+    }
+    return modules;
+  };
+
   return {
     async load(bytes, loadOptions) {
       if (closed) throw new ComponentError('COMPONENT_UNLOADED', 'the runtime is closed');
@@ -137,27 +193,8 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
       const artifact = await artifactFor(sha256, bytes);
       const t1 = performance.now();
       const capPages = Math.floor(limits.memoryLimitBytes / WASM_PAGE);
-      const modules: Record<string, WebAssembly.Module> = {};
-      try {
-        await Promise.all(
-          Object.entries(artifact.modules).map(async ([file, code]) => {
-            // Patch in place and compile in one synchronous step (compile copies the bytes).
-            const capped = capMemoryInPlace(code, capPages, declaredMaxima)
-              ? code
-              : capMemory(code, capPages);
-            modules[file] = await WebAssembly.compile(capped);
-          }),
-        );
-      } catch (err) {
-        if (err instanceof MemoryCapTooSmall) {
-          throw new ComponentError('COMPONENT_INVALID', `memory limit too small: ${err.message}`, {
-            hint: `raise memoryLimitBytes above ${err.initialPages * WASM_PAGE}`,
-          });
-        }
-        throw new ComponentError('COMPONENT_INVALID', `cannot compile component: ${String(err)}`, {
-          cause: err,
-        });
-      }
+      const compiledKey = `${sha256}:${capPages}`;
+      const modules = await compiledFor(compiledKey, artifact, capPages);
       const t2 = performance.now();
       const log = logger.child({ component: loadOptions.name });
       const pool = new InstancePool({
@@ -185,6 +222,7 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         }),
       });
       await pool.warm().catch(async (err: unknown) => {
+        releaseCompiled(compiledKey);
         await pool.close();
         throw err;
       });
@@ -195,7 +233,9 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         capabilities: check.capabilities,
         pool,
         timeoutMs: limits.timeoutMs,
-        onUnload: () => loaded.delete(component),
+        onUnload: () => {
+          if (loaded.delete(component)) releaseCompiled(compiledKey);
+        },
       });
       loaded.add(component);
       const ms = (t: number): number => Math.round(t * 10) / 10;
