@@ -147,6 +147,39 @@ describe('spreadscaler placement', () => {
     );
   });
 
+  it('gives a running instance to the spread that has nowhere else to go, so one step converges', () => {
+    // h00 matches s0 (which may borrow h01) and s2 (fallback: none, nowhere else): found by fast-check.
+    const desired = [
+      app('shop', [
+        component('api', {
+          kind: 'spread',
+          instances: 3,
+          spreads: [
+            spread('s0', { zone: 'b' }, 1),
+            spread('s1', { cloud: 'azure' }, 1),
+            spread('s2', { cloud: 'aws' }, 1, 'none'),
+          ],
+        }),
+      ]),
+    ];
+    const api = {
+      name: 'api',
+      ref: 'ghcr.io/example/api:1.0.0',
+      count: 1,
+      app: 'shop',
+      since: 0,
+      healthy: false,
+    };
+    const o = lattice([
+      host('h00', { cloud: 'aws', zone: 'b' }, { cordoned: true, components: [{ ...api }] }),
+      host('h01', { cloud: 'azure', zone: 'a' }),
+      host('h02', { cloud: 'gcp', zone: 'a' }, { cordoned: true, components: [{ ...api }] }),
+    ]);
+    const { o: after, rounds } = converge(desired, o);
+    assert.equal(rounds, 2, 'start, then stop the copy no spread can keep');
+    assert.deepEqual(countsOf(after, 'api'), { h00: 1, h01: 2 });
+  });
+
   it('stacks replicas on one host only when there are not enough distinct hosts', () => {
     const desired = [app('a', [component('c', { kind: 'spread', instances: 5, spreads: [] })])];
     const { o } = converge(desired, lattice([host('h1'), host('h2')]));

@@ -210,6 +210,49 @@ describe('reconcile: properties', () => {
     );
   });
 
+  it('make before break: never removes capacity in a round that adds some, nor while additions are in flight', () => {
+    fc.assert(
+      fc.property(arbSpreadScaler, arbHosts, (scaler, hosts) => {
+        const desired = desiredWith(scaler);
+        let o = lattice(hosts);
+        for (let round = 0; round < 3; round++) {
+          const cmds = reconcile(desired, o);
+          const adds = cmds.filter(
+            (c) => c.type === 'start' || (c.type === 'scale' && growsOn(o, c.hostId, c.count)),
+          );
+          const removes = cmds.filter(
+            (c) => c.type === 'stop' || (c.type === 'scale' && !growsOn(o, c.hostId, c.count)),
+          );
+          if (adds.length > 0) {
+            assert.deepEqual(removes, [], 'removals wait for the additions to be observed');
+            // Planned over the additions still in flight: nothing repeated, nothing removed.
+            assert.deepEqual(
+              reconcile(desired, applyCommands(o, cmds, 5000, { pending: true })),
+              [],
+            );
+          }
+          o = applyCommands(o, cmds, 3000 + round);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('undeploying converges to nothing of the app running, in one step, and leaves other apps alone', () => {
+    fc.assert(
+      fc.property(arbSpreadScaler, arbHosts, (scaler, hosts) => {
+        const [deployed] = desiredWith(scaler);
+        const gone = { ...deployed!, deployed: false };
+        const o = lattice(hosts);
+        const after = applyCommands(o, reconcile([gone], o), 1);
+        assert.deepEqual(countsOf(after, 'api', 'shop'), {});
+        assert.deepEqual(countsOf(after, 'api', 'other'), countsOf(o, 'api', 'other'));
+        assert.deepEqual(reconcile([gone], after), []);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('daemonscaler: N on every eligible matching host after convergence', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 3 }), arbRequirements, arbHosts, (n, req, hosts) => {

@@ -6,7 +6,7 @@ import {
   type PlacementResult,
   type SpreadOutcome,
 } from './types.ts';
-import { MinHeap } from './heap.ts';
+import { createFlow, type Row } from './flow.ts';
 import { splitByWeight } from './weights.ts';
 
 /** A scaler without spreads has one that matches every host. */
@@ -17,20 +17,6 @@ export const IMPLICIT_SPREAD: Spread = {
   fallback: 'any',
 };
 
-interface Row {
-  spread: Spread;
-  target: number;
-  /** Hosts whose instances may count for this spread (its own, cordoned or not; fallback hosts). */
-  keep: Set<string>;
-  /** Hosts that may receive new instances, in candidate order. */
-  fresh: Candidate[];
-  cap: number;
-  onFallback: boolean;
-  why: string | undefined;
-  at: Map<string, number>;
-  count: number;
-}
-
 /**
  * Where a spreadscaler's `instances` go. Each spread's share (by weight) lands on eligible hosts
  * matching its requirements, at most ⌈share / eligible hosts⌉ per host (so on distinct hosts when
@@ -38,8 +24,8 @@ interface Row {
  * other spreads' hosts (any schedulable host when they have none); it returns as soon as one of
  * its own is eligible again. Instances already running are kept where they still fit, in this
  * order: hosts matching a spread first, healthy, running the desired image, uncordoned,
- * longest-running, then by host id; so trimming duplicates is deterministic. The kept set is a maximum (augmenting paths between
- * spreads), which makes a converged placement a fixed point.
+ * longest-running, then by host id; so trimming duplicates is deterministic. Keeping and placing
+ * together form a maximum flow (see `createFlow`), which makes a converged placement a fixed point.
  *
  * @param maxPerHost 1 for capabilities (one provider per host); Infinity for components.
  */
@@ -60,7 +46,8 @@ export function planSpread(
   const rows: Row[] = spreads.map((spread, i) => {
     const target = targets[i] ?? 0;
     let fresh = eligible[i] ?? [];
-    const keep = new Set((matching[i] ?? []).map((c) => c.hostId));
+    const own = new Set((matching[i] ?? []).map((c) => c.hostId));
+    const keep = new Set(own);
     let onFallback = false;
     let why: string | undefined;
     if (fresh.length === 0 && target > 0) {
@@ -83,58 +70,10 @@ export function planSpread(
       }
     }
     const cap = maxPerHost === 1 ? 1 : fresh.length > 0 ? Math.ceil(target / fresh.length) : target;
-    return { spread, target, keep, fresh, cap, onFallback, why, at: new Map(), count: 0 };
+    return { spread, target, keep, own, fresh, cap, onFallback, why, at: new Map(), count: 0 };
   });
 
-  const get = (r: Row, h: string): number => r.at.get(h) ?? 0;
-  const add = (r: Row, h: string, n: number): void => {
-    r.at.set(h, get(r, h) + n);
-    r.count += n;
-  };
-  const room = (r: Row, h: string): boolean => r.keep.has(h) && get(r, h) < r.cap;
-
-  /** Keeps one instance on `h`, re-assigning kept ones between spreads if that makes room. */
-  const augment = (h: string): boolean => {
-    const roots = rows.filter((r) => room(r, h));
-    const direct = roots.find((r) => r.count < r.target);
-    if (direct) {
-      add(direct, h, 1);
-      return true;
-    }
-    const parent = new Map<Row, { from: Row; via: string } | null>();
-    const queue: Row[] = [];
-    for (const r of roots) {
-      parent.set(r, null);
-      queue.push(r);
-    }
-    for (let qi = 0; qi < queue.length; qi++) {
-      const r = queue[qi]!;
-      if (r.count < r.target) {
-        // Walk back: each step moves one kept instance on `via` from `from` to the next spread.
-        let cur = r;
-        let step = parent.get(cur);
-        while (step) {
-          add(step.from, step.via, -1);
-          add(cur, step.via, 1);
-          cur = step.from;
-          step = parent.get(cur);
-        }
-        add(cur, h, 1);
-        return true;
-      }
-      for (const next of rows) {
-        if (parent.has(next)) continue;
-        for (const [via, n] of r.at) {
-          if (n > 0 && room(next, via)) {
-            parent.set(next, { from: r, via });
-            queue.push(next);
-            break;
-          }
-        }
-      }
-    }
-    return false;
-  };
+  const flow = createFlow(rows, maxPerHost);
 
   const preferredIds = new Set(matching.flat().map((c) => c.hostId));
   const preferred = (c: Candidate): number => (preferredIds.has(c.hostId) ? 0 : 1);
@@ -151,44 +90,15 @@ export function planSpread(
     );
   for (const c of survivors) {
     const supply = Math.min(c.units, maxPerHost);
-    for (let u = 0; u < supply; u++) if (!augment(c.hostId)) break;
+    for (let u = 0; u < supply; u++) if (!flow.keep(c.hostId)) break;
   }
 
   // New instances: per spread, on the eligible host with the fewest of this spread, then of this
   // workload, then the least loaded, then by id.
-  const total = new Map<string, number>();
-  for (const r of rows) for (const [h, n] of r.at) total.set(h, (total.get(h) ?? 0) + n);
-  const added = new Map<string, number>();
-  for (const r of rows) {
-    if (r.count >= r.target) continue;
-    // Within one spread only the chosen host's key changes, so a heap per spread suffices.
-    const slots = new MinHeap<Slot>(lessSlot);
-    for (const c of r.fresh) {
-      const h = c.hostId;
-      if (get(r, h) >= r.cap || (total.get(h) ?? 0) >= maxPerHost) continue;
-      slots.push({
-        c,
-        mine: get(r, h),
-        all: total.get(h) ?? 0,
-        load: c.load + (added.get(h) ?? 0),
-      });
-    }
-    while (r.count < r.target) {
-      const slot = slots.pop();
-      if (!slot) break;
-      const h = slot.c.hostId;
-      add(r, h, 1);
-      total.set(h, (total.get(h) ?? 0) + 1);
-      added.set(h, (added.get(h) ?? 0) + 1);
-      slot.mine++;
-      slot.all++;
-      slot.load++;
-      if (slot.mine < r.cap && slot.all < maxPerHost) slots.push(slot);
-    }
-  }
+  for (const r of rows) flow.fill(r);
 
   const perHost = new Map<string, number>();
-  for (const [h, n] of total) if (n > 0) perHost.set(h, n);
+  for (const [h, n] of flow.total) if (n > 0) perHost.set(h, n);
   const outcomes = rows.map((r): SpreadOutcome => {
     const unplaced = r.target - r.count;
     const why =
@@ -211,19 +121,4 @@ export function planSpread(
     };
   });
   return { perHost: new Map([...perHost].sort(([a], [b]) => (a < b ? -1 : 1))), spreads: outcomes };
-}
-
-interface Slot {
-  c: Candidate;
-  mine: number;
-  all: number;
-  load: number;
-}
-
-/** Fewest of this spread, then of this workload, then the least loaded host, then by id. */
-function lessSlot(a: Slot, b: Slot): boolean {
-  if (a.mine !== b.mine) return a.mine < b.mine;
-  if (a.all !== b.all) return a.all < b.all;
-  if (a.load !== b.load) return a.load < b.load;
-  return a.c.hostId < b.c.hostId;
 }
