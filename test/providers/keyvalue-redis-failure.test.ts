@@ -23,6 +23,8 @@ async function untilWorks(kv: KeyValueStore, timeoutMs: number): Promise<number>
   }
 }
 
+// Bounds leave room for a loaded CI machine; they still tell "fails at once" from "waits for the
+// 1 s command timeout" and "hangs".
 describe('Redis key-value when redis-server fails', { timeout: 60_000 }, () => {
   const servers: RedisServer[] = [];
   after(async () => {
@@ -46,15 +48,15 @@ describe('Redis key-value when redis-server fails', { timeout: 60_000 }, () => {
     const t1 = performance.now();
     for (let i = 0; i < 20; i++) await rejectsWith(kv.exists('b', 'k'), 'KV_UNAVAILABLE');
     const perCallMs = (performance.now() - t1) / 20;
-    assert.ok(firstErrorMs < 200, `first KV_UNAVAILABLE after ${firstErrorMs.toFixed(1)} ms`);
-    assert.ok(perCallMs < 50, `each call during the outage took ${perCallMs.toFixed(1)} ms`);
+    assert.ok(firstErrorMs < 500, `first KV_UNAVAILABLE after ${firstErrorMs.toFixed(1)} ms`);
+    assert.ok(perCallMs < 100, `each call during the outage took ${perCallMs.toFixed(1)} ms`);
     const err = (await kv.get('b', 'k').catch((e: unknown) => e)) as { retryable?: boolean };
     assert.equal(err.retryable, true);
 
     const second = await startRedis(first.port);
     servers.push(second);
     const recoveryMs = await untilWorks(kv, 5000);
-    assert.ok(recoveryMs < 1000, `recovered ${recoveryMs.toFixed(0)} ms after the restart`);
+    assert.ok(recoveryMs < 2000, `recovered ${recoveryMs.toFixed(0)} ms after the restart`);
     assert.equal(await kv.increment('b', 'n', 5n), 5n);
     console.log(
       `redis SIGKILL: first KV_UNAVAILABLE in ${firstErrorMs.toFixed(1)} ms, ` +
@@ -73,7 +75,7 @@ describe('Redis key-value when redis-server fails', { timeout: 60_000 }, () => {
     const t0 = performance.now();
     await rejectsWith(kv.get('b', 'k'), 'KV_UNAVAILABLE');
     const hungMs = performance.now() - t0;
-    assert.ok(hungMs >= 250 && hungMs < 1000, `failed after ${hungMs.toFixed(0)} ms`);
+    assert.ok(hungMs >= 250 && hungMs < 2000, `failed after ${hungMs.toFixed(0)} ms`);
     redis.signal('SIGCONT');
     const recoveryMs = await untilWorks(kv, 5000);
     assert.equal(new TextDecoder().decode(await kv.get('b', 'k')), 'v');
