@@ -103,6 +103,16 @@ export function createFlow(rows: Row[], maxPerHost: number): Flow {
      * ones), moving kept instances between spreads if that lets one that needs it take one.
      */
     keep(h: string): boolean {
+      let direct: Row | undefined;
+      for (const r of rows) {
+        if (!room(r, h) || !needs(r)) continue;
+        if (!direct || (r.own.has(h) && !direct.own.has(h))) direct = r;
+      }
+      if (direct) {
+        add(direct, h, 1);
+        total.set(h, (total.get(h) ?? 0) + 1);
+        return true;
+      }
       const roots = rows
         .filter((r) => room(r, h))
         .sort((a, b) => Number(b.own.has(h)) - Number(a.own.has(h)));
