@@ -90,4 +90,46 @@ describe('NATS KV (R3) when a server dies', { timeout: 120_000 }, () => {
       }
     });
   }
+
+  it('with JetStream gone, calls fail with KV_UNAVAILABLE after the retry budget, then recover', async () => {
+    const nats = await natsFixture('single');
+    pids.push(...nats.topo.servers().map((s) => s.pid));
+    try {
+      const kv = natsKeyValue({
+        nc: nats.nc,
+        lattice: 'gone',
+        retryBudgetMs: 1000,
+        requestTimeoutMs: 300,
+      });
+      await kv.set('data', 'k', utf8('v'));
+      const [server] = nats.topo.servers();
+      assert.ok(server);
+      server.signal('SIGKILL');
+      await server.exited;
+      const t0 = performance.now();
+      await assert.rejects(kv.get('data', 'k'), { code: 'KV_UNAVAILABLE', retryable: true });
+      const ms = performance.now() - t0;
+      assert.ok(ms >= 900 && ms < 3000, `gave up after ${ms.toFixed(0)} ms`);
+      // The same client works again once the server is back (JetStream state survives on disk).
+      await nats.topo.restart(nats.topo.clouds[0]!);
+      const t1 = performance.now();
+      let value: Uint8Array | undefined;
+      for (;;) {
+        try {
+          value = await kv.get('data', 'k');
+          break;
+        } catch (err) {
+          assert.equal((err as { code?: string }).code, 'KV_UNAVAILABLE');
+          assert.ok(performance.now() - t1 < 15_000, 'recovered within 15 s');
+        }
+      }
+      assert.equal(text(value), 'v');
+      console.log(
+        `nats JetStream gone: KV_UNAVAILABLE after ${ms.toFixed(0)} ms (budget 1000 ms); ` +
+          `recovered ${(performance.now() - t1).toFixed(0)} ms after the restart`,
+      );
+    } finally {
+      await nats.stop();
+    }
+  });
 });
