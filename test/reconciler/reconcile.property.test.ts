@@ -206,7 +206,7 @@ describe('reconcile: properties', () => {
         const shuffled = [...hosts].sort((a, b) => key(a.hostId) - key(b.hostId));
         assert.deepEqual(reconcile(desired, lattice(shuffled)), reconcile(desired, lattice(hosts)));
       }),
-      { numRuns: 200 },
+      { numRuns: 600 },
     );
   });
 

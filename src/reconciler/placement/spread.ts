@@ -31,9 +31,13 @@ export const IMPLICIT_SPREAD: Spread = {
  */
 export function planSpread(
   scaler: Scaler,
-  candidates: readonly Candidate[],
+  unordered: readonly Candidate[],
   maxPerHost = Number.POSITIVE_INFINITY,
 ): PlacementResult {
+  // Host id order throughout, so the plan does not depend on the order hosts were observed in.
+  const candidates = [...unordered].sort((a, b) =>
+    a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0,
+  );
   const spreads = scaler.spreads.length > 0 ? scaler.spreads : [IMPLICIT_SPREAD];
   const targets = splitByWeight(
     scaler.instances,
