@@ -59,7 +59,10 @@ export function scalerStatus(plan: WorkloadPlan, observed: Observed, held: boole
     );
   }
   if (plan.unhealthy.length > 0) {
-    return status('Unhealthy', `unhealthy on ${plan.unhealthy.join(', ')}`);
+    return status(
+      'Unhealthy',
+      `reported failing on ${plural(plan.unhealthy.length, 'host')}: ${plan.unhealthy.join(', ')}`,
+    );
   }
   if (plan.grow.length > 0 || plan.shrink.length > 0 || plan.inFlight.length > 0) {
     const parts = [`${plan.running} of ${target} running`];

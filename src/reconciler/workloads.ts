@@ -78,7 +78,10 @@ export function planWorkload(
     const s = shrinkCommand(app, version, spec, hostId, want, have);
     if (s) shrink.push(s);
   }
-  const unhealthy = [...own].filter(([, w]) => w.healthy === false).map(([h]) => h);
+  const unhealthy = [...own]
+    .filter(([, w]) => w.healthy === false)
+    .map(([h]) => h)
+    .sort();
   return { spec, placement, grow, shrink, inFlight, running, blocked, unhealthy };
 }
 
