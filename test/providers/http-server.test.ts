@@ -145,7 +145,7 @@ describe('http-server', { timeout: 30_000 }, () => {
   });
 
   it('answers 503 with Retry-After when no instance can serve', async () => {
-    for (const code of ['NO_RESPONDERS', 'UNAVAILABLE', 'BUSY']) {
+    for (const code of ['NO_RESPONDERS', 'UNAVAILABLE', 'BUSY', 'KV_UNAVAILABLE']) {
       behaviour = () => Promise.reject(new AloftError(code, 'nobody home', { retryable: true }));
       const r = await send(srv.url, { path: '/api' });
       assert.equal(r.status, 503, code);

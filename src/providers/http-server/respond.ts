@@ -20,11 +20,14 @@ const HOP_BY_HOP = new Set([
   'trailer',
 ]);
 
-/** The status an error maps to: 503 when no instance can serve, 504 on a timeout, else 500. */
+/**
+ * The status an error maps to: 503 when no instance can serve (or a backend it needs is down:
+ * any `*_UNAVAILABLE` code, e.g. `KV_UNAVAILABLE` passed up by the host), 504 on a timeout, else 500.
+ */
 export function statusForError(err: unknown): 503 | 504 | 500 {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return 500;
-  if (UNAVAILABLE_CODES.has(code)) return 503;
+  if (UNAVAILABLE_CODES.has(code) || code.endsWith('_UNAVAILABLE')) return 503;
   if (code === 'TIMEOUT' || code.endsWith('_TIMEOUT')) return 504;
   return 500;
 }

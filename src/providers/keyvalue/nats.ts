@@ -28,6 +28,8 @@ export interface NatsKeyValueOptions {
   retryBudgetMs?: number;
   /** Timeout of each JetStream request. Default 2000 ms. */
   requestTimeoutMs?: number;
+  /** A key listing that has not finished after this long is abandoned and retried. Default 10 000 ms. */
+  listTimeoutMs?: number;
   /** Attempts of an atomic update that loses to concurrent writers before `KV_CONFLICT`. Default 200. */
   maxConflicts?: number;
   /**
@@ -85,6 +87,8 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
   const budgetMs = options.retryBudgetMs ?? 10_000;
   const timeout = options.requestTimeoutMs ?? 2000;
   const maxConflicts = options.maxConflicts ?? 200;
+  const listTimeout = options.listTimeoutMs ?? 10_000;
+  const stalled = Object.assign(new Error('listing keys stalled'), { name: 'TimeoutError' });
   const atomicity = options.atomicity ?? (perSubjectChecksHold(nc) ? 'subject' : 'stream');
   const js = jetstream(nc, { timeout });
   const kvm = new Kvm(js);
@@ -221,9 +225,16 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
     listKeys: async (b, cursor) => {
       const kv = await open(b);
       const keys = await retry(`list keys of ${b}`, async () => {
-        const out: string[] = [];
-        for await (const k of await kv.keys()) out.push(decodeNatsKey(k));
-        return out;
+        const iter = await kv.keys();
+        // The listing is an ordered consumer: if its server dies mid-way it could wait forever.
+        const timer = setTimeout(() => iter.stop(stalled), listTimeout);
+        try {
+          const out: string[] = [];
+          for await (const k of iter) out.push(decodeNatsKey(k));
+          return out;
+        } finally {
+          clearTimeout(timer);
+        }
       });
       return pageOf(keys, cursor, pageSize);
     },
