@@ -98,6 +98,15 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
   const s = subjectsFor(options.lattice);
   const self = options.self ?? {};
 
+  /** Recent successful attempt durations per target, for adaptive attempt timeouts. */
+  const latencies = new Map<string, number[]>();
+  const record = (key: string, ms: number): void => {
+    let ring = latencies.get(key);
+    if (!ring) latencies.set(key, (ring = []));
+    ring.push(ms);
+    if (ring.length > 64) ring.shift();
+  };
+
   /** The shared attempt loop: rank, try, classify the failure, move on, until the deadline. */
   const observed = async (
     kind: 'component' | 'provider',
@@ -140,7 +149,13 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
     report: (servedBy: string | undefined, attempts: number) => void = () => undefined,
   ): Promise<Uint8Array> => {
     const total = callOptions.timeoutMs ?? 10_000;
-    const perAttempt = callOptions.attemptTimeoutMs ?? Math.min(total, 2000);
+    // Idempotent work can afford to give up on a silent instance early: a few times the recent
+    // worst latency. Other work waits up to 2 s, since a retry after a timeout is not allowed.
+    const perAttempt =
+      callOptions.attemptTimeoutMs ??
+      (callOptions.idempotent === true
+        ? Math.min(total, adaptiveTimeout(latencies.get(`${kind}:${name}`)))
+        : Math.min(total, 2000));
     const deadline = clock.monotonic() + total;
     const tried: string[] = [];
     const failures: string[] = [];
@@ -183,7 +198,9 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
       if (failures.length > 0) h.set(CALL_HEADERS.attempt, String(failures.length + 1));
       for (const [k, v] of Object.entries(callOptions.headers ?? {})) h.set(k, v);
       try {
+        const sent = clock.monotonic();
         const reply = await request(nc, subject, payload, { timeoutMs, headers: h });
+        record(`${kind}:${name}`, clock.monotonic() - sent);
         report(target, failures.length + 1);
         return reply.data;
       } catch (err) {
@@ -248,4 +265,13 @@ function summarize(failures: string[]): string {
   return parts.length > 6
     ? `${parts.slice(0, 6).join(', ')} and ${parts.length - 6} more`
     : parts.join(', ');
+}
+
+/**
+ * Attempt timeout for idempotent calls: four times the worst of the recent attempts, between
+ * 100 ms and 2 s (2 s until there is history).
+ */
+export function adaptiveTimeout(recent: readonly number[] | undefined): number {
+  if (!recent || recent.length < 8) return 2000;
+  return Math.min(2000, Math.max(100, Math.ceil(4 * Math.max(...recent))));
 }

@@ -51,6 +51,11 @@ export interface AppStore {
   desired(): Promise<DesiredApp[]>;
   /** Resolves on every change to the bucket. */
   watch(onChange: () => void): Promise<() => void>;
+  /**
+   * A live, in-memory copy of the desired state, kept current by a watch: reconciliation reads
+   * it without touching JetStream, so it keeps deciding while a stream elects a new leader.
+   */
+  watchDesired(onChange: () => void): Promise<{ current(): DesiredApp[]; stop(): void }>;
 }
 
 export async function openAppStore(nc: NatsConnection, lattice: string): Promise<AppStore> {
@@ -193,6 +198,50 @@ export async function openAppStore(nc: NatsConnection, lattice: string): Promise
           out.push({ manifest: parsed.manifest, version: d.version, deployed: d.deployed });
       }
       return out;
+    },
+    async watchDesired(onChange) {
+      const deployments = new Map<string, Deployment>();
+      const manifests = new Map<string, StoredManifest>();
+      const parsed = new Map<string, DesiredApp['manifest'] | null>();
+      const w = await kv.watch({ key: '>' });
+      void (async () => {
+        for await (const e of w) {
+          const gone = e.operation !== 'PUT' || e.length === 0;
+          try {
+            if (e.key.startsWith('deployment.')) {
+              if (gone) deployments.delete(e.key);
+              else deployments.set(e.key, decodeJson(e.value, Deployment, e.key));
+            } else if (e.key.startsWith('manifest.')) {
+              if (gone) manifests.delete(e.key);
+              else manifests.set(e.key, decodeJson(e.value, StoredManifest, e.key));
+              parsed.delete(e.key);
+            } else {
+              continue;
+            }
+          } catch {
+            continue; // an entry written by something else
+          }
+          onChange();
+        }
+      })();
+      return {
+        current: () => {
+          const out: DesiredApp[] = [];
+          for (const d of deployments.values()) {
+            const key = manifestKey(d.app, d.version);
+            const m = manifests.get(key);
+            if (!m) continue;
+            if (!parsed.has(key)) {
+              const r = parseManifest(m.text, m.file);
+              parsed.set(key, r.ok ? r.manifest : null);
+            }
+            const manifest = parsed.get(key);
+            if (manifest) out.push({ manifest, version: d.version, deployed: d.deployed });
+          }
+          return out;
+        },
+        stop: () => w.stop(),
+      };
     },
     async watch(onChange) {
       const w = await kv.watch({ key: '>', include: 'updates' });

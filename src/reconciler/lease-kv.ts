@@ -20,9 +20,9 @@ export interface Lease {
 }
 
 export interface LeaseOptions {
-  /** How long a lease lives without renewal. Default 4000 ms. */
+  /** How long a lease lives without renewal. Default 3000 ms. */
   ttlMs?: number;
-  /** How often the holder renews. Default 1000 ms. */
+  /** How often the holder renews. Default 500 ms. */
   renewMs?: number;
   /** The holder stops acting this long before its lease could expire for others. Default 1000 ms. */
   marginMs?: number;
@@ -44,8 +44,8 @@ export async function startLease(
   id: string,
   options: LeaseOptions = {},
 ): Promise<Lease> {
-  const ttl = options.ttlMs ?? 4000;
-  const renewEvery = options.renewMs ?? 1000;
+  const ttl = options.ttlMs ?? 3000;
+  const renewEvery = options.renewMs ?? 500;
   const margin = options.marginMs ?? 1000;
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? silentLogger;
@@ -117,7 +117,7 @@ export async function startLease(
         await step();
       } catch (err) {
         // A lost CAS race or no quorum: our lease simply ages; isLeader() turns false in time.
-        log.debug('lease step failed', { error: err });
+        log.info('lease step failed', { error: err });
       }
       notify();
       await delay(Math.min(250, renewEvery / 2));

@@ -68,8 +68,11 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const round = async (): Promise<void> => {
     if (!lease.isLeader()) return;
     const observed = observer.observed();
-    if (!observed) return; // an inventory is still on its way: do not plan on a partial view
-    const desired = await apps.desired();
+    if (!observed) {
+      log.debug('waiting for inventories before planning');
+      return; // an inventory is still on its way: do not plan on a partial view
+    }
+    const desired = desiredState.current();
     const now = Date.now();
     const planned = applyCommands(observed, executor.pending(performance.now()), now);
     const plan = planApps(desired, planned);
@@ -105,7 +108,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
 
   const offObserver = observer.onChange(trigger);
   const offLease = lease.onChange(trigger);
-  const offApps = await apps.watch(trigger);
+  const desiredState = await apps.watchDesired(trigger);
   const timer = setInterval(trigger, options.tickMs ?? 1000);
   trigger();
 
@@ -124,7 +127,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       clearInterval(timer);
       offObserver();
       offLease();
-      offApps();
+      desiredState.stop();
       await running;
       await executor.idle();
       observer.stop();

@@ -1,0 +1,81 @@
+import { join, resolve } from 'node:path';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { watchHosts } from '../lattice/index.ts';
+import { openAppStore } from '../reconciler/index.ts';
+import { buildComponent } from '../runtime/index.ts';
+import { AloftError } from '../support/index.ts';
+import type { SimState } from './state.ts';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * Builds the sample component (cached by content hash) and deploys it as an application spread
+ * evenly over the clouds, so the reconciler re-places a lost cloud's share on the survivors
+ * (fallback) and moves it back when the cloud returns.
+ */
+export async function deploySample(
+  state: SimState,
+  nc: NatsConnection,
+  component: string,
+  progress: (line: string) => void = () => undefined,
+): Promise<void> {
+  const dir = state.dataDir;
+  progress('building the sample component (cached after the first build)…');
+  const built = await buildComponent({
+    entry: join(root, 'examples', 'echo-as', 'index.ts'),
+    cacheDir: join(dir, 'cache', 'components'),
+    outFile: join(dir, 'sim', 'echo.wasm'),
+  });
+  const image = built.path ?? join(dir, 'sim', 'echo.wasm');
+  const clouds = Object.keys(state.clouds);
+  const total = clouds.length * state.hostsPerCloud;
+  const manifest = [
+    'apiVersion: core.oam.dev/v1beta1',
+    'kind: Application',
+    'metadata:',
+    '  name: sim-echo',
+    '  annotations:',
+    `    version: ${built.key.slice(0, 12)}`,
+    'spec:',
+    '  components:',
+    `    - name: ${component}`,
+    '      type: component',
+    '      properties:',
+    `        image: ${image}`,
+    '      traits:',
+    '        - type: spreadscaler',
+    '          properties:',
+    `            instances: ${total}`,
+    '            spread:',
+    ...clouds.flatMap((c) => [
+      `              - name: ${c}`,
+      '                requirements:',
+      `                  cloud: ${c}`,
+      '                weight: 1',
+    ]),
+    '',
+  ].join('\n');
+  const apps = await openAppStore(nc, state.lattice);
+  const stored = await apps.put(manifest, 'sim-echo.yaml');
+  await apps.deploy(stored.app, stored.version);
+  progress(
+    `deployed application sim-echo: ${total} instances of ${component} spread over ${clouds.join(', ')}`,
+  );
+  const view = await watchHosts(nc, { lattice: state.lattice });
+  try {
+    await view.waitFor(
+      (v) => v.entries().reduce((n, e) => n + (e.components[component] ?? 0), 0) >= total,
+      120_000,
+    );
+  } catch {
+    throw new AloftError(
+      'TIMEOUT',
+      `the sample application did not reach ${total} instances within 120 s`,
+      {
+        hint: `see the logs in ${join(dir, 'sim', 'logs')}`,
+      },
+    );
+  } finally {
+    await view.stop();
+  }
+}

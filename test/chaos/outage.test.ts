@@ -1,0 +1,115 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connectLattice, watchHosts, type HostsView } from '../../src/lattice/index.ts';
+import {
+  deploySample,
+  killCloud,
+  readSimState,
+  restoreCloud,
+  startLoad,
+  startSim,
+  stopSim,
+  type LoadGenerator,
+  type SimState,
+} from '../../src/sim/index.ts';
+import { tempDir } from '../support/tmp.ts';
+
+/**
+ * Chaos suite, outage and restore: the same simulation and fault injection `aloft sim` offers,
+ * under load from every cloud that is up.
+ */
+describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
+  const dir = tempDir('aloft-chaos-');
+  let state: SimState;
+  let nc: NatsConnection;
+  let view: HostsView;
+  let load: LoadGenerator;
+  const component = 'echo';
+  const total = (cloud?: string): number =>
+    view
+      .entries()
+      .filter((e) => !cloud || e.labels.cloud === cloud)
+      .reduce((n, e) => n + (e.components[component] ?? 0), 0);
+
+  before(async () => {
+    state = await startSim({
+      clouds: ['aws', 'gcp', 'azure'],
+      hostsPerCloud: 2,
+      topology: 'cluster',
+      lattice: 'sim',
+      dataDir: dir.path,
+    });
+    nc = await connectLattice({
+      servers: Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url)),
+    });
+    view = await watchHosts(nc, { lattice: state.lattice });
+    await deploySample(state, nc, component);
+    load = startLoad({
+      nc,
+      lattice: state.lattice,
+      view,
+      component,
+      operation: 'echo',
+      clouds: Object.keys(state.clouds),
+      ratePerCloud: 40,
+      maxSeconds: 300,
+      activeClouds: () =>
+        Object.entries(readSimState(dir.path)?.clouds ?? {})
+          .filter(([, c]) => c.condition === 'up')
+          .map(([n]) => n),
+    });
+    await new Promise((r) => setTimeout(r, 3000)); // steady state before the fault
+  });
+
+  after(async () => {
+    await load.stop();
+    await view.stop();
+    await nc.close();
+    await stopSim(dir.path);
+    dir.remove();
+  });
+
+  it('outage of 1 of 3 clouds: zero failed calls, capacity re-placed within 5 s, p99 during failover ≤ 1 s', async () => {
+    assert.equal(total(), 6);
+    const before = load.totals();
+    const killedAt = performance.now();
+    const killedSecond = load.history.length;
+    killCloud(dir.path, 'gcp');
+    await view.waitFor(
+      (v) => v.entries().every((e) => e.labels.cloud !== 'gcp') && total() === 6,
+      15_000,
+    );
+    const replacedMs = performance.now() - killedAt;
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = load.totals();
+    const window = load.history.slice(killedSecond, killedSecond + 12);
+    const p99 = Math.max(...window.map((s) => s.p99Ms));
+    console.log(
+      `capacity re-placed ${Math.round(replacedMs)} ms after the kill; failover p99 ${p99.toFixed(1)} ms; ${after.ok - before.ok} calls during, ${after.errors - before.errors} failed`,
+    );
+    assert.equal(after.errors, 0, 'no failed calls');
+    assert.ok(replacedMs <= 5000, `capacity re-placed after ${Math.round(replacedMs)} ms`);
+    assert.ok(p99 <= 1000, `p99 during failover ${p99.toFixed(1)} ms`);
+  });
+
+  it('restore: the cloud returns and the preferred placement is back within 10 s', async () => {
+    const restoreStarted = performance.now();
+    const restoring = restoreCloud(dir.path, 'gcp');
+    await view.waitFor(
+      (v) => v.entries().filter((e) => e.labels.cloud === 'gcp').length === 2,
+      30_000,
+    );
+    const joinedAt = performance.now();
+    await view.waitFor(
+      () => total('gcp') === 2 && total('aws') === 2 && total('azure') === 2,
+      10_000,
+    );
+    const rebalanceMs = performance.now() - joinedAt;
+    await restoring;
+    console.log(
+      `gcp hosts joined ${Math.round(joinedAt - restoreStarted)} ms after restore began; rebalanced ${Math.round(rebalanceMs)} ms after they joined`,
+    );
+    assert.equal(load.totals().errors, 0, 'no failed calls through the return either');
+  });
+});
