@@ -38,6 +38,10 @@ export function parseManifest(text: string, fileName: string): ParseResult {
     message,
   });
 
+  if (fileName.endsWith('.json')) {
+    const bad = jsonProblem(text, fileName);
+    if (bad) return { ok: false, errors: [bad], warnings: [] };
+  }
   const syntax = yamlProblems(doc, lineCounter, fileName);
   if (syntax.errors.length > 0) return { ok: false, ...syntax };
   const warnings = [...syntax.warnings];
@@ -122,6 +126,32 @@ function yamlProblems(
     errors: doc.errors.map(convert('error')),
     warnings: doc.warnings.map(convert('warning')),
   };
+}
+
+/** JSON's own syntax error, positioned (YAML would read most JSON mistakes, but word them oddly). */
+function jsonProblem(text: string, file: string): Problem | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (err) {
+    const raw = err instanceof Error ? err.message : String(err);
+    const m = / in JSON at position (\d+)/.exec(raw);
+    if (!m) return undefined; // no position in the message: the YAML reader's error has one
+    const offset = Number(m[1]);
+    const before = text.slice(0, offset).split('\n');
+    const what = raw
+      .replace(/ in JSON at position \d+.*$/, '')
+      .replace(/ \(line \d+ column \d+\)$/, '');
+    const trailing = /^\s*[}\]]/.test(text.slice(offset)) && /,\s*$/.test(text.slice(0, offset));
+    return {
+      severity: 'error',
+      file,
+      line: before.length,
+      column: (before.at(-1)?.length ?? 0) + 1,
+      path: '',
+      message: `invalid JSON: ${what}${trailing ? ' (a trailing comma before it?)' : ''}`,
+    };
+  }
 }
 
 function quoteHint(issue: z.core.$ZodIssue, doc: Document, text: string): string {
