@@ -4,9 +4,6 @@
  * provider kinds in {@link builtinProviders} wrap them for hosts.
  */
 export {
-  intConfig,
-  requiredConfig,
-  unknownFunction,
   type ProviderCall,
   type ProviderContext,
   type ProviderFactory,
