@@ -253,6 +253,31 @@ describe('reconcile: properties', () => {
     );
   });
 
+  it('capabilities: at most one per host, never above the target, a fixed point in one step', () => {
+    fc.assert(
+      fc.property(arbSpreadScaler, arbHosts, (scaler, hosts) => {
+        const desired = [app('shop', [component('kv', scaler, { kind: 'capability' })])];
+        // Some hosts already run the provider (this app's, either image).
+        const o = lattice(
+          hosts.map((h) => ({
+            ...h,
+            providers: h.components.map((w) => ({ ...w, name: 'kv', count: 1 })),
+          })),
+        );
+        const { o: after, rounds } = converge(desired, o);
+        assert.ok(rounds <= 2);
+        let total = 0;
+        for (const h of after.hosts) {
+          const mine = h.providers.filter((w) => w.app === 'shop');
+          assert.ok(mine.length <= 1);
+          total += mine.length;
+        }
+        assert.ok(total <= scaler.instances);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('daemonscaler: N on every eligible matching host after convergence', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 3 }), arbRequirements, arbHosts, (n, req, hosts) => {
