@@ -15,9 +15,12 @@ import {
  */
 export function planDaemon(
   scaler: Scaler,
-  candidates: readonly Candidate[],
+  unordered: readonly Candidate[],
   maxPerHost = Number.POSITIVE_INFINITY,
 ): PlacementResult {
+  const candidates = [...unordered].sort((a, b) =>
+    a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0,
+  );
   const spreads = scaler.spreads.length > 0 ? scaler.spreads : [IMPLICIT_SPREAD];
   const each = Math.min(scaler.instances, maxPerHost);
   const perHost = new Map<string, number>();
