@@ -104,3 +104,14 @@ describe('rankHosts', () => {
     );
   });
 });
+
+describe('adaptiveTimeout', () => {
+  it('waits 2 s without history, then 4× the recent worst between 100 and 750 ms', async () => {
+    const { adaptiveTimeout } = await import('./caller.ts');
+    assert.equal(adaptiveTimeout(undefined), 2000);
+    assert.equal(adaptiveTimeout([1, 2, 3]), 2000);
+    assert.equal(adaptiveTimeout(Array(10).fill(1)), 100);
+    assert.equal(adaptiveTimeout([...Array(9).fill(1), 50]), 200);
+    assert.equal(adaptiveTimeout([...Array(9).fill(1), 900]), 750);
+  });
+});

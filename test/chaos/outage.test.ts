@@ -1,9 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connectLattice, watchHosts, type HostsView } from '../../src/lattice/index.ts';
+import { Kvm } from '@nats-io/kv';
+import { bucketsFor, connectLattice, watchHosts, type HostsView } from '../../src/lattice/index.ts';
 import {
   deploySample,
+  hangCloud,
+  healAll,
   killCloud,
   readSimState,
   restoreCloud,
@@ -111,5 +114,63 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       `gcp hosts joined ${Math.round(joinedAt - restoreStarted)} ms after restore began; rebalanced ${Math.round(rebalanceMs)} ms after they joined`,
     );
     assert.equal(load.totals().errors, 0, 'no failed calls through the return either');
+  });
+
+  it('hang of a cloud: its hosts are detected within 3.5 s and calls reroute with none failed', async () => {
+    const before = load.totals();
+    const hungAt = performance.now();
+    const lost = new Map<string, number>();
+    const off = view.onChange((c) => {
+      if (c.type === 'lost' && c.entry.labels.cloud === 'azure')
+        lost.set(c.hostId, performance.now() - hungAt);
+    });
+    hangCloud(dir.path, 'azure');
+    await view.waitFor((v) => v.entries().every((e) => e.labels.cloud !== 'azure'), 10_000);
+    off();
+    await new Promise((r) => setTimeout(r, 2000));
+    const detectMs = Math.max(...lost.values());
+    const after = load.totals();
+    console.log(
+      `hung cloud's hosts lost after ${Math.round(detectMs)} ms; ${after.ok - before.ok} calls meanwhile, ${after.errors - before.errors} failed`,
+    );
+    assert.equal(lost.size, 2);
+    assert.ok(detectMs <= 3500, `detected after ${Math.round(detectMs)} ms`);
+    assert.equal(after.errors, 0);
+    healAll(dir.path);
+    await view.waitFor(
+      (v) => v.entries().filter((e) => e.labels.cloud === 'azure').length === 2,
+      15_000,
+    );
+  });
+
+  it("the acting reconciler's cloud fails: another reconciler acts within 5 s", async () => {
+    const kv = await new Kvm(nc).open(bucketsFor(state.lattice).lease);
+    const holder = async (): Promise<string> => {
+      const e = await kv.get('reconciler').catch(() => null);
+      return e && e.length > 0 ? (JSON.parse(e.string()) as { holder: string }).holder : '';
+    };
+    const acting = await holder();
+    const cloud = acting.replace(/^reconciler-/, '');
+    assert.ok(state.clouds[cloud], `the lease is held by a cloud's reconciler (${acting})`);
+    const killedAt = performance.now();
+    killCloud(dir.path, cloud);
+    let now = acting;
+    while ((now === acting || now === '') && performance.now() - killedAt < 10_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await holder();
+    }
+    const takeoverMs = performance.now() - killedAt;
+    // And it acts: the lost cloud's share is re-placed on the survivors.
+    await view.waitFor(
+      (v) => v.entries().every((e) => e.labels.cloud !== cloud) && total() === 6,
+      10_000,
+    );
+    const actedMs = performance.now() - killedAt;
+    console.log(
+      `lease moved from ${acting} to ${now} after ${Math.round(takeoverMs)} ms; capacity re-placed after ${Math.round(actedMs)} ms`,
+    );
+    assert.notEqual(now, acting);
+    assert.ok(takeoverMs <= 5000, `takeover after ${Math.round(takeoverMs)} ms`);
+    assert.equal(load.totals().errors, 0);
   });
 });
