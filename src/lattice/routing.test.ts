@@ -110,8 +110,8 @@ describe('adaptiveTimeout', () => {
     const { adaptiveTimeout } = await import('./caller.ts');
     assert.equal(adaptiveTimeout(undefined), 2000);
     assert.equal(adaptiveTimeout([1, 2, 3]), 2000);
-    assert.equal(adaptiveTimeout(Array(10).fill(1)), 100);
-    assert.equal(adaptiveTimeout([...Array(9).fill(1), 50]), 200);
-    assert.equal(adaptiveTimeout([...Array(9).fill(1), 900]), 750);
+    assert.equal(adaptiveTimeout(Array<number>(10).fill(1)), 100);
+    assert.equal(adaptiveTimeout([...Array<number>(9).fill(1), 50]), 200);
+    assert.equal(adaptiveTimeout([...Array<number>(9).fill(1), 900]), 750);
   });
 });
