@@ -15,13 +15,14 @@ describe('NATS key-value options', { timeout: 30_000 }, () => {
   after(() => nats.stop());
 
   it('a key listing that does not finish in time fails with KV_UNAVAILABLE instead of hanging', async () => {
-    const kv = natsKeyValue({ nc: nats.nc, lattice: 'opts', listTimeoutMs: 1, retryBudgetMs: 300 });
-    await Promise.all(Array.from({ length: 200 }, (_, i) => kv.set('many', `k${i}`, utf8('v'))));
+    // 3000 keys cannot be listed within 2 ms, so every attempt is abandoned.
+    const kv = natsKeyValue({ nc: nats.nc, lattice: 'opts', listTimeoutMs: 2, retryBudgetMs: 300 });
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => kv.set('many', `k${i}`, utf8('v'))));
     const t0 = performance.now();
     await assert.rejects(kv.listKeys('many'), { code: 'KV_UNAVAILABLE' });
     assert.ok(performance.now() - t0 < 3000);
-    const patient = natsKeyValue({ nc: nats.nc, lattice: 'opts', pageSize: 500 });
-    assert.equal((await patient.listKeys('many')).keys.length, 200);
+    const patient = natsKeyValue({ nc: nats.nc, lattice: 'opts', pageSize: 5000 });
+    assert.equal((await patient.listKeys('many')).keys.length, 3000);
   });
 
   it('stream-wide atomicity gives the same answers as per-key atomicity', async () => {

@@ -225,10 +225,19 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
     listKeys: async (b, cursor) => {
       const kv = await open(b);
       const keys = await retry(`list keys of ${b}`, async () => {
-        const iter = await kv.keys();
         // The listing is an ordered consumer: if its server dies mid-way it could wait forever.
-        const timer = setTimeout(() => iter.stop(stalled), listTimeout);
+        let iter: Awaited<ReturnType<KV['keys']>> | undefined;
+        let late = false;
+        const timer = setTimeout(() => {
+          late = true;
+          iter?.stop(stalled);
+        }, listTimeout);
         try {
+          iter = await kv.keys();
+          if (late) {
+            iter.stop();
+            throw stalled;
+          }
           const out: string[] = [];
           for await (const k of iter) out.push(decodeNatsKey(k));
           return out;
