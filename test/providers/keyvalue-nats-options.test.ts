@@ -20,7 +20,7 @@ describe('NATS key-value options', { timeout: 30_000 }, () => {
     await Promise.all(Array.from({ length: 3000 }, (_, i) => kv.set('many', `k${i}`, utf8('v'))));
     const t0 = performance.now();
     await assert.rejects(kv.listKeys('many'), { code: 'KV_UNAVAILABLE' });
-    assert.ok(performance.now() - t0 < 3000);
+    assert.ok(performance.now() - t0 < 10_000, 'gave up rather than hanging');
     const patient = natsKeyValue({ nc: nats.nc, lattice: 'opts', pageSize: 5000 });
     assert.equal((await patient.listKeys('many')).keys.length, 3000);
   });
