@@ -15,6 +15,7 @@ import {
   type LatticeState,
 } from '../lattice/index.ts';
 import { createRuntime, type Runtime } from '../runtime/index.ts';
+import { builtinProviders } from '../providers/index.ts';
 import { deferred, silentLogger, type Logger } from '../support/index.ts';
 import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
@@ -41,7 +42,7 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   logger?: Logger;
   /** Working directory for relative component paths. */
   cwd?: string;
-  /** Provider kinds this host can start (`provider.start`), by kind name. */
+  /** Provider kinds this host can start (`provider.start`), by kind name. Default: the built-ins. */
   providerKinds?: Record<string, ProviderFactory>;
 }
 
@@ -255,7 +256,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     startedAt,
     placements,
     providers,
-    providerKinds: options.providerKinds ?? {},
+    providerKinds: options.providerKinds ?? builtinProviders,
     providerContext: (name, config) => ({
       nc,
       lattice,
@@ -271,7 +272,18 @@ export async function startHost(options: HostOptions): Promise<Host> {
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(message)));
         await caller.call(component, HANDLER_OPS.message, encoded, { timeoutMs });
       },
-      linksTo: () => latticeState.links().filter((l) => l.target === name),
+      // Links name this provider as their target (component → provider), or, for inbound
+      // capabilities as wadm writes them (http-server → component), as their source.
+      linksTo: () =>
+        latticeState
+          .links()
+          .flatMap((l) =>
+            l.target === name
+              ? [l]
+              : l.source === name
+                ? [{ ...l, source: l.target, target: name }]
+                : [],
+          ),
       onLinksChange: (listener) => latticeState.onChange((kind) => kind === 'link' && listener()),
     }),
     labels,
