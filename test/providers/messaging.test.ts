@@ -72,6 +72,10 @@ describe('messaging over NATS', { timeout: 30_000 }, () => {
     );
     await assert.rejects(m.request('$JS.API.INFO', utf8(''), 100), { code: 'MESSAGING_FORBIDDEN' });
     await assert.rejects(
+      m.publish({ subject: 'svc.x', replyTo: 'aloft.default.ctl.v1.host.stop.X', body: utf8('') }),
+      { code: 'MESSAGING_FORBIDDEN' },
+    );
+    await assert.rejects(
       m.publish({ subject: 'bad subject', replyTo: undefined, body: utf8('') }),
       {
         code: 'MESSAGING_INVALID',

@@ -127,6 +127,8 @@ export function natsMessaging(options: NatsMessagingOptions): Messaging {
     publish: (message) => {
       try {
         checkSubject(message.subject, false);
+        // A reply subject is where the receiver answers: it must not point at the platform either.
+        if (message.replyTo) checkSubject(message.replyTo, false);
         if (nc.isClosed())
           throw new AloftError(MessagingCodes.UNAVAILABLE, 'the NATS connection is closed', {
             retryable: true,
