@@ -142,8 +142,13 @@ export class InstancePool {
         resolve,
         reject,
       };
-      const target = chooseInstance(this.#instances, this.#o, true);
-      if (!target && this.#queue.length >= this.#o.maxQueue) {
+      // Idle instance first; else queue while the pool may grow; else pipeline; else BUSY.
+      // Room in the queue counts the slots of instances that may still start.
+      const room = this.#o.maxQueue + (this.#o.maxInstances - this.#live()) * this.#o.pipelineDepth;
+      let target = chooseInstance(this.#instances, this.#o, true);
+      if (!target && this.#queue.length >= room)
+        target = chooseInstance(this.#instances, this.#o, false);
+      if (!target && this.#queue.length >= room) {
         const cap = this.#o.maxInstances * this.#o.pipelineDepth;
         reject(
           new ComponentError(
@@ -342,6 +347,8 @@ export class InstancePool {
     instance.state = 'dead';
     instance.end?.close();
     this.#instances.delete(instance);
+    // A dead instance must never keep the process alive, even if its thread is slow to stop.
+    instance.worker?.unref();
     await instance.worker?.terminate();
   }
 

@@ -17,6 +17,21 @@ export function workerExecArgv(parent: readonly string[] = process.execArgv): st
   return out;
 }
 
+/**
+ * Terminates a thread, waiting at most 2 s: terminate() of a thread still booting can take long
+ * on a loaded machine. The thread is unref'd first, so it never holds the process open.
+ */
+async function stopThread(worker: Worker): Promise<void> {
+  worker.unref();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 2_000);
+    timer.unref();
+  });
+  await Promise.race([worker.terminate(), bound]);
+  clearTimeout(timer);
+}
+
 interface Started {
   worker: Worker;
   /** Set when the thread died before it was handed out. */
@@ -66,7 +81,7 @@ export function nodeWorkerSpawner(options: { spares?: number } = {}): WorkerSpaw
     });
     const handle: InstanceWorker = {
       terminate: async () => {
-        await worker.terminate();
+        await stopThread(worker);
       },
       onExit: (listener) => {
         if (exited) listener(lastError);
@@ -98,7 +113,11 @@ export function nodeWorkerSpawner(options: { spares?: number } = {}): WorkerSpaw
     async close() {
       closed = true;
       const pending = spares.splice(0);
-      await Promise.all(pending.map(async (p) => (await p).worker.terminate()));
+      await Promise.all(
+        pending.map(async (p) => {
+          await stopThread((await p).worker);
+        }),
+      );
     },
   };
 }
