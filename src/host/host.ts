@@ -265,7 +265,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
       config,
       handleHttp: async (component, request, timeoutMs) => {
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
-        const out = await caller.call(component, HANDLER_OPS.http, encoded, { timeoutMs });
+        const out = await caller.call(component, HANDLER_OPS.http, encoded, {
+          timeoutMs,
+          noResponderWaitMs: Math.min(timeoutMs, 2000),
+        });
         return fromWire(JSON.parse(new TextDecoder().decode(out)));
       },
       deliverMessage: async (component, message, timeoutMs) => {

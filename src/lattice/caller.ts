@@ -27,6 +27,12 @@ export interface CallOptions {
    */
   idempotent?: boolean;
   headers?: Record<string, string>;
+  /**
+   * How long to keep looking when no instance serves the target at all (default: the whole
+   * deadline). An HTTP edge sets a short wait so that clients get a prompt 503 instead of
+   * waiting out their timeout, while a brief gap during failover is still bridged.
+   */
+  noResponderWaitMs?: number;
 }
 
 /** Runs a call in-process when the caller's own host serves the component; undefined otherwise. */
@@ -161,6 +167,7 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
     const failures: string[] = [];
     let last: LatticeError | undefined;
     let backoff = 10;
+    let nobodySince: number | undefined;
 
     if (local) {
       try {
@@ -218,6 +225,13 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
           options.view?.suspect(target, e.code === LatticeCodes.BUSY ? 200 : 2000, e.code);
         } else {
           // Nobody serves it right now (e.g. during failover): wait a little, then look again.
+          nobodySince ??= clock.monotonic();
+          if (
+            callOptions.noResponderWaitMs !== undefined &&
+            clock.monotonic() - nobodySince >= callOptions.noResponderWaitMs
+          ) {
+            break;
+          }
           tried.length = 0;
           await new Promise((r) =>
             setTimeout(r, Math.min(backoff, Math.max(0, deadline - clock.monotonic()))),
@@ -231,7 +245,7 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
       last?.code === LatticeCodes.NO_RESPONDERS || !last ? LatticeCodes.NO_RESPONDERS : last.code;
     throw new LatticeError(
       code,
-      `call to ${name} (${operation}) failed within ${total} ms; tried ${summarize(failures)}`,
+      `call to ${name} (${operation}) failed within ${Math.round(Math.min(total, clock.monotonic() - (deadline - total)))} ms; tried ${summarize(failures)}`,
       { retryable: true, cause: last },
     );
   };
