@@ -1,5 +1,11 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { createCaller, type CallOutcome, type HostsView } from '../lattice/index.ts';
+import {
+  connectLattice,
+  createCaller,
+  watchHosts,
+  type CallOutcome,
+  type HostsView,
+} from '../lattice/index.ts';
 
 /** One second of traffic, as the live view and `sim report` show it. */
 export interface LoadSecond {
@@ -19,28 +25,44 @@ export interface LoadGenerator {
 }
 
 /**
- * Drives calls to `component` from every cloud (a caller labelled with that cloud, as an ingress
- * there would be), `ratePerCloud` calls per second each, and tallies them per second by the
- * cloud that served them. Bounded: it stops by itself after `maxSeconds`.
+ * Drives calls to `component` from every cloud, as an ingress there would: each cloud's load has
+ * its own connection to that cloud's NATS servers, its own routing table and a caller labelled
+ * with the cloud. `ratePerCloud` calls per second each, tallied per second by the cloud that
+ * served them. Bounded: it stops by itself after `maxSeconds`.
  */
-export function startLoad(options: {
-  nc: NatsConnection;
+export async function startLoad(options: {
   lattice: string;
-  view: HostsView;
+  /** NATS URLs per cloud. */
+  urls: Record<string, string[]>;
   component: string;
   operation: string;
-  clouds: string[];
   ratePerCloud: number;
   maxSeconds: number;
   /** Only these clouds originate traffic (the survivors' ingresses). */
   activeClouds?: () => string[];
-}): LoadGenerator {
+}): Promise<LoadGenerator> {
+  const clouds = Object.keys(options.urls);
+  const ingress = await Promise.all(
+    clouds.map(async (cloud) => {
+      const nc: NatsConnection = await connectLattice({
+        servers: options.urls[cloud] ?? [],
+        name: `load ${cloud}`,
+      });
+      const view: HostsView = await watchHosts(nc, { lattice: options.lattice });
+      return { cloud, nc, view };
+    }),
+  );
   const history: LoadSecond[] = [];
   let current = { servedBy: {} as Record<string, number>, errors: 0, latencies: [] as number[] };
   let ok = 0;
   let errors = 0;
-  const cloudOf = (hostId: string | undefined): string =>
-    (hostId && options.view.get(hostId)?.labels.cloud) || 'unknown';
+  const cloudOf = (hostId: string | undefined): string => {
+    for (const i of ingress) {
+      const cloud = hostId ? i.view.get(hostId)?.labels.cloud : undefined;
+      if (cloud) return cloud;
+    }
+    return 'unknown';
+  };
   const observe = (o: CallOutcome): void => {
     if (o.ok) {
       ok++;
@@ -53,12 +75,12 @@ export function startLoad(options: {
     }
   };
   const callers = new Map(
-    options.clouds.map((cloud) => [
-      cloud,
-      createCaller(options.nc, {
+    ingress.map((i) => [
+      i.cloud,
+      createCaller(i.nc, {
         lattice: options.lattice,
-        view: options.view,
-        self: { labels: { cloud } },
+        view: i.view,
+        self: { labels: { cloud: i.cloud } },
         observe,
       }),
     ]),
@@ -82,7 +104,7 @@ export function startLoad(options: {
   const interval = 1000 / options.ratePerCloud;
   const fire = setInterval(() => {
     if (performance.now() - started > options.maxSeconds * 1000) return;
-    for (const cloud of options.activeClouds?.() ?? options.clouds) {
+    for (const cloud of options.activeClouds?.() ?? clouds) {
       const caller = callers.get(cloud);
       if (!caller) continue;
       const p = caller
@@ -102,6 +124,10 @@ export function startLoad(options: {
       clearInterval(fire);
       clearInterval(tick);
       await Promise.allSettled([...inFlight]);
+      for (const i of ingress) {
+        await i.view.stop();
+        await i.nc.close();
+      }
     },
   };
 }

@@ -63,13 +63,13 @@ export const command: Command = {
       const component = 'echo';
       await deploySample(state, nc, component, io.err);
       io.err(`driving ${rate} calls/s from each cloud`);
-      const load = startLoad({
-        nc,
+      const load = await startLoad({
         lattice: state.lattice,
-        view,
+        urls: Object.fromEntries(
+          Object.entries(state.clouds).map(([c, cs]) => [c, cs.nats.map((n) => n.url)]),
+        ),
         component,
         operation: 'echo',
-        clouds,
         ratePerCloud: rate,
         maxSeconds: duration,
         activeClouds: () => {
