@@ -40,6 +40,8 @@ const bench: Bench = async ({ log }) => {
   try {
     log('measuring raw request/reply');
     const raw = await measureRawRequestReply(server.url, N);
+    log('measuring raw request/reply to a responder in another process');
+    const external = await measureExternalRequestReply(server.url, N);
     const ref = writeComponent(dir, 'noop', await fixture('probe-as'));
     await startComponent(nc, lattice, remote.id, { name: 'noop-remote', ref, count: 2 });
     await startComponent(nc, lattice, local.id, { name: 'noop-local', ref, count: 2 });
@@ -70,6 +72,24 @@ const bench: Bench = async ({ log }) => {
         { name: 'raw request/reply p99', value: raw.p99Ms, unit: 'ms', ratio: 1 },
         { name: 'raw sequential', value: raw.sequentialPerSec, unit: 'req/s', ratio: 1 },
         { name: 'raw 64 in flight', value: raw.parallel64PerSec, unit: 'req/s', ratio: 1 },
+        {
+          name: 'raw to another process p50',
+          value: external.p50Ms,
+          unit: 'ms',
+          ratio: external.p50Ms / raw.p50Ms,
+        },
+        {
+          name: 'raw to another process p99',
+          value: external.p99Ms,
+          unit: 'ms',
+          ratio: external.p99Ms / raw.p99Ms,
+        },
+        {
+          name: 'other-host call p50 ÷ raw to another process',
+          value: p50 / external.p50Ms,
+          unit: '×',
+          goal: '≤ 1.5×',
+        },
         {
           name: 'other-host call p50',
           value: p50,
@@ -124,6 +144,7 @@ const bench: Bench = async ({ log }) => {
       notes: [
         'The component is the AssemblyScript probe (operation "echo", 4-byte payload), 2 instances per host.',
         'Other-host: the caller (this process) routes by the heartbeat table to a host running as its own process.',
+        'A host is always another process, so the like-for-like baseline is raw request/reply to an echo responder in another process; both are shown.',
       ],
     };
   } finally {
@@ -135,3 +156,33 @@ const bench: Bench = async ({ log }) => {
   }
 };
 export default bench;
+
+/** Raw request/reply to an echo responder running in a separate Node process. */
+async function measureExternalRequestReply(
+  url: string,
+  count: number,
+): Promise<{ p50Ms: number; p99Ms: number }> {
+  const { spawn } = await import('node:child_process');
+  const { recordPid, signalPid } = await import('../src/nats/index.ts');
+  const script = `import { connect } from '@nats-io/transport-node';
+const nc = await connect({ servers: ${JSON.stringify(url)}, noAsyncTraces: true });
+nc.subscribe('bench.ext', { callback: (_e, m) => m.respond(m.data) });
+await nc.flush();
+console.log('ready');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: join(import.meta.dirname, '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  recordPid(child.pid ?? 0, 'bench echo responder');
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  const nc = await connectLattice({ servers: url });
+  try {
+    const req = (): Promise<unknown> => nc.request('bench.ext', 'ping', { timeout: 5000 });
+    await timeSequential(500, req);
+    const times = await timeSequential(count, req);
+    return { p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) };
+  } finally {
+    await nc.close();
+    signalPid(child.pid ?? 0, 'SIGTERM');
+  }
+}
