@@ -61,7 +61,7 @@ function storeVerb(
     options: { ...latticeOptions, ...extra },
     run: ({ values, positionals, io }) =>
       withLattice(values, io, async ({ nc, lattice }) =>
-        act(await openAppStore(nc, lattice), positionals, io, { nc, lattice }),
+        act(await openAppStore(nc, lattice), positionals, io, { nc, lattice, values }),
       ),
   };
 }
@@ -192,7 +192,7 @@ const AppStatus = z
 export const status = storeVerb(
   'Show application status per scaler (Deployed, Reconciling, Waiting, Unhealthy, Failed) with reasons',
   'aloft app status [app] [--watch]',
-  async (_store, [app], io, { nc, lattice }) => {
+  async (_store, [app], io, { nc, lattice, values }) => {
     const kv = await new Kvm(nc).open(bucketsFor(lattice).apps);
     const print = async (): Promise<void> => {
       const keys: string[] = [];
@@ -211,6 +211,15 @@ export const status = storeVerb(
       }
     };
     await print();
+    if (!values.watch) return 0;
+    // Follow status changes until interrupted.
+    const w = await kv.watch({ key: app ? `status.${app}` : 'status.*', include: 'updates' });
+    process.once('SIGINT', () => w.stop());
+    for await (const e of w) {
+      if (e.length === 0) continue;
+      io.out(`--- ${new Date().toISOString()}`);
+      await print();
+    }
     return 0;
   },
   { watch: { type: 'boolean' } },
