@@ -51,7 +51,11 @@ function storeVerb(
     store: AppStore,
     args: string[],
     io: CliIO,
-    ctx: { nc: Parameters<typeof openAppStore>[0]; lattice: string },
+    ctx: {
+      nc: Parameters<typeof openAppStore>[0];
+      lattice: string;
+      values: Record<string, unknown>;
+    },
   ) => Promise<number>,
   extra: Command['options'] = {},
 ): Command {
