@@ -141,7 +141,10 @@ export async function buildAssemblyScript(entry: string, sdkDir: string): Promis
   );
   const wasm = outputs.get('out.wasm');
   if (result.error || !(wasm instanceof Uint8Array)) {
-    const where = ascLocation(stderr);
+    // `~lib/aloft.ts` is the SDK (passed as a library): name the real file.
+    const where = ascLocation(stderr)?.replace(/^~lib\/(aloft|abi)\.ts/, (_m, f: string) =>
+      path.join(sdkDir, `${f}.ts`),
+    );
     // eslint-disable-next-line no-control-regex -- strips ANSI colour codes
     const clean = stderr.replace(/\x1b\[[0-9;]*m/g, '').trim();
     throw new BuildError(
