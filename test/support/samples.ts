@@ -6,7 +6,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const built = new Map<string, Promise<Uint8Array>>();
 
 /** A component built from `examples/<name>/index.ts` with the real toolchain, cached by content hash. */
-export function example(name: 'counter' | 'echo-as' | 'hello-ts'): Promise<Uint8Array> {
+export function example(
+  name: 'counter' | 'echo-as' | 'hello-as' | 'hello-ts',
+): Promise<Uint8Array> {
   let p = built.get(name);
   if (!p) {
     p = buildComponent({
