@@ -74,7 +74,9 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     }
     const desired = desiredState.current();
     const now = Date.now();
-    const planned = applyCommands(observed, executor.pending(performance.now()), now, { pending: true });
+    const planned = applyCommands(observed, executor.pending(performance.now()), now, {
+      pending: true,
+    });
     const plan = planApps(desired, planned);
     statuses = planApps(desired, observed).statuses;
     if (plan.commands.length > 0 && lease.isLeader()) {

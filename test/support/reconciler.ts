@@ -40,7 +40,7 @@ export async function spawnReconciler(opts: {
   child.stderr?.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', () => resolve());
+    createInterface({ input: child.stdout }).once('line', () => resolve());
     void exited.then((code) => reject(new Error(`reconciler ${opts.id} exited (${code})`)));
   });
   return {

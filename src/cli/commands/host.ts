@@ -9,7 +9,7 @@ import { parseNatsUrls } from '../nats-url.ts';
 export const command: Command = {
   summary: 'Run a host: join a lattice and run components placed on it',
   usage:
-    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE]',
+    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -19,6 +19,9 @@ export const command: Command = {
     'grace-ms': { type: 'string' },
     'data-dir': { type: 'string' },
     creds: { type: 'string' },
+    'tls-ca': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     locality: { type: 'string' },
   },
   async run({ values, io }) {
@@ -44,6 +47,15 @@ export const command: Command = {
         cacheDir: resolve(dir, 'cache'),
         cwd: io.cwd,
         ...(credsFile ? { credentials: readFileSync(credsFile, 'utf8') } : {}),
+        ...(values['tls-ca'] || values['tls-cert']
+          ? {
+              tls: {
+                ...(values['tls-ca'] ? { caFile: values['tls-ca'] as string } : {}),
+                ...(values['tls-cert'] ? { certFile: values['tls-cert'] as string } : {}),
+                ...(values['tls-key'] ? { keyFile: values['tls-key'] as string } : {}),
+              },
+            }
+          : {}),
         ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
       },
       Number(values['grace-ms'] ?? 10_000),
