@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { recordPid, signalPid } from '../../src/nats/index.ts';
 import { fixture } from '../runtime/fixtures.ts';
@@ -116,6 +116,14 @@ describe('aloft lattice commands', { timeout: 120_000 }, () => {
       `apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: probe-app\n  annotations:\n    version: v1\nspec:\n  components:\n    - name: probe-app\n      type: component\n      properties:\n        image: ${image}\n      traits:\n        - type: spreadscaler\n          properties:\n            instances: 1\n`,
     );
     assert.equal((await aloft(['app', 'validate', good], env)).code, 0);
+    const missing = join(dir.path, 'missing.yaml');
+    writeFileSync(missing, readFileSync(good, 'utf8').replace(image, './nowhere.wasm'));
+    const unfetchable = await aloft(['app', 'validate', missing], env);
+    assert.equal(unfetchable.code, 4);
+    assert.match(
+      unfetchable.stderr,
+      /spec\.components\[0\]\.properties\.image: component probe-app: image \.\/nowhere\.wasm cannot be fetched: no file at .*aloft build/,
+    );
     const deployed = await aloft(['app', 'deploy', good], env);
     assert.equal(deployed.code, 0, deployed.stderr);
     const call = await aloft(

@@ -10,6 +10,7 @@ import {
 import { AloftError } from '../../support/index.ts';
 import { z } from 'zod';
 import type { CliIO, Command } from '../command.ts';
+import { checkImages } from '../image-check.ts';
 import { latticeOptions, withLattice } from '../lattice-client.ts';
 
 function readManifest(file: string): string {
@@ -25,9 +26,11 @@ function readManifest(file: string): string {
 
 /** `aloft app validate <file>`: every problem as file:line:column field: message; no lattice needed. */
 export const validate: Command = {
-  summary: 'Check a manifest: every problem with file:line:column and field path',
-  usage: 'aloft app validate <file.yaml|json>',
-  run({ positionals, io }) {
+  summary:
+    'Check a manifest: every problem with file:line:column and field path, and that its images can be fetched',
+  usage: 'aloft app validate <file.yaml|json> [--no-fetch]',
+  options: { 'no-fetch': { type: 'boolean' } },
+  async run({ values, positionals, io }) {
     const file = positionals[0];
     if (!file) throw new AloftError('USAGE', 'give the manifest file');
     const r = parseManifest(readManifest(file), file);
@@ -35,12 +38,18 @@ export const validate: Command = {
     if (!r.ok) {
       for (const e of r.errors) io.err(formatProblem(e));
       io.err(`${file}: ${r.errors.length} error(s)`);
-      return Promise.resolve(4);
+      return 4;
+    }
+    const images = values['no-fetch'] ? [] : await checkImages(r.manifest, file);
+    for (const p of images) io.err(`${file}: ${p.path}: ${p.message}`);
+    if (images.length > 0) {
+      io.err(`${file}: ${images.length} image(s) cannot be fetched`);
+      return 4;
     }
     io.out(
       `${file}: valid (${r.manifest.name}${r.manifest.version ? ` ${r.manifest.version}` : ''}, ${r.manifest.components.length} components)`,
     );
-    return Promise.resolve(0);
+    return 0;
   },
 };
 
