@@ -1,47 +1,16 @@
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { serveCapability, type CapabilityCall } from '../lattice/index.ts';
 import type { Logger } from '../support/index.ts';
+import type { ProviderInstance } from '../providers/index.ts';
 
-/** One capability call as a provider receives it. */
-export interface ProviderCall {
-  component: string;
-  /** Short interface name: `keyvalue`, `messaging`, `outgoing-http`, … */
-  interface: string;
-  /** WIT function name: `get`, `compare-and-swap`, … */
-  function: string;
-  /** Arguments in jco's JavaScript mapping of the WIT types. */
-  args: unknown[];
-  /** The config of the link the call came through. */
-  linkConfig: Record<string, string>;
-}
-
-/** What a provider may use from its host. */
-export interface ProviderContext {
-  nc: NatsConnection;
-  lattice: string;
-  hostId: string;
-  logger: Logger;
-  /** The provider's own config (from `aloft start provider … --config`). */
-  config: Record<string, string>;
-  /** Calls a component's HTTP handler wherever it runs (for `http-server`). */
-  handleHttp(component: string, request: unknown, timeoutMs: number): Promise<unknown>;
-  /** Delivers a message to a component's message handler wherever it runs (for `messaging`). */
-  deliverMessage(component: string, message: unknown, timeoutMs: number): Promise<void>;
-  /** The links whose target is this provider, kept current. */
-  linksTo(): { source: string; interface: string; name: string; config: Record<string, string> }[];
-  onLinksChange(listener: () => void): () => void;
-}
-
-/** A running provider instance. */
-export interface ProviderInstance {
-  /** Short names of the interfaces it implements. */
-  interfaces: readonly string[];
-  handle(call: ProviderCall): Promise<unknown>;
-  stop(): Promise<void>;
-}
-
-export type ProviderFactory = (ctx: ProviderContext) => Promise<ProviderInstance>;
-
+// The provider model (call, context, instance, factory) is the providers module's; the host
+// implements the context and keeps the running instances.
+export type {
+  ProviderCall,
+  ProviderContext,
+  ProviderFactory,
+  ProviderInstance,
+} from '../providers/index.ts';
 /** A provider placed on this host under a name. */
 export interface RunningProvider {
   name: string;
