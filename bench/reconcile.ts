@@ -19,6 +19,7 @@ import {
 } from '../src/lattice/index.ts';
 import { startNatsServer } from '../src/nats/index.ts';
 import { openAppStore } from '../src/reconciler/index.ts';
+import { spreadManifest } from '../src/sim/index.ts';
 import { spawnReconciler } from '../test/support/reconciler.ts';
 import type { Bench } from './harness.ts';
 
@@ -134,32 +135,14 @@ const bench: Bench = async ({ args, log }) => {
   const reconciler = await spawnReconciler({ natsUrls: [server.url], lattice, id: 'bench' });
   try {
     const apps = await openAppStore(nc, lattice);
-    const manifest = [
-      'apiVersion: core.oam.dev/v1beta1',
-      'kind: Application',
-      'metadata:',
-      '  name: big',
-      '  annotations:',
-      '    version: v1',
-      'spec:',
-      '  components:',
-      '    - name: worker',
-      '      type: component',
-      '      properties:',
-      '        image: sha256:' + '0'.repeat(64),
-      '      traits:',
-      '        - type: spreadscaler',
-      '          properties:',
-      `            instances: ${instances}`,
-      '            spread:',
-      ...clouds.flatMap((c) => [
-        `              - name: ${c}`,
-        '                requirements:',
-        `                  cloud: ${c}`,
-        '                weight: 1',
-      ]),
-      '',
-    ].join('\n');
+    const manifest = spreadManifest({
+      app: 'big',
+      version: 'v1',
+      component: 'worker',
+      image: `sha256:${'0'.repeat(64)}`,
+      instances,
+      clouds,
+    });
     await apps.put(manifest, 'big.yaml');
     await new Promise((r) => setTimeout(r, 2500)); // every simulated host has beaten at least twice
     log(`deploying ${instances} instances onto ${hostCount} simulated hosts`);

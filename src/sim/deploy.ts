@@ -29,32 +29,14 @@ export async function deploySample(
   const image = built.path ?? join(dir, 'sim', 'echo.wasm');
   const clouds = Object.keys(state.clouds);
   const total = clouds.length * state.hostsPerCloud;
-  const manifest = [
-    'apiVersion: core.oam.dev/v1beta1',
-    'kind: Application',
-    'metadata:',
-    '  name: sim-echo',
-    '  annotations:',
-    `    version: ${built.key.slice(0, 12)}`,
-    'spec:',
-    '  components:',
-    `    - name: ${component}`,
-    '      type: component',
-    '      properties:',
-    `        image: ${image}`,
-    '      traits:',
-    '        - type: spreadscaler',
-    '          properties:',
-    `            instances: ${total}`,
-    '            spread:',
-    ...clouds.flatMap((c) => [
-      `              - name: ${c}`,
-      '                requirements:',
-      `                  cloud: ${c}`,
-      '                weight: 1',
-    ]),
-    '',
-  ].join('\n');
+  const manifest = spreadManifest({
+    app: 'sim-echo',
+    version: built.key.slice(0, 12),
+    component,
+    image,
+    instances: total,
+    clouds,
+  });
   const apps = await openAppStore(nc, state.lattice);
   const stored = await apps.put(manifest, 'sim-echo.yaml');
   await apps.deploy(stored.app, stored.version);
@@ -78,4 +60,44 @@ export async function deploySample(
   } finally {
     await view.stop();
   }
+}
+
+/**
+ * A manifest that spreads `instances` of one component evenly over hosts labelled with each of
+ * `clouds` (wadm's OAM shape).
+ */
+export function spreadManifest(o: {
+  app: string;
+  version: string;
+  component: string;
+  image: string;
+  instances: number;
+  clouds: string[];
+}): string {
+  return [
+    'apiVersion: core.oam.dev/v1beta1',
+    'kind: Application',
+    'metadata:',
+    `  name: ${o.app}`,
+    '  annotations:',
+    `    version: ${o.version}`,
+    'spec:',
+    '  components:',
+    `    - name: ${o.component}`,
+    '      type: component',
+    '      properties:',
+    `        image: ${o.image}`,
+    '      traits:',
+    '        - type: spreadscaler',
+    '          properties:',
+    `            instances: ${o.instances}`,
+    '            spread:',
+    ...o.clouds.flatMap((c) => [
+      `              - name: ${c}`,
+      '                requirements:',
+      `                  cloud: ${c}`,
+      '                weight: 1',
+    ]),
+    '',
+  ].join('\n');
 }

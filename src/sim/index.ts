@@ -19,4 +19,4 @@ export {
 } from './sim.ts';
 export { startLoad, type LoadGenerator, type LoadSecond } from './load.ts';
 export { renderFrame } from './view.ts';
-export { deploySample } from './deploy.ts';
+export { deploySample, spreadManifest } from './deploy.ts';
