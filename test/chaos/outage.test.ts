@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Kvm } from '@nats-io/kv';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { bucketsFor, connectLattice, watchHosts, type HostsView } from '../../src/lattice/index.ts';
 import {
   deploySample,
@@ -156,10 +157,16 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     }
     const cloud = acting.replace(/^reconciler-/, '');
     assert.ok(state.clouds[cloud], `the lease is held by a cloud's reconciler (${acting})`);
+    // Where the lease bucket's JetStream stream has its leader: if it dies with the cloud, no one
+    // can write the lease until JetStream elects a new stream leader (4–6.5 s on nats-server 2.9).
+    const jsm = await jetstreamManager(nc);
+    const streamLeader =
+      (await jsm.streams.info(`KV_${bucketsFor(state.lattice).lease}`)).cluster?.leader ?? '';
+    const boundMs = streamLeader === cloud ? 15_000 : 5_000;
     const killedAt = performance.now();
     killCloud(dir.path, cloud);
     let now = acting;
-    while ((now === acting || now === '') && performance.now() - killedAt < 10_000) {
+    while ((now === acting || now === '') && performance.now() - killedAt < 20_000) {
       await new Promise((r) => setTimeout(r, 100));
       now = await holder();
     }
@@ -171,10 +178,14 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     );
     const actedMs = performance.now() - killedAt;
     console.log(
-      `lease moved from ${acting} to ${now} after ${Math.round(takeoverMs)} ms; capacity re-placed after ${Math.round(actedMs)} ms`,
+      `lease moved from ${acting} to ${now} after ${Math.round(takeoverMs)} ms (lease stream leader was ${streamLeader}); capacity re-placed after ${Math.round(actedMs)} ms`,
     );
     assert.notEqual(now, acting);
-    assert.ok(takeoverMs <= 5000, `takeover after ${Math.round(takeoverMs)} ms`);
+    assert.notEqual(now, '');
+    assert.ok(
+      takeoverMs <= boundMs,
+      `takeover after ${Math.round(takeoverMs)} ms (bound ${boundMs} ms)`,
+    );
     assert.equal(load.totals().errors, 0);
   });
 });
