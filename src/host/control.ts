@@ -188,8 +188,10 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
     const p = ctx.placements.get(name);
     if (!p) return;
     ctx.placements.delete(name);
-    for (const sub of p.subs) sub.unsubscribe();
     ctx.changed();
+    // Drain, not unsubscribe: a call the server already sent us is still answered (by the
+    // retiring pool) instead of being dropped and left to time out at the caller.
+    await Promise.all(p.subs.map((sub) => sub.drain().catch(() => undefined)));
     await retire(p.component);
     ctx.publishEvent('component_stopped', { name, reason });
   };

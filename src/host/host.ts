@@ -210,7 +210,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const unloadAll = async (): Promise<void> => {
     const all = [...placements.values()];
     placements.clear();
-    for (const p of all) for (const sub of p.subs) sub.unsubscribe();
+    for (const p of all) for (const sub of p.subs) if (!sub.isClosed()) sub.unsubscribe();
     await Promise.all(all.map((p) => p.component.unload()));
   };
 
@@ -220,6 +220,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
     cordoned = true;
     changed(); // callers see the cordon within one message and stop choosing this host
     publishEvent('host_cordoned', { reason: 'drain' });
+    // Stop the server routing calls here; calls already on their way are still answered
+    // (UNAVAILABLE: never started, so the caller retries elsewhere) rather than dropped.
+    await Promise.all(
+      [...placements.values()].flatMap((p) =>
+        p.subs.map((sub) => sub.drain().catch(() => undefined)),
+      ),
+    );
     await waitIdle(graceMs);
     const names = [...placements.keys()];
     await unloadAll();

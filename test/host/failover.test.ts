@@ -113,7 +113,7 @@ describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
     const detectMs = lost.atMs - killedAt;
     console.log(`host_lost after SIGKILL: ${Math.round(detectMs)} ms`);
     assert.ok(detectMs <= 3500, `host_lost after ${Math.round(detectMs)} ms`);
-    assert.equal(view.get(a.id), undefined);
+    await view.waitFor((v) => v.get(a.id) === undefined, 2000);
     events.stop();
   });
 
@@ -180,7 +180,9 @@ describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
           calls++;
         } catch (err) {
           failures++;
-          console.error(`drain call failed: ${String(err)}`);
+          console.error(
+            `drain call failed: ${String(err)} (draining host ${a.id.slice(0, 8)}, other ${b.id.slice(0, 8)})`,
+          );
         }
       }
     })();
