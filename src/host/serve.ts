@@ -58,6 +58,8 @@ export async function invokeLocal(
   timeoutMs: number,
   /** Shed when saturated (the caller has somewhere else to go); otherwise queue. */
   shed = true,
+  /** The caller already counts this call as in flight (it also covers sending the reply). */
+  counted = false,
 ): Promise<Uint8Array> {
   if (!ctx.accepting()) {
     throw new LatticeError(
@@ -72,7 +74,7 @@ export async function invokeLocal(
       retryable: true,
     });
   }
-  p.inFlight++;
+  if (!counted) p.inFlight++;
   try {
     if (operation === HANDLER_OPS.http) {
       const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
@@ -101,20 +103,28 @@ export async function invokeLocal(
     }
     throw err;
   } finally {
-    p.inFlight--;
-    ctx.onIdleChange();
+    if (!counted) {
+      p.inFlight--;
+      ctx.onIdleChange();
+    }
   }
 }
 
 async function invoke(ctx: ServeContext, p: Placement, msg: Msg): Promise<void> {
   const operation = msg.headers?.get(CALL_HEADERS.operation) || 'call';
   const timeoutMs = Number(msg.headers?.get(CALL_HEADERS.timeout)) || 10_000;
+  // In flight until the reply is sent, so that a drain (and a stop closing the connection after
+  // it) never cuts a call off between its result and its reply.
+  p.inFlight++;
   try {
-    const out = await invokeLocal(ctx, p, operation, msg.data, timeoutMs);
+    const out = await invokeLocal(ctx, p, operation, msg.data, timeoutMs, true, true);
     if (msg.reply) msg.respond(out);
   } catch (err) {
     if (!isAloftError(err))
       ctx.logger.error('call failed unexpectedly', { component: p.name, operation, error: err });
     replyError(msg, err);
+  } finally {
+    p.inFlight--;
+    ctx.onIdleChange();
   }
 }
