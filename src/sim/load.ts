@@ -20,7 +20,8 @@ export interface LoadSecond {
 
 export interface LoadGenerator {
   history: LoadSecond[];
-  totals(): { ok: number; errors: number };
+  /** Calls so far; `errorsByOrigin` counts failures by the cloud whose ingress made the call. */
+  totals(): { ok: number; errors: number; errorsByOrigin: Record<string, number> };
   stop(): Promise<void>;
 }
 
@@ -48,7 +49,11 @@ export async function startLoad(options: {
         servers: options.urls[cloud] ?? [],
         name: `load ${cloud}`,
       });
-      const view: HostsView = await watchHosts(nc, { lattice: options.lattice });
+      // The ingress is part of the platform: like a host's, its view reports the losses it notices.
+      const view: HostsView = await watchHosts(nc, {
+        lattice: options.lattice,
+        reportLossAs: `aloft://${options.lattice}/ingress/${cloud}`,
+      });
       return { cloud, nc, view };
     }),
   );
@@ -63,6 +68,13 @@ export async function startLoad(options: {
     }
     return 'unknown';
   };
+  const errorsByOrigin: Record<string, number> = {};
+  const observeFrom =
+    (origin: string) =>
+    (o: CallOutcome): void => {
+      if (!o.ok) errorsByOrigin[origin] = (errorsByOrigin[origin] ?? 0) + 1;
+      observe(o);
+    };
   const observe = (o: CallOutcome): void => {
     if (o.ok) {
       ok++;
@@ -81,7 +93,7 @@ export async function startLoad(options: {
         lattice: options.lattice,
         view: i.view,
         self: { labels: { cloud: i.cloud } },
-        observe,
+        observe: observeFrom(i.cloud),
       }),
     ]),
   );
@@ -119,7 +131,7 @@ export async function startLoad(options: {
   }, interval);
   return {
     history,
-    totals: () => ({ ok, errors }),
+    totals: () => ({ ok, errors, errorsByOrigin: { ...errorsByOrigin } }),
     stop: async () => {
       clearInterval(fire);
       clearInterval(tick);
