@@ -57,7 +57,13 @@ export {
 } from './caller.ts';
 export { putArtifact, getArtifact, sha256Of } from './artifact-store.ts';
 export { replicasFor } from './replicas.ts';
-export { openLatticeState, openStateBucket, linkKey, type LatticeState } from './state.ts';
+export {
+  openLatticeState,
+  openStateBucket,
+  openKvBucket,
+  linkKey,
+  type LatticeState,
+} from './state.ts';
 export {
   toWire,
   fromWire,

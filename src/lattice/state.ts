@@ -31,14 +31,21 @@ export const linkKey = (source: string, iface: string, name: string): string =>
 const configKey = (name: string): string => `config.${keyPart(name)}`;
 
 /** Opens (creating when needed) the state bucket; R3 when the cluster has three servers. */
-export async function openStateBucket(nc: NatsConnection, lattice: string): Promise<KV> {
+export function openStateBucket(nc: NatsConnection, lattice: string): Promise<KV> {
+  return openKvBucket(nc, bucketsFor(lattice).state, 1);
+}
+
+/**
+ * Opens (creating when needed) one of the lattice's KV buckets, R3 when the cluster has three
+ * servers, retrying for a few seconds while a freshly formed cluster answers "no suitable peers"
+ * or is still electing.
+ */
+export async function openKvBucket(nc: NatsConnection, name: string, history: number): Promise<KV> {
   const kvm = new Kvm(nc);
-  const name = bucketsFor(lattice).state;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await kvm.create(name, { replicas: replicasFor(nc), history: 1 });
+      return await kvm.create(name, { replicas: replicasFor(nc), history });
     } catch (err) {
-      // A freshly formed cluster can answer "no suitable peers" or be electing for a moment.
       if (attempt >= 50) throw err;
       await delay(100);
     }

@@ -1,8 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Kvm, type KV } from '@nats-io/kv';
 import { z } from 'zod';
-import { bucketsFor, decodeJson, encodeJson, replicasFor } from '../lattice/index.ts';
-import { AloftError, delay } from '../support/index.ts';
+import { bucketsFor, decodeJson, encodeJson, openKvBucket, sha256Of } from '../lattice/index.ts';
+import { AloftError } from '../support/index.ts';
 import { ManifestError } from './errors.ts';
 import { parseManifest } from './manifest/parse.ts';
 import type { DesiredApp } from './model.ts';
@@ -59,7 +58,7 @@ export interface AppStore {
 }
 
 export async function openAppStore(nc: NatsConnection, lattice: string): Promise<AppStore> {
-  const kv = await openBucket(nc, bucketsFor(lattice).apps);
+  const kv = await openKvBucket(nc, bucketsFor(lattice).apps, 5);
   const getJson = async <T extends z.ZodType>(
     key: string,
     schema: T,
@@ -118,7 +117,9 @@ export async function openAppStore(nc: NatsConnection, lattice: string): Promise
       const parsed = parseManifest(text, file);
       if (!parsed.ok) throw new ManifestError(file, [...parsed.errors, ...parsed.warnings]);
       const app = parsed.manifest.name;
-      const version = parsed.manifest.version ?? `v-${(await sha(text)).slice(0, 12)}`;
+      const version =
+        parsed.manifest.version ??
+        `v-${(await sha256Of(new TextEncoder().encode(text))).slice(0, 12)}`;
       const key = manifestKey(app, version);
       const existing = await getJson(key, StoredManifest);
       if (existing && existing.text !== text) {
@@ -251,21 +252,4 @@ export async function openAppStore(nc: NatsConnection, lattice: string): Promise
       return () => w.stop();
     },
   };
-}
-
-async function openBucket(nc: NatsConnection, name: string): Promise<KV> {
-  const kvm = new Kvm(nc);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await kvm.create(name, { replicas: replicasFor(nc), history: 5 });
-    } catch (err) {
-      if (attempt >= 50) throw err;
-      await delay(100);
-    }
-  }
-}
-
-async function sha(text: string): Promise<string> {
-  const d = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
 }

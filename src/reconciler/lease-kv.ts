@@ -1,7 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Kvm, type KV } from '@nats-io/kv';
 import { z } from 'zod';
-import { bucketsFor, decodeJson, encodeJson, replicasFor } from '../lattice/index.ts';
+import { bucketsFor, decodeJson, encodeJson, openKvBucket } from '../lattice/index.ts';
 import { delay, silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
 
 const LeaseValue = z.object({ holder: z.string(), epoch: z.number().int().nonnegative() });
@@ -49,7 +48,7 @@ export async function startLease(
   const margin = options.marginMs ?? 1000;
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? silentLogger;
-  const kv = await openLeaseBucket(nc, lattice);
+  const kv = await openKvBucket(nc, bucketsFor(lattice).lease, 1);
   let myEpoch = 0;
   let lastRenewOk = -Infinity;
   let holding = false;
@@ -148,16 +147,4 @@ export async function startLease(
       notify();
     },
   };
-}
-
-async function openLeaseBucket(nc: NatsConnection, lattice: string): Promise<KV> {
-  const kvm = new Kvm(nc);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await kvm.create(bucketsFor(lattice).lease, { replicas: replicasFor(nc), history: 1 });
-    } catch (err) {
-      if (attempt >= 50) throw err;
-      await delay(100);
-    }
-  }
 }
