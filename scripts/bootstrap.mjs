@@ -3,7 +3,7 @@
 // npm dependencies (when missing or stale) and the system packages below (through apt when running
 // as root; otherwise it says what to install). Plain Node, no dependencies: it runs before `npm ci`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,6 +63,34 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
   // per-platform binaries that were never published, which `npm ci` reports as missing.
   log('installing npm dependencies from package-lock.json');
   execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
+
+// npm skips an optional dependency whose download fails, without failing the install; the
+// toolchain's platform binaries (wizer, jco's fs bindings, esbuild) are such dependencies.
+// Install any locked one for this platform that is still missing.
+const locked = JSON.parse(readFileSync(lock, 'utf8')).packages ?? {};
+const missingOptional = Object.entries(locked)
+  .filter(
+    ([path, p]) =>
+      path.startsWith('node_modules/') &&
+      p.optional &&
+      (p.os || p.cpu) &&
+      (!p.os || p.os.includes(process.platform)) &&
+      (!p.cpu || p.cpu.includes(process.arch)) &&
+      !path.slice('node_modules/'.length).includes('node_modules/') &&
+      (!p.libc || p.libc.includes('glibc')) &&
+      !existsSync(join(root, path, 'package.json')),
+  )
+  .map(
+    ([path, p]) =>
+      `${path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length)}@${p.version}`,
+  );
+if (missingOptional.length > 0) {
+  log(`installing platform packages npm skipped: ${missingOptional.join(' ')}`);
+  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', ...missingOptional], {
     cwd: root,
     stdio: 'inherit',
   });
