@@ -14,6 +14,14 @@ const allPackages = [
   { pkg: 'nats-server', bin: ['nats-server', '/usr/sbin/nats-server'] },
   { pkg: 'docker-registry', bin: ['docker-registry'], test: true },
   { pkg: 'redis-server', bin: ['redis-server'], test: true },
+  // The dashboard's and browser hosts' tests drive a real browser (playwright-core, no download).
+  { pkg: 'chromium', bin: ['chromium', '/usr/bin/chromium'], test: true },
+  // Partitions between simulated clouds: network namespaces (iproute2) and per-pair drops (nft).
+  // Optional: without them (or without root) partition commands say so and the rest works.
+  { pkg: 'iproute2', bin: ['ip', '/usr/sbin/ip', '/sbin/ip'], optional: true },
+  { pkg: 'nftables', bin: ['nft', '/usr/sbin/nft'], optional: true },
+  // A test CA and certificates for TLS between NATS servers and clients.
+  { pkg: 'openssl', bin: ['openssl'], test: true },
 ];
 const forTests = process.argv.includes('--test');
 const systemPackages = allPackages.filter((p) => forTests || !p.test);
@@ -40,10 +48,15 @@ if (major < 20) {
   process.exit(1);
 }
 
-const missing = systemPackages.filter((p) => !p.bin.some(onPath)).map((p) => p.pkg);
+const isRoot = process.getuid?.() === 0;
+const canInstall = isRoot && onPath('apt-get');
+const absent = systemPackages.filter((p) => !p.bin.some(onPath));
+for (const p of absent.filter((p) => p.optional && !canInstall)) {
+  log(`optional system package ${p.pkg} is missing; simulated partitions will be unavailable`);
+}
+const missing = absent.filter((p) => canInstall || !p.optional).map((p) => p.pkg);
 if (missing.length > 0) {
-  const isRoot = process.getuid?.() === 0;
-  if (!isRoot || !onPath('apt-get')) {
+  if (!canInstall) {
     log(
       `missing system packages: ${missing.join(' ')}. Install them, e.g.: sudo apt-get install -y ${missing.join(' ')}`,
     );
