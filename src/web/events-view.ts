@@ -43,7 +43,9 @@ export function describeEvent(
   const type = eventType(event) ?? event.type;
   const d = event.data;
   const hostId = str(d.hostId) ?? event.subject;
-  const host = hostId ? (hostName(hostId) ?? str(d.name) ?? `${hostId.slice(0, 8)}…`) : undefined;
+  // `name` is the host's own name in host events, a component's or provider's in the others.
+  const ownName = type.startsWith('host_') ? str(d.name) : undefined;
+  const host = hostId ? (hostName(hostId) ?? ownName ?? `${hostId.slice(0, 8)}…`) : undefined;
   const labels =
     d.labels && typeof d.labels === 'object' ? (d.labels as Record<string, unknown>) : {};
   const where = str(labels.cloud) ? ` (${str(labels.cloud)})` : '';
