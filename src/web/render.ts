@@ -20,7 +20,8 @@ export function renderFragments(view: DashboardView): Fragments {
     'f-chart': renderChart(
       view.series,
       view.clouds.map((c) => c.name),
-      SERIES_LENGTH,
+      // The window grows with the history (at least 30 s), so a fresh page is not mostly empty.
+      Math.min(SERIES_LENGTH, Math.max(30, view.series.length)),
     ),
     'f-legend': renderLegend(view.clouds),
     'f-apps': renderApps(view),

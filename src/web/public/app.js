@@ -54,6 +54,7 @@
     box.appendChild(t);
     setTimeout(() => t.classList.add('fade'), 4000);
     setTimeout(() => t.remove(), 4600);
+    return t;
   }
 
   document.addEventListener('click', async (e) => {
@@ -64,7 +65,7 @@
     const key = `${action} ${cloud || ''}`;
     pending.set(key, true);
     markPending();
-    toast(`${action}${cloud ? ` ${cloud}` : ''}…`, 'info');
+    const started = toast(`${action}${cloud ? ` ${cloud}` : ''}…`, 'info');
     try {
       const res = await fetch(`/api/sim/${encodeURIComponent(action)}`, {
         method: 'POST',
@@ -80,6 +81,7 @@
       toast(`${action}: ${err}`, 'bad');
     } finally {
       pending.delete(key);
+      if (started) started.remove();
       markPending();
     }
   });
