@@ -46,6 +46,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   'sim heal': () => import('./commands/sim-heal.ts'),
   'sim status': () => import('./commands/sim-status.ts'),
   'new component': () => import('./commands/new-component.ts'),
+  dashboard: () => import('./commands/dashboard.ts'),
   build: () => import('./commands/build.ts'),
   inspect: () => import('./commands/inspect.ts'),
 };

@@ -11,13 +11,17 @@ import {
   stopSim,
 } from '../../sim/index.ts';
 import { AloftError } from '../../support/index.ts';
+import { jsonLogger, parseLogLevel } from '../../support/index.ts';
+import { startDashboard, type Dashboard } from '../../web/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir } from '../local-state.ts';
+import { simControls } from '../sim-controls.ts';
+import { dashboardPort } from './dashboard.ts';
 
 export const command: Command = {
   summary: 'Simulate several clouds on this machine, deploy a sample component, drive load, watch',
   usage:
-    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--down]',
+    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--dashboard-port N] [--down]',
   options: {
     clouds: { type: 'string' },
     'hosts-per-cloud': { type: 'string' },
@@ -25,6 +29,7 @@ export const command: Command = {
     rate: { type: 'string' },
     duration: { type: 'string' },
     down: { type: 'boolean' },
+    'dashboard-port': { type: 'string' },
     'data-dir': { type: 'string' },
   },
   async run({ values, io }) {
@@ -59,7 +64,16 @@ export const command: Command = {
     const urls = Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url));
     const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
     const view = await watchHosts(nc, { lattice: state.lattice });
+    let dashboard: Dashboard | undefined;
     try {
+      dashboard = await startDashboard({
+        lattice: state.lattice,
+        connection: { servers: urls },
+        port: await dashboardPort(values['dashboard-port'] as string | undefined),
+        sim: simControls(dir),
+        logger: jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL ?? 'warn')),
+      });
+      io.err(`dashboard: ${dashboard.url}`);
       const component = 'echo';
       await deploySample(state, nc, component, io.err);
       io.err(`driving ${rate} calls/s from each cloud`);
@@ -89,6 +103,7 @@ export const command: Command = {
             last: load.history.at(-1),
             totals: load.totals(),
             component,
+            dashboardUrl: dashboard?.url,
           });
           if (tty) io.out('\x1b[2J\x1b[H' + frame.join('\n'));
           else
@@ -100,7 +115,7 @@ export const command: Command = {
                   .map((l) => l.replace(/█+/g, '').replace(/\s+/g, ' '))
                   .join(' | ') +
                 ' | ' +
-                (frame.at(-3) ?? ''),
+                (frame.find((l) => l.startsWith('calls:')) ?? ''),
             );
           if ((load.history.at(-1)?.t ?? 0) >= duration) finish();
         }, 1000);
@@ -115,6 +130,7 @@ export const command: Command = {
       const totals = load.totals();
       io.out(`load finished: ${totals.ok} calls ok, ${totals.errors} failed`);
     } finally {
+      await dashboard?.stop();
       await view.stop();
       await nc.close();
       if (values.down) {
