@@ -4,9 +4,11 @@ import { connectLattice, watchHosts } from '../../lattice/index.ts';
 import {
   DEFAULT_SIM,
   deploySample,
+  journalFile,
   readSimState,
   renderFrame,
   startLoad,
+  startRecorder,
   startSim,
   stopSim,
 } from '../../sim/index.ts';
@@ -63,6 +65,15 @@ export const command: Command = {
       const component = 'echo';
       await deploySample(state, nc, component, io.err);
       io.err(`driving ${rate} calls/s from each cloud`);
+      const recorder = await startRecorder({
+        nc,
+        lattice: state.lattice,
+        file: journalFile(dir),
+        component,
+        desired: Object.fromEntries(clouds.map((c) => [c, hostsPerCloud])),
+        ratePerCloud: rate,
+        topology,
+      });
       const load = await startLoad({
         lattice: state.lattice,
         urls: Object.fromEntries(
@@ -72,6 +83,7 @@ export const command: Command = {
         operation: 'echo',
         ratePerCloud: rate,
         maxSeconds: duration,
+        onSecond: (s) => recorder.second(s),
         activeClouds: () => {
           const now = readSimState(dir);
           return Object.entries(now?.clouds ?? {})
@@ -112,8 +124,10 @@ export const command: Command = {
         process.once('SIGINT', finish);
       });
       await load.stop();
+      await recorder.stop();
       const totals = load.totals();
       io.out(`load finished: ${totals.ok} calls ok, ${totals.errors} failed`);
+      io.err('the timeline of this run: aloft sim report');
     } finally {
       await view.stop();
       await nc.close();
