@@ -7,7 +7,7 @@ export {
   type SimOptions,
   type SimTopology,
 } from './plan.ts';
-export { cloudPids, type CloudState, type SimState } from './state.ts';
+export { cloudPids, writeSimState, type CloudState, type SimState } from './state.ts';
 export {
   startSim,
   killCloud,

@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { connectLattice, watchHosts } from '../../lattice/index.ts';
 import {
   DEFAULT_SIM,
@@ -11,6 +9,7 @@ import {
   startRecorder,
   startSim,
   stopSim,
+  writeSimState,
 } from '../../sim/index.ts';
 import { AloftError } from '../../support/index.ts';
 import type { Command } from '../command.ts';
@@ -57,7 +56,7 @@ export const command: Command = {
       dataDir: dir,
     });
     state.supervisorPid = process.pid;
-    writeFileSync(join(dir, 'sim', 'sim.json'), JSON.stringify(state, null, 2) + '\n');
+    writeSimState(state);
     const urls = Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url));
     const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
     const view = await watchHosts(nc, { lattice: state.lattice });
