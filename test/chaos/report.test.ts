@@ -141,7 +141,7 @@ describe('sim report after a real outage', { timeout: 240_000 }, () => {
     assert.ok(report.totals.ok > 0);
     const bytes = readFileSync(png);
     assert.equal(bytes.toString('latin1', 1, 4), 'PNG');
-    assert.equal(bytes.readUInt32BE(16), 1120);
+    assert.equal(bytes.readUInt32BE(16), 1140);
 
     const text = await aloft(['sim', 'report', '--data-dir', dir.path, '--png', png]);
     assert.equal(text.code, 0, text.stderr);

@@ -18,7 +18,7 @@ const C = {
   band: hex('#ff9d9d'),
 };
 
-export const CHART = { width: 1120, height: 660 } as const;
+export const CHART = { width: 1140, height: 660 } as const;
 const L = 84; // left margin
 const R = 870; // right edge of the plots; the legend is beyond
 const A = { top: 112, height: 228 }; // throughput panel
@@ -52,7 +52,7 @@ export function renderChart(timeline: Timeline, title: string): Raster {
   const colour = (i: number): Rgb => hex(PALETTE[i % PALETTE.length] ?? '#000000');
   const xEnd = Math.max(10, ...secs.map((s) => s.x), ...timeline.incidents.map((i) => i.atS + 1));
   const xStep = niceStep(xEnd, 10);
-  const xMax = Math.ceil(xEnd / xStep) * xStep;
+  const xMax = Math.max(xStep, Math.ceil(xEnd / xStep - 0.05) * xStep); // 100.4 s ends at 100
   const px = (x: number): number => L + ((R - L) * x) / xMax;
 
   r.text(L, 12, title, C.text, 2);
