@@ -10,6 +10,7 @@ import {
   startSim,
   stopSim,
   writeSimState,
+  type Recorder,
 } from '../../sim/index.ts';
 import { AloftError } from '../../support/index.ts';
 import type { Command } from '../command.ts';
@@ -60,11 +61,12 @@ export const command: Command = {
     const urls = Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url));
     const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
     const view = await watchHosts(nc, { lattice: state.lattice });
+    let recorder: Recorder | undefined;
     try {
       const component = 'echo';
       await deploySample(state, nc, component, io.err);
       io.err(`driving ${rate} calls/s from each cloud`);
-      const recorder = await startRecorder({
+      recorder = await startRecorder({
         nc,
         lattice: state.lattice,
         file: journalFile(dir),
@@ -82,7 +84,7 @@ export const command: Command = {
         operation: 'echo',
         ratePerCloud: rate,
         maxSeconds: duration,
-        onSecond: (s) => recorder.second(s),
+        onSecond: (s) => recorder?.second(s),
         activeClouds: () => {
           const now = readSimState(dir);
           return Object.entries(now?.clouds ?? {})
@@ -123,11 +125,11 @@ export const command: Command = {
         process.once('SIGINT', finish);
       });
       await load.stop();
-      await recorder.stop();
       const totals = load.totals();
       io.out(`load finished: ${totals.ok} calls ok, ${totals.errors} failed`);
       io.err('the timeline of this run: aloft sim report');
     } finally {
+      await recorder?.stop();
       await view.stop();
       await nc.close();
       if (values.down) {
