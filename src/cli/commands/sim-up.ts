@@ -1,14 +1,16 @@
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { connectLattice, watchHosts } from '../../lattice/index.ts';
 import {
   DEFAULT_SIM,
   deploySample,
+  journalFile,
   readSimState,
   renderFrame,
   startLoad,
+  startRecorder,
   startSim,
   stopSim,
+  writeSimState,
+  type Recorder,
 } from '../../sim/index.ts';
 import { AloftError } from '../../support/index.ts';
 import { jsonLogger, parseLogLevel } from '../../support/index.ts';
@@ -60,11 +62,12 @@ export const command: Command = {
       dataDir: dir,
     });
     state.supervisorPid = process.pid;
-    writeFileSync(join(dir, 'sim', 'sim.json'), JSON.stringify(state, null, 2) + '\n');
+    writeSimState(state);
     const urls = Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url));
     const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
     const view = await watchHosts(nc, { lattice: state.lattice });
     let dashboard: Dashboard | undefined;
+    let recorder: Recorder | undefined;
     try {
       dashboard = await startDashboard({
         lattice: state.lattice,
@@ -77,6 +80,15 @@ export const command: Command = {
       const component = 'echo';
       await deploySample(state, nc, component, io.err);
       io.err(`driving ${rate} calls/s from each cloud`);
+      recorder = await startRecorder({
+        nc,
+        lattice: state.lattice,
+        file: journalFile(dir),
+        component,
+        desired: Object.fromEntries(clouds.map((c) => [c, hostsPerCloud])),
+        ratePerCloud: rate,
+        topology,
+      });
       const load = await startLoad({
         lattice: state.lattice,
         urls: Object.fromEntries(
@@ -86,6 +98,7 @@ export const command: Command = {
         operation: 'echo',
         ratePerCloud: rate,
         maxSeconds: duration,
+        onSecond: (s) => recorder?.second(s),
         activeClouds: () => {
           const now = readSimState(dir);
           return Object.entries(now?.clouds ?? {})
@@ -129,8 +142,10 @@ export const command: Command = {
       await load.stop();
       const totals = load.totals();
       io.out(`load finished: ${totals.ok} calls ok, ${totals.errors} failed`);
+      io.err('the timeline of this run: aloft sim report');
     } finally {
       await dashboard?.stop();
+      await recorder?.stop();
       await view.stop();
       await nc.close();
       if (values.down) {
