@@ -46,7 +46,9 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   'sim restore': () => import('./commands/sim-restore.ts'),
   'sim heal': () => import('./commands/sim-heal.ts'),
   'sim status': () => import('./commands/sim-status.ts'),
+  'sim report': () => import('./commands/sim-report.ts'),
   'new component': () => import('./commands/new-component.ts'),
+  dashboard: () => import('./commands/dashboard.ts'),
   build: () => import('./commands/build.ts'),
   inspect: () => import('./commands/inspect.ts'),
 };

@@ -33,6 +33,7 @@ import { inventoryEntry, type Inventory, type Placement } from './placements.ts'
 import { hostInstruments } from './instrument.ts';
 import { hostMetrics } from './metrics.ts';
 import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
+import { createCallStats, type CallObserver } from './call-stats.ts';
 import type { ProviderFactory, RunningProvider } from './providers.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
 
@@ -59,6 +60,8 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   metrics?: MetricsRegistry;
   /** Tracing (OTLP export); off by default. The host's spans carry its id as `service.instance.id`. */
   tracing?: TracingConfig;
+  /** Told of every call this host serves (after the heartbeat statistics count it). */
+  onCall?: CallObserver;
 }
 
 /** A running host: a member of the lattice that runs components and serves calls to them. */
@@ -110,6 +113,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
   let seq = 0;
   let inventoryRevision = 0;
   const done = deferred<void>();
+  const startedMs = performance.now();
+  // Every call served here is reported to this one function: heartbeat statistics first, then
+  // whatever else instruments calls (options.onCall).
+  const callStats = createCallStats();
+  const observeCall: CallObserver = (call) => {
+    callStats.observe(call);
+    options.onCall?.(call);
+  };
   let idleWaiters: (() => void)[] = [];
 
   const tracing = await createTracing(
@@ -126,6 +137,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const instruments = hostInstruments({
     metrics: options.metrics,
     tracing,
+    observe: observeCall,
     attributes: {
       'aloft.host.id': identity.id,
       'aloft.host.name': identity.name,
@@ -219,6 +231,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
         inFlight: inFlight(),
         capacity: [...placements.values()].reduce((n, p) => n + p.count, 0),
       },
+      ...(state === 'draining' || state === 'stopping' ? { draining: true } : {}),
+      uptimeMs: Math.round(performance.now() - startedMs),
+      calls: callStats.take(placements.keys()),
     };
     nc.publish(s.heartbeat(identity.id), encodeJson(hb));
     metrics?.heartbeatSent();

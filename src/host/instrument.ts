@@ -10,16 +10,7 @@ import {
   type TraceContext,
   type Tracing,
 } from '../telemetry/index.ts';
-
-/** A component invocation this host served (or refused without starting it). */
-export interface ServedCall {
-  component: string;
-  operation: string;
-  /** From arrival on this host to the result, queueing included. */
-  seconds: number;
-  /** The error code when it failed (`BUSY`, `COMPONENT_TIMEOUT`, a guest's own code…). */
-  error: string | undefined;
-}
+import type { CallObserver } from './call-stats.ts';
 
 /** One served call in progress. */
 export interface ServedCallHandle {
@@ -30,16 +21,14 @@ export interface ServedCallHandle {
 }
 
 /**
- * The host's instrumentation: the one place where it counts the calls it serves (Prometheus
- * metrics, spans, and any listener such as heartbeat statistics), the capability calls its
- * components make, and the calls its providers serve.
+ * The host's instrumentation: the one place where it counts the calls it serves (heartbeat
+ * statistics through `observe`, Prometheus metrics, spans), the capability calls its components
+ * make, and the calls its providers serve.
  */
 export interface HostInstruments {
   readonly tracing: Tracing;
   /** Starts counting a component invocation served here. */
   served(component: string, operation: string, parent: TraceContext | undefined): ServedCallHandle;
-  /** Calls `listener` after every served call; returns a function that stops it. */
-  onServed(listener: (call: ServedCall) => void): () => void;
   /** Runs a component's capability call inside a client span; `run` gets the context to send on. */
   capability<T>(
     call: { component: string; interface: string; function: string; target?: string },
@@ -54,6 +43,9 @@ export interface HostInstruments {
     run: () => Promise<T>,
   ): Promise<T>;
 }
+
+/** Codes of calls refused before they started: the caller tries another instance. */
+const SHED: ReadonlySet<string> = new Set(['BUSY', 'UNAVAILABLE']);
 
 /** The code of a thrown error (`AloftError`, `LatticeError`, a guest error), else `INTERNAL`. */
 export function errorCode(err: unknown): string {
@@ -73,6 +65,8 @@ const describe = (err: unknown): { code: string; message: string } => ({
 export function hostInstruments(options: {
   metrics?: MetricsRegistry | undefined;
   tracing?: Tracing | undefined;
+  /** Told of every served call once it finished or was refused (heartbeat statistics). */
+  observe?: CallObserver | undefined;
   /** Attributes every span of this host carries (host id, cloud, lattice). */
   attributes: Record<string, string | undefined>;
 }): HostInstruments {
@@ -81,11 +75,11 @@ export function hostInstruments(options: {
   const inv = options.metrics ? invocationMetrics(options.metrics) : undefined;
   const prov = options.metrics ? providerMetrics(options.metrics) : undefined;
   const caps = options.metrics ? capabilityMetrics(options.metrics) : undefined;
-  const listeners = new Set<(call: ServedCall) => void>();
+  const observe = options.observe;
   /** Bound series per component and operation: the hot path does one map lookup. */
   const series = new Map<
     string,
-    { ok: CounterSeries; err: CounterSeries; time: HistogramSeries }
+    { ok: CounterSeries; err: CounterSeries; shed: CounterSeries; time: HistogramSeries }
   >();
   const seriesFor = (component: string, operation: string) => {
     const key = `${component}\u0000${operation}`;
@@ -94,6 +88,7 @@ export function hostInstruments(options: {
       s = {
         ok: inv.invocations.with({ component, operation, outcome: 'ok' }),
         err: inv.invocations.with({ component, operation, outcome: 'error' }),
+        shed: inv.invocations.with({ component, operation, outcome: 'shed' }),
         time: inv.duration.with({ component, operation }),
       };
       series.set(key, s);
@@ -118,25 +113,26 @@ export function hostInstruments(options: {
         end(error) {
           if (ended) return;
           ended = true;
-          const seconds = (performance.now() - t0) / 1000;
+          const ms = performance.now() - t0;
           const failure = error === undefined ? undefined : describe(error);
+          // Refused before it started (saturated, draining): the caller went elsewhere.
+          const outcome = !failure ? 'ok' : SHED.has(failure.code) ? 'shed' : 'error';
+          observe?.({
+            component,
+            operation,
+            outcome,
+            durationMs: outcome === 'shed' ? 0 : ms,
+            ...(failure ? { code: failure.code } : {}),
+          });
           const s = seriesFor(component, operation);
           if (s) {
-            (failure ? s.err : s.ok).inc();
-            s.time.observe(seconds);
+            s[outcome === 'error' ? 'err' : outcome].inc();
+            if (outcome !== 'shed') s.time.observe(ms / 1000);
             if (failure) inv?.errors.inc({ component, operation, code: failure.code });
           }
           span.end(failure);
-          if (listeners.size > 0) {
-            const call = { component, operation, seconds, error: failure?.code };
-            for (const l of listeners) l(call);
-          }
         },
       };
-    },
-    onServed(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
     },
     async capability(call, parent, run) {
       const span = tracing.startSpan(`${call.interface}.${call.function}`, {

@@ -32,7 +32,15 @@ export {
 } from './rpc.ts';
 export { CloudEvent, makeEvent, eventType, EVENT_TYPE_PREFIX } from './events.ts';
 export * as schemas from './schemas.ts';
-export type { Heartbeat, HostSummary, Labels, Link, Ack, ComponentLogLine } from './schemas.ts';
+export type {
+  Heartbeat,
+  HostSummary,
+  Labels,
+  Link,
+  Ack,
+  CallStats,
+  ComponentLogLine,
+} from './schemas.ts';
 export {
   rankHosts,
   isExpired,

@@ -1,7 +1,12 @@
 /** The reconciler process (`aloft reconciler`): runs until SIGTERM/SIGINT, then releases its lease. */
 import { hostname } from 'node:os';
 import { connectLattice, type LatticeConnectionOptions } from '../lattice/index.ts';
-import { jsonLogger, parseLogLevel } from '../support/index.ts';
+import {
+  jsonLogger,
+  parseLogLevel,
+  startHealthServer,
+  type HealthServer,
+} from '../support/index.ts';
 import {
   createRegistry,
   processMetrics,
@@ -14,6 +19,8 @@ export async function runReconciler(
   options: Omit<LatticeConnectionOptions, 'logger' | 'name'> & {
     lattice: string;
     id?: string;
+    /** Serve `/livez` and `/readyz` on this port (0: any free port), for probes. */
+    healthPort?: number;
     /** `[host:]port` for `/metrics`; none when undefined. */
     metricsAddress?: string | undefined;
     /** Where the metrics address came from, for errors. */
@@ -23,16 +30,17 @@ export async function runReconciler(
   const logger = jsonLogger(process.stderr, parseLogLevel(process.env.ALOFT_LOG_LEVEL));
   const id = options.id ?? `${hostname()}-${process.pid}`;
   const registry = options.metricsAddress !== undefined ? createRegistry() : undefined;
-  let server: MetricsServer | undefined;
+  let metrics: MetricsServer | undefined;
   if (registry && options.metricsAddress !== undefined) {
     processMetrics(registry);
-    server = await startMetricsServer({
+    metrics = await startMetricsServer({
       address: options.metricsAddress,
       registry,
       logger,
       ...(options.metricsSource ? { source: options.metricsSource } : {}),
     });
   }
+  let health: HealthServer | undefined;
   try {
     const nc = await connectLattice({ ...options, name: `aloft-reconciler ${id}`, logger });
     const reconciler = await startReconciler({
@@ -42,11 +50,23 @@ export async function runReconciler(
       logger,
       ...(registry ? { metrics: registry } : {}),
     });
+    if (options.healthPort !== undefined) {
+      // Ready while connected (whether it holds the lease or stands by); live while it answers.
+      let connected = true;
+      void (async () => {
+        for await (const st of nc.status()) {
+          if (st.type === 'disconnect') connected = false;
+          if (st.type === 'reconnect') connected = true;
+        }
+      })();
+      health = await startHealthServer({ port: options.healthPort, ready: () => connected });
+    }
     process.stdout.write(
       JSON.stringify({
         reconciler: id,
         lattice: options.lattice,
-        ...(server ? { metricsUrl: server.url } : {}),
+        ...(health ? { healthPort: health.port } : {}),
+        ...(metrics ? { metricsUrl: metrics.url } : {}),
       }) + '\n',
     );
     await new Promise<void>((resolve) => {
@@ -54,9 +74,10 @@ export async function runReconciler(
       process.once('SIGINT', resolve);
     });
     await reconciler.stop();
+    await health?.stop();
     await nc.drain();
   } finally {
-    await server?.stop();
+    await metrics?.stop();
   }
   return 0;
 }

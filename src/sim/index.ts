@@ -7,7 +7,7 @@ export {
   type SimOptions,
   type SimTopology,
 } from './plan.ts';
-export { cloudPids, type CloudState, type SimState } from './state.ts';
+export { cloudPids, writeSimState, type CloudState, type SimState } from './state.ts';
 export {
   startSim,
   killCloud,
@@ -20,3 +20,21 @@ export {
 export { startLoad, type LoadGenerator, type LoadSecond } from './load.ts';
 export { renderFrame } from './view.ts';
 export { deploySample, spreadManifest } from './deploy.ts';
+export {
+  appendRecord,
+  journalFile,
+  lastJournalFile,
+  parseJournal,
+  readJournal,
+  recordFault,
+  type JournalRecord,
+} from './journal.ts';
+export { startRecorder, type Recorder } from './recorder.ts';
+export {
+  chartPng,
+  deriveTimeline,
+  renderMarkdown,
+  renderReport,
+  type Incident,
+  type Timeline,
+} from './report/index.ts';

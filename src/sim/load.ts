@@ -41,6 +41,8 @@ export async function startLoad(options: {
   maxSeconds: number;
   /** Only these clouds originate traffic (the survivors' ingresses). */
   activeClouds?: () => string[];
+  /** Called with each second's figures as they are produced (the journal's hook). */
+  onSecond?: (s: LoadSecond) => void;
 }): Promise<LoadGenerator> {
   const clouds = Object.keys(options.urls);
   const ingress = await Promise.all(
@@ -104,13 +106,15 @@ export async function startLoad(options: {
     const sorted = [...current.latencies].sort((a, b) => a - b);
     const pct = (p: number): number =>
       sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-    history.push({
+    const second: LoadSecond = {
       t: Math.round((performance.now() - started) / 1000),
       servedBy: current.servedBy,
       errors: current.errors,
       p50Ms: pct(50),
       p99Ms: pct(99),
-    });
+    };
+    history.push(second);
+    options.onSecond?.(second);
     current = { servedBy: {}, errors: 0, latencies: [] };
   }, 1000);
   const interval = 1000 / options.ratePerCloud;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { spawnAloft } from '../host/index.ts';
 import {
   isAlive,
@@ -10,6 +10,7 @@ import {
   type ServerSpec,
 } from '../nats/index.ts';
 import { AloftError, silentLogger, type Logger } from '../support/index.ts';
+import { journalFile, lastJournalFile, recordFault } from './journal.ts';
 import { planHosts, regionOf, type SimOptions } from './plan.ts';
 import {
   cloudPids,
@@ -159,6 +160,7 @@ function cloudOf(state: SimState, cloud: string): CloudState {
 export function killCloud(dataDir: string, cloud: string): SimState {
   const state = load(dataDir);
   const c = cloudOf(state, cloud);
+  recordFault(dataDir, 'kill', [cloud]);
   for (const pid of cloudPids(c)) {
     signalPid(pid, 'SIGKILL');
   }
@@ -171,6 +173,7 @@ export function killCloud(dataDir: string, cloud: string): SimState {
 export function hangCloud(dataDir: string, cloud: string): SimState {
   const state = load(dataDir);
   const c = cloudOf(state, cloud);
+  recordFault(dataDir, 'hang', [cloud]);
   for (const pid of cloudPids(c)) signalPid(pid, 'SIGSTOP');
   c.condition = 'hung';
   writeSimState(state);
@@ -184,6 +187,7 @@ export function hangCloud(dataDir: string, cloud: string): SimState {
 export async function restoreCloud(dataDir: string, cloud: string): Promise<SimState> {
   const state = load(dataDir);
   const c = cloudOf(state, cloud);
+  recordFault(dataDir, 'restore', [cloud]);
   for (const pid of cloudPids(c)) signalPid(pid, 'SIGCONT');
   for (const n of c.nats) {
     if (isAlive(n.pid)) continue;
@@ -213,6 +217,14 @@ export async function restoreCloud(dataDir: string, cloud: string): Promise<SimS
 /** Resumes every hung process in every cloud. */
 export function healAll(dataDir: string): SimState {
   const state = load(dataDir);
+  const healed = Object.entries(state.clouds).filter(
+    ([, c]) => c.condition === 'hung' || c.condition === 'partitioned',
+  );
+  recordFault(
+    dataDir,
+    'heal',
+    healed.map(([name]) => name),
+  );
   for (const c of Object.values(state.clouds)) {
     for (const pid of cloudPids(c)) signalPid(pid, 'SIGCONT');
     if (c.condition === 'hung' || c.condition === 'partitioned') c.condition = 'up';
@@ -238,6 +250,8 @@ export async function stopSim(dataDir: string): Promise<string[]> {
     await Promise.all(c.nats.map((n) => stopPid(n.pid, 3000)));
     stopped.push(...c.nats.map((n) => n.name));
   }
+  // The run's journal outlives it, so `aloft sim report` works after `aloft sim down`.
+  if (existsSync(journalFile(dataDir))) renameSync(journalFile(dataDir), lastJournalFile(dataDir));
   rmSync(simDir(dataDir), { recursive: true, force: true });
   return stopped;
 }

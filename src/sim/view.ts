@@ -11,6 +11,8 @@ export function renderFrame(input: {
   totals: { ok: number; errors: number };
   component: string;
   now?: Date;
+  /** The live web dashboard's address, when one runs. */
+  dashboardUrl?: string | undefined;
 }): string[] {
   const { state, view, last } = input;
   const lines = [
@@ -35,6 +37,7 @@ export function renderFrame(input: {
     '',
     'faults (from another terminal): aloft sim kill|hang|restore <cloud>, aloft sim heal, aloft sim down',
   );
+  if (input.dashboardUrl) lines.push(`dashboard (with fault buttons): ${input.dashboardUrl}`);
   return lines;
 }
 

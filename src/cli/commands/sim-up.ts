@@ -1,23 +1,29 @@
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { connectLattice, watchHosts } from '../../lattice/index.ts';
 import {
   DEFAULT_SIM,
   deploySample,
+  journalFile,
   readSimState,
   renderFrame,
   startLoad,
+  startRecorder,
   startSim,
   stopSim,
+  writeSimState,
+  type Recorder,
 } from '../../sim/index.ts';
 import { AloftError } from '../../support/index.ts';
+import { jsonLogger, parseLogLevel } from '../../support/index.ts';
+import { startDashboard, type Dashboard } from '../../web/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir } from '../local-state.ts';
+import { simControls } from '../sim-controls.ts';
+import { dashboardPort } from './dashboard.ts';
 
 export const command: Command = {
   summary: 'Simulate several clouds on this machine, deploy a sample component, drive load, watch',
   usage:
-    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--down]',
+    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--dashboard-port N] [--down]',
   options: {
     clouds: { type: 'string' },
     'hosts-per-cloud': { type: 'string' },
@@ -25,6 +31,7 @@ export const command: Command = {
     rate: { type: 'string' },
     duration: { type: 'string' },
     down: { type: 'boolean' },
+    'dashboard-port': { type: 'string' },
     'data-dir': { type: 'string' },
   },
   async run({ values, io }) {
@@ -55,14 +62,33 @@ export const command: Command = {
       dataDir: dir,
     });
     state.supervisorPid = process.pid;
-    writeFileSync(join(dir, 'sim', 'sim.json'), JSON.stringify(state, null, 2) + '\n');
+    writeSimState(state);
     const urls = Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url));
     const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
     const view = await watchHosts(nc, { lattice: state.lattice });
+    let dashboard: Dashboard | undefined;
+    let recorder: Recorder | undefined;
     try {
+      dashboard = await startDashboard({
+        lattice: state.lattice,
+        connection: { servers: urls },
+        port: await dashboardPort(values['dashboard-port'] as string | undefined),
+        sim: simControls(dir),
+        logger: jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL ?? 'warn')),
+      });
+      io.err(`dashboard: ${dashboard.url}`);
       const component = 'echo';
       await deploySample(state, nc, component, io.err);
       io.err(`driving ${rate} calls/s from each cloud`);
+      recorder = await startRecorder({
+        nc,
+        lattice: state.lattice,
+        file: journalFile(dir),
+        component,
+        desired: Object.fromEntries(clouds.map((c) => [c, hostsPerCloud])),
+        ratePerCloud: rate,
+        topology,
+      });
       const load = await startLoad({
         lattice: state.lattice,
         urls: Object.fromEntries(
@@ -72,6 +98,7 @@ export const command: Command = {
         operation: 'echo',
         ratePerCloud: rate,
         maxSeconds: duration,
+        onSecond: (s) => recorder?.second(s),
         activeClouds: () => {
           const now = readSimState(dir);
           return Object.entries(now?.clouds ?? {})
@@ -89,6 +116,7 @@ export const command: Command = {
             last: load.history.at(-1),
             totals: load.totals(),
             component,
+            dashboardUrl: dashboard?.url,
           });
           if (tty) io.out('\x1b[2J\x1b[H' + frame.join('\n'));
           else
@@ -100,7 +128,7 @@ export const command: Command = {
                   .map((l) => l.replace(/█+/g, '').replace(/\s+/g, ' '))
                   .join(' | ') +
                 ' | ' +
-                (frame.at(-3) ?? ''),
+                (frame.find((l) => l.startsWith('calls:')) ?? ''),
             );
           if ((load.history.at(-1)?.t ?? 0) >= duration) finish();
         }, 1000);
@@ -114,7 +142,10 @@ export const command: Command = {
       await load.stop();
       const totals = load.totals();
       io.out(`load finished: ${totals.ok} calls ok, ${totals.errors} failed`);
+      io.err('the timeline of this run: aloft sim report');
     } finally {
+      await dashboard?.stop();
+      await recorder?.stop();
       await view.stop();
       await nc.close();
       if (values.down) {
