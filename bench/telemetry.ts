@@ -19,7 +19,14 @@ import {
   type LatticeCaller,
 } from '../src/lattice/index.ts';
 import { startNatsServer } from '../src/nats/index.ts';
-import { createRegistry, tracingConfig } from '../src/telemetry/index.ts';
+import { hostInstruments } from '../src/host/instrument.ts';
+import {
+  createRegistry,
+  createTracing,
+  noopTracing,
+  tracingConfig,
+  type Tracing,
+} from '../src/telemetry/index.ts';
 import { fixture } from '../test/runtime/fixtures.ts';
 import { startComponent, writeComponent } from '../test/support/lattice.ts';
 import { percentile, timeSequential, type Bench, type BenchRow } from './harness.ts';
@@ -46,6 +53,29 @@ async function sink(): Promise<{ url: string; spans: () => number; close(): void
     spans: () => spans,
     close: () => server.close(),
   };
+}
+
+/**
+ * Microseconds one served call spends in the host's instrumentation (`served()` … `end()`), the
+ * one spot every call passes, without the call itself: a figure the shared machine's noise
+ * cannot hide.
+ */
+function instrumentationCost(
+  metrics: boolean,
+  tracing: Tracing,
+  parent: { traceparent: string } | undefined,
+): number {
+  const instruments = hostInstruments({
+    ...(metrics ? { metrics: createRegistry() } : {}),
+    tracing,
+    observe: () => undefined,
+    attributes: { 'aloft.host.id': 'NBENCH', 'aloft.cloud': 'aws', 'aloft.lattice': lattice },
+  });
+  const n = 200_000;
+  for (let i = 0; i < 20_000; i++) instruments.served('echo', 'echo', parent).end();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) instruments.served('echo', 'echo', parent).end();
+  return ((performance.now() - t0) * 1000) / n;
 }
 
 const bench: Bench = async ({ log }) => {
@@ -158,6 +188,27 @@ const bench: Bench = async ({ log }) => {
         );
       }
     }
+    log('measuring the instrumentation alone');
+    const tracing = await createTracing(
+      tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '200' }),
+      { 'service.name': 'bench' },
+    );
+    const tp = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+    const bare = instrumentationCost(false, noopTracing, undefined);
+    for (const [name, us] of [
+      ['nothing on', bare],
+      ['tracing off, call carries traceparent', instrumentationCost(false, noopTracing, tp)],
+      ['metrics on', instrumentationCost(true, noopTracing, undefined)],
+      ['metrics + tracing on', instrumentationCost(true, tracing, undefined)],
+    ] as const) {
+      rows.push({
+        name: `instrumentation per call, ${name}`,
+        value: us,
+        unit: 'µs',
+        ratio: us / bare,
+      });
+    }
+    await tracing.shutdown();
     const tracedCalls = ROUNDS * PER_ROUND * 2;
     rows.push({
       name: 'spans exported while tracing was on (1 per call)',
@@ -173,6 +224,7 @@ const bench: Bench = async ({ log }) => {
       notes: [
         `${ROUNDS} rounds × ${PER_ROUND} sequential calls per configuration and path`,
         'tracing exports OTLP/HTTP JSON in batches (200 ms) to a receiver in this process',
+        'instrumentation per call: hostInstruments().served()…end() alone, 200 000 times',
       ],
     };
   } finally {

@@ -29,6 +29,9 @@ import type { TracingConfig } from './config.ts';
 import type { TraceContext } from './context.ts';
 import type { ActiveSpan, SpanKind, Tracing } from './tracing.ts';
 
+/** Longest a shutdown waits for the last spans to be exported. */
+const SHUTDOWN_MS = 2000;
+
 const kinds: Record<SpanKind, OtelKind> = {
   server: OtelKind.SERVER,
   client: OtelKind.CLIENT,
@@ -164,9 +167,15 @@ export function otelTracing(
     shutdown: async () => {
       if (stopped) return;
       stopped = true;
-      await provider.shutdown().catch((err: unknown) => {
-        logger.warn('trace exporter shutdown failed', { error: err });
-      });
+      // The last export gets a moment, not the exporter's 30 s of retries: a process stopping
+      // with its collector unreachable must not hang.
+      let timer: NodeJS.Timeout | undefined;
+      const done = provider.shutdown().then(
+        () => undefined,
+        (err: unknown) => logger.warn('trace export at shutdown failed', { error: err }),
+      );
+      await Promise.race([done, new Promise((r) => (timer = setTimeout(r, SHUTDOWN_MS)))]);
+      clearTimeout(timer);
     },
   };
 }
