@@ -56,7 +56,10 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   cwd?: string;
   /** Provider kinds this host can start (`provider.start`), by kind name. Default: the built-ins. */
   providerKinds?: Record<string, ProviderFactory>;
-  /** The process's metrics registry: the host adds its metrics (docs/observability.md). */
+  /**
+   * A metrics registry the host adds its metrics to (docs/observability.md): one per host, since
+   * every host defines the same names. Serve it with `startMetricsServer`.
+   */
   metrics?: MetricsRegistry;
   /** Tracing (OTLP export); off by default. The host's spans carry its id as `service.instance.id`. */
   tracing?: TracingConfig;
