@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   'get inventory': () => import('./commands/get-inventory.ts'),
   call: () => import('./commands/call.ts'),
   events: () => import('./commands/events.ts'),
+  logs: () => import('./commands/logs.ts'),
   'start component': () => import('./commands/start-component.ts'),
   'stop component': () => import('./commands/stop-component.ts'),
   'start provider': () => import('./commands/start-provider.ts'),

@@ -35,12 +35,17 @@ export interface CallOptions {
   noResponderWaitMs?: number;
 }
 
-/** Runs a call in-process when the caller's own host serves the component; undefined otherwise. */
+/**
+ * Runs a call in-process when the caller's own host serves the component; undefined otherwise.
+ * `headers` are the call's extra headers (`CallOptions.headers`, e.g. trace context), which a
+ * remote call would carry in its NATS message.
+ */
 export type LocalInvoke = (
   component: string,
   operation: string,
   payload: Uint8Array,
   timeoutMs: number,
+  headers: Readonly<Record<string, string>> | undefined,
 ) => Promise<Uint8Array> | undefined;
 
 export interface LatticeCaller {
@@ -259,7 +264,13 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
           operation,
           payload,
           callOptions,
-          options.local?.(component, operation, payload, callOptions.timeoutMs ?? 10_000),
+          options.local?.(
+            component,
+            operation,
+            payload,
+            callOptions.timeoutMs ?? 10_000,
+            callOptions.headers,
+          ),
           report,
         ),
       ),
