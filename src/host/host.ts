@@ -22,6 +22,7 @@ import { startControl, type ControlContext } from './control.ts';
 import { hostIdentity } from './identity.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
 import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
+import { httpCallOptions, withServedBy } from './http-ingress.ts';
 import type { ProviderFactory, RunningProvider } from './providers.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
 
@@ -272,11 +273,16 @@ export async function startHost(options: HostOptions): Promise<Host> {
       config,
       handleHttp: async (component, request, timeoutMs) => {
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
+        let servedBy: string | undefined;
         const out = await caller.call(component, HANDLER_OPS.http, encoded, {
           timeoutMs,
           noResponderWaitMs: Math.min(timeoutMs, 2000),
+          ...httpCallOptions(request, timeoutMs),
+          onServed: (hostId) => (servedBy = hostId),
         });
-        return fromWire(JSON.parse(new TextDecoder().decode(out)));
+        const response = fromWire(JSON.parse(new TextDecoder().decode(out)));
+        const header = config.served_by_header?.trim().toLowerCase();
+        return header ? withServedBy(response, header, view, servedBy) : response;
       },
       deliverMessage: async (component, message, timeoutMs) => {
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(message)));

@@ -33,6 +33,8 @@ export interface CallOptions {
    * waiting out their timeout, while a brief gap during failover is still bridged.
    */
   noResponderWaitMs?: number;
+  /** Told which host answered (`self`'s id for an in-process call) once the call succeeded. */
+  onServed?: (hostId: string | undefined) => void;
 }
 
 /** Runs a call in-process when the caller's own host serves the component; undefined otherwise. */
@@ -260,7 +262,12 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
           payload,
           callOptions,
           options.local?.(component, operation, payload, callOptions.timeoutMs ?? 10_000),
-          report,
+          callOptions.onServed
+            ? (host, n) => {
+                report(host, n);
+                callOptions.onServed?.(host);
+              }
+            : report,
         ),
       ),
     callProvider: (provider, payload, callOptions = {}) =>

@@ -16,10 +16,28 @@ export interface ServerSpec {
   /** Monitoring (HTTP) port; -1 picks a free one. */
   httpPort: number;
   jetstream?: { storeDir: string; maxMemory?: string; maxFile?: string };
-  /** Route-clustering: every member lists every member's route address (itself included). */
-  cluster?: { name: string; port: number; routes: string[] };
-  /** Gateways to other clusters; `name` must equal the cluster name. */
-  gateway?: { name: string; port: number; gateways: { name: string; urls: string[] }[] };
+  /**
+   * Route-clustering: every member lists every member's route address (itself included).
+   * `advertise` is the `host:port` other members should dial (gossip), when it differs from the
+   * listen address; `noAdvertise` stops the server telling clients about the other members.
+   */
+  cluster?: {
+    name: string;
+    port: number;
+    routes: string[];
+    advertise?: string;
+    noAdvertise?: boolean;
+  };
+  /**
+   * Gateways to other clusters; `name` must equal the cluster name. `advertise` is the
+   * `host:port` gossiped to other clusters (e.g. a proxy in front of this server's gateway port).
+   */
+  gateway?: {
+    name: string;
+    port: number;
+    gateways: { name: string; urls: string[] }[];
+    advertise?: string;
+  };
   /** A WebSocket listener (no TLS, loopback) for browser clients; -1 picks a free port. */
   websocket?: { port: number };
   /** Raw config text appended as is (accounts, authorization, TLS). */
@@ -54,6 +72,8 @@ export function renderServerConfig(spec: ServerSpec): string {
       `cluster {`,
       `  name: ${q(c.name)}`,
       `  listen: ${q(`${host}:${c.port}`)}`,
+      ...(c.advertise ? [`  advertise: ${q(c.advertise)}`] : []),
+      ...(c.noAdvertise ? ['  no_advertise: true'] : []),
       `  routes: [${c.routes.map((r) => q(`nats-route://${r}`)).join(', ')}]`,
       `}`,
     );
@@ -68,6 +88,7 @@ export function renderServerConfig(spec: ServerSpec): string {
       `gateway {`,
       `  name: ${q(g.name)}`,
       `  listen: ${q(`${host}:${g.port}`)}`,
+      ...(g.advertise ? [`  advertise: ${q(g.advertise)}`] : []),
       `  gateways: [`,
       ...gws,
       `  ]`,

@@ -4,8 +4,10 @@ import { connectLattice, watchHosts } from '../../lattice/index.ts';
 import {
   DEFAULT_SIM,
   deploySample,
+  originClouds,
   readSimState,
   renderFrame,
+  SAMPLE,
   startLoad,
   startSim,
   stopSim,
@@ -60,24 +62,31 @@ export const command: Command = {
     const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
     const view = await watchHosts(nc, { lattice: state.lattice });
     try {
-      const component = 'echo';
-      await deploySample(state, nc, component, io.err);
-      io.err(`driving ${rate} calls/s from each cloud`);
+      const component = SAMPLE.component;
+      if (state.network.mode === 'netns') {
+        io.err(
+          `each cloud runs in a network namespace (${state.network.plan.prefix}-*): partitions available`,
+        );
+      } else {
+        io.err(
+          `all clouds share this machine's loopback (${state.network.reason}): partitions unavailable`,
+        );
+      }
+      await deploySample(state, nc, io.err);
+      for (const [cloud, c] of Object.entries(state.clouds)) {
+        if (c.ingress) io.err(`  ${cloud} ingress: ${c.ingress.url}/counters/${cloud}`);
+      }
+      io.err(
+        `driving ${rate} HTTP requests/s to each cloud's ingress (GET and POST /counters/<cloud>)`,
+      );
       const load = await startLoad({
-        lattice: state.lattice,
-        urls: Object.fromEntries(
-          Object.entries(state.clouds).map(([c, cs]) => [c, cs.nats.map((n) => n.url)]),
-        ),
-        component,
-        operation: 'echo',
+        ingress: () => originClouds(readSimState(dir) ?? state),
+        requests: [
+          { method: 'GET', path: '/counters/{origin}' },
+          { method: 'POST', path: '/counters/{origin}' },
+        ],
         ratePerCloud: rate,
         maxSeconds: duration,
-        activeClouds: () => {
-          const now = readSimState(dir);
-          return Object.entries(now?.clouds ?? {})
-            .filter(([, c]) => c.condition === 'up')
-            .map(([name]) => name);
-        },
       });
       const tty = process.stdout.isTTY;
       await new Promise<void>((resolveRun) => {
@@ -100,7 +109,7 @@ export const command: Command = {
                   .map((l) => l.replace(/█+/g, '').replace(/\s+/g, ' '))
                   .join(' | ') +
                 ' | ' +
-                (frame.at(-3) ?? ''),
+                (frame.find((l) => l.startsWith('HTTP:')) ?? ''),
             );
           if ((load.history.at(-1)?.t ?? 0) >= duration) finish();
         }, 1000);
@@ -113,7 +122,7 @@ export const command: Command = {
       });
       await load.stop();
       const totals = load.totals();
-      io.out(`load finished: ${totals.ok} calls ok, ${totals.errors} failed`);
+      io.out(`load finished: ${totals.ok} requests ok, ${totals.errors} failed`);
     } finally {
       await view.stop();
       await nc.close();
