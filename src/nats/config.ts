@@ -13,6 +13,8 @@ export interface ServerSpec {
   host?: string;
   /** Client port; -1 picks a free one. */
   port: number;
+  /** `host:port` the server tells clients to use for it (when clients reach it at another address). */
+  clientAdvertise?: string;
   /** Monitoring (HTTP) port; -1 picks a free one. */
   httpPort: number;
   jetstream?: { storeDir: string; maxMemory?: string; maxFile?: string };
@@ -52,6 +54,7 @@ export function renderServerConfig(spec: ServerSpec): string {
     `server_name: ${q(spec.name)}`,
     `listen: ${q(`${host}:${spec.port}`)}`,
     `http: ${q(`${host}:${spec.httpPort}`)}`,
+    ...(spec.clientAdvertise ? [`client_advertise: ${q(spec.clientAdvertise)}`] : []),
     `ping_interval: ${q(LIVENESS.pingInterval)}`,
     `ping_max: ${LIVENESS.pingMax}`,
     `write_deadline: ${q(LIVENESS.writeDeadline)}`,

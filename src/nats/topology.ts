@@ -29,8 +29,8 @@ export interface TopologyOptions {
   websocket?: boolean;
   /**
    * Runs members outside this process's loopback (e.g. one network namespace per cloud). Route and
-   * gateway addresses then use each member's `peerHost`, servers advertise them, and clients are
-   * not told about other members (their addresses may be unreachable from the client's network).
+   * gateway addresses then use each member's `peerHost` (which servers advertise to each other),
+   * and clients learn `reachHost:clientPort` (or nothing, without a fixed client port).
    * Default: everything on 127.0.0.1.
    */
   network?: {
@@ -56,6 +56,11 @@ export interface MemberNetwork {
   peerHost: string;
   /** Command prefix that starts the server there, e.g. `['ip', 'netns', 'exec', 'ns']`. */
   exec?: string[];
+  /**
+   * A fixed client port (free where it runs), advertised to clients as `reachHost:clientPort`
+   * so that they learn addresses they can reach. Default: a free port, not advertised.
+   */
+  clientPort?: number;
 }
 
 export interface TopologyMember {
@@ -218,6 +223,10 @@ async function planMembers(
     const network = net(cloud, name);
     const spec: ServerSpec = { name, port: -1, httpPort: -1 };
     if (network) spec.host = network.listenHost;
+    if (network?.clientPort) {
+      spec.port = network.clientPort;
+      spec.clientAdvertise = `${network.reachHost}:${network.clientPort}`;
+    }
     if (jetstream) spec.jetstream = { storeDir: join(options.dataDir, name, 'jetstream') };
     if (options.websocket) spec.websocket = { port: -1 };
     const routes = names
@@ -226,7 +235,10 @@ async function planMembers(
       .map((n) => `${peer(n.cloud, n.name)}:${n.port}`);
     const routePort = routePorts[i] ?? 0;
     const advertise = network
-      ? { advertise: `${network.peerHost}:${routePort}`, noAdvertise: true }
+      ? {
+          advertise: `${network.peerHost}:${routePort}`,
+          ...(network.clientPort ? {} : { noAdvertise: true }),
+        }
       : {};
     if (kind === 'cluster') spec.cluster = { name: 'aloft', port: routePort, routes, ...advertise };
     if (kind === 'supercluster') {

@@ -15,6 +15,7 @@ export {
   type SimState,
 } from './state.ts';
 export { startSim, stopSim, readSimState, type StartSimOptions } from './sim.ts';
+export { netnsUnavailable } from './netns.ts';
 export {
   killCloud,
   hangCloud,

@@ -71,6 +71,7 @@ export async function createNetwork(clouds: string[], owner: string): Promise<Ne
   register(plan, owner);
   try {
     for (const cmd of setupCommands(plan)) await ip(cmd);
+    for (const c of Object.values(plan.clouds)) await tuneTcp(c.ns);
   } catch (err) {
     await destroyNetwork(plan);
     const reason = err instanceof Error ? err.message : String(err);
@@ -78,6 +79,40 @@ export async function createNetwork(clouds: string[], owner: string): Promise<Ne
   }
   const probe = await nft(plan, Object.keys(plan.clouds)[0] ?? '', []);
   return probe ? { ok: true, plan, nft: false, nftReason: probe } : { ok: true, plan, nft: true };
+}
+
+/**
+ * nats-server 2.9 (before 2.9.16) never sends a route or gateway PING while it has outbound
+ * traffic, so a blackholed peer is noticed only when TCP gives up on its unacknowledged data
+ * (15 minutes by default). Inside the simulated clouds TCP gives up after ~3 s of silence
+ * (`tcp_retries2` = 3: retransmissions at 0.2, 0.4, 0.8 and 1.6 s), as a current nats-server's
+ * pings would (FIELD-NOTES §2).
+ */
+async function tuneTcp(ns: string): Promise<void> {
+  const r = await run('ip', [
+    'netns',
+    'exec',
+    ns,
+    'sh',
+    '-c',
+    'echo 3 > /proc/sys/net/ipv4/tcp_retries2',
+  ]);
+  if (r.code !== 0) {
+    throw new AloftError('SIM_NETWORK_FAILED', `setting tcp_retries2 in ${ns}: ${r.stderr.trim()}`);
+  }
+}
+
+/**
+ * Whether this process can simulate partitions: undefined when it can create a network namespace
+ * (one is made and removed at once), else the reason it cannot.
+ */
+export async function netnsUnavailable(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'network namespaces need root (this process is not root)';
+  const ns = `${newPrefix()}-probe`;
+  const r = await run('ip', ['netns', 'add', ns]);
+  if (r.code !== 0) return `ip netns add failed: ${r.stderr.trim() || `exit ${r.code}`}`;
+  await run('ip', ['netns', 'del', ns]);
+  return undefined;
 }
 
 /** Applies the cuts inside one cloud's namespace; resolves an error text, or '' when done. */

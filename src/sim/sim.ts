@@ -31,6 +31,8 @@ import {
 
 /** Port of each cloud's HTTP ingress inside its own network namespace. */
 const NETNS_INGRESS_PORT = 8080;
+/** Client port of a cloud's first NATS server inside its namespace (the next: +1). */
+const NETNS_NATS_PORT = 4222;
 /** First port of the latency proxies inside a cloud's namespace. */
 const NETNS_PROXY_PORT = 7400;
 
@@ -160,9 +162,11 @@ async function startNats(state: SimState, options: StartSimOptions, log: Logger)
   const network: TopologyOptions['network'] = {
     ...(state.network.mode === 'netns'
       ? {
-          member: (cloud: string): MemberNetwork => {
+          member: (cloud: string, name: string): MemberNetwork => {
             const net = cloudNetwork(state, cloud);
+            const index = name === cloud ? 0 : Number(name.slice(cloud.length + 1)) - 1;
             return {
+              clientPort: NETNS_NATS_PORT + index,
               listenHost: '0.0.0.0',
               reachHost: net?.accessIp ?? '127.0.0.1',
               peerHost: net?.wanIp ?? '127.0.0.1',
