@@ -94,7 +94,7 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
     dir.remove();
   });
 
-  it('partition of 1 of 3 clouds: the majority serves without failures, the minority serves what it can and decides nothing; after heal duplicates are trimmed and no acknowledged write is lost', async (t) => {
+  it('partition of 1 of 3 clouds: the majority takes over and fences the old epoch, the minority decides nothing and acknowledges no write; after heal duplicates are trimmed and no acknowledged write is lost', async (t) => {
     if (unavailable) return t.skip(`network namespaces are unavailable: ${unavailable}`);
     // Isolate the cloud whose reconciler holds the lease: the hardest case for "stops acting".
     const leases = await new Kvm(nc).open(bucketsFor(state.lattice).lease);
@@ -272,7 +272,8 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
       const lateWrites = minorityWrites.filter((w) => w.startedAt >= cutAt + 14_000);
       assert.ok(lateWrites.length > 0);
       for (const w of lateWrites.filter((x) => x.status === 503)) {
-        assert.match(w.body, /"error":"KV_UNAVAILABLE"/);
+        // The store's code, or the ingress's own answer when every instance is busy.
+        assert.match(w.body, /"error":"KV_UNAVAILABLE"|no instance can serve this request now/);
       }
       // Its reconciler stopped acting: no command reached its hosts, which kept what they ran.
       assert.deepEqual(commandsWhilePartitioned, []);
