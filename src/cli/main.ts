@@ -48,7 +48,9 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   'sim latency': () => import('./commands/sim-latency.ts'),
   'sim proxy': () => import('./commands/sim-proxy.ts'),
   'sim status': () => import('./commands/sim-status.ts'),
+  'sim report': () => import('./commands/sim-report.ts'),
   'new component': () => import('./commands/new-component.ts'),
+  dashboard: () => import('./commands/dashboard.ts'),
   build: () => import('./commands/build.ts'),
   inspect: () => import('./commands/inspect.ts'),
 };

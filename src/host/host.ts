@@ -23,6 +23,7 @@ import { hostIdentity } from './identity.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
 import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
 import { httpCallOptions, withServedBy } from './http-ingress.ts';
+import { createCallStats, type CallObserver } from './call-stats.ts';
 import type { ProviderFactory, RunningProvider } from './providers.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
 
@@ -45,6 +46,8 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   cwd?: string;
   /** Provider kinds this host can start (`provider.start`), by kind name. Default: the built-ins. */
   providerKinds?: Record<string, ProviderFactory>;
+  /** Told of every call this host serves (after the heartbeat statistics count it). */
+  onCall?: CallObserver;
 }
 
 /** A running host: a member of the lattice that runs components and serves calls to them. */
@@ -96,6 +99,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
   let seq = 0;
   let inventoryRevision = 0;
   const done = deferred<void>();
+  const startedMs = performance.now();
+  // Every call served here is reported to this one function: heartbeat statistics first, then
+  // whatever else instruments calls (options.onCall).
+  const callStats = createCallStats();
+  const observeCall: CallObserver = (call) => {
+    callStats.observe(call);
+    options.onCall?.(call);
+  };
   let idleWaiters: (() => void)[] = [];
 
   const nc = await connectLattice({ ...options, name: `aloft-host ${identity.name}`, logger: log });
@@ -124,7 +135,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
       if (!p || !accepting()) return undefined;
       // Shed to other hosts only when another host serves the component; else queue here.
       const elsewhere = view.rank(component, self).some((h) => h !== identity.id);
-      return invokeLocal({ accepting, onIdleChange }, p, operation, payload, timeoutMs, elsewhere);
+      return invokeLocal(
+        { accepting, onIdleChange, observe: observeCall },
+        p,
+        operation,
+        payload,
+        timeoutMs,
+        elsewhere,
+      );
     },
   });
   const runtime: Runtime = createRuntime({
@@ -168,6 +186,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
         inFlight: inFlight(),
         capacity: [...placements.values()].reduce((n, p) => n + p.count, 0),
       },
+      ...(state === 'draining' || state === 'stopping' ? { draining: true } : {}),
+      uptimeMs: Math.round(performance.now() - startedMs),
+      calls: callStats.take(placements.keys()),
     };
     nc.publish(s.heartbeat(identity.id), encodeJson(hb));
   };
@@ -315,7 +336,18 @@ export async function startHost(options: HostOptions): Promise<Host> {
     },
     accepting,
     serve: (p) =>
-      serveCalls({ nc, lattice, hostId: identity.id, logger: log, accepting, onIdleChange }, p),
+      serveCalls(
+        {
+          nc,
+          lattice,
+          hostId: identity.id,
+          logger: log,
+          accepting,
+          onIdleChange,
+          observe: observeCall,
+        },
+        p,
+      ),
     drain,
     stop,
   };

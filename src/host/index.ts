@@ -14,4 +14,5 @@ export {
   type ProviderInstance,
 } from './providers.ts';
 export { HANDLER_OPS } from './serve.ts';
+export type { CallObserver, CallRecord } from './call-stats.ts';
 export { spawnAloft } from './spawn.ts';

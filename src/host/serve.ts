@@ -19,6 +19,7 @@ export const HANDLER_OPS = { http: '$http', message: '$message' } as const;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 import type { Placement } from './placements.ts';
+import type { CallObserver } from './call-stats.ts';
 
 export interface ServeContext {
   nc: NatsConnection;
@@ -29,6 +30,8 @@ export interface ServeContext {
   accepting(): boolean;
   /** Called when in-flight work changes, to let drain wait for zero. */
   onIdleChange(): void;
+  /** Told of every call once it finished or was refused: the one place calls are counted. */
+  observe: CallObserver;
 }
 
 /**
@@ -51,7 +54,7 @@ export function serveCalls(ctx: ServeContext, p: Placement): void {
 
 /** Runs one call on the local instance pool. Used for calls from NATS and in-process calls alike. */
 export async function invokeLocal(
-  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange' | 'observe'>,
   p: Placement,
   operation: string,
   payload: Uint8Array,
@@ -61,20 +64,63 @@ export async function invokeLocal(
   /** The caller already counts this call as in flight (it also covers sending the reply). */
   counted = false,
 ): Promise<Uint8Array> {
+  const refuse = (err: LatticeError): never => {
+    ctx.observe({ component: p.name, operation, outcome: 'shed', durationMs: 0, code: err.code });
+    throw err;
+  };
   if (!ctx.accepting()) {
-    throw new LatticeError(
-      LatticeCodes.UNAVAILABLE,
-      `host is draining; ${p.name} takes no new calls here`,
-      { retryable: true },
+    refuse(
+      new LatticeError(
+        LatticeCodes.UNAVAILABLE,
+        `host is draining; ${p.name} takes no new calls here`,
+        { retryable: true },
+      ),
     );
   }
   const stats = p.component.stats();
   if (shed && stats.queued > 0 && stats.queued >= p.count * 4) {
-    throw new LatticeError(LatticeCodes.BUSY, `${p.name} is saturated on this host`, {
-      retryable: true,
-    });
+    refuse(
+      new LatticeError(LatticeCodes.BUSY, `${p.name} is saturated on this host`, {
+        retryable: true,
+      }),
+    );
   }
   if (!counted) p.inFlight++;
+  const started = performance.now();
+  let failure: unknown;
+  try {
+    return await runOn(p, operation, payload, timeoutMs);
+  } catch (err) {
+    failure = err;
+    throw err;
+  } finally {
+    const code = failure === undefined ? undefined : errorCode(failure);
+    ctx.observe({
+      component: p.name,
+      operation,
+      outcome:
+        failure === undefined ? 'ok' : code === 'BUSY' || code === 'UNAVAILABLE' ? 'shed' : 'error',
+      durationMs: performance.now() - started,
+      ...(code ? { code } : {}),
+    });
+    if (!counted) {
+      p.inFlight--;
+      ctx.onIdleChange();
+    }
+  }
+}
+
+function errorCode(err: unknown): string {
+  return isAloftError(err) ? err.code : 'INTERNAL';
+}
+
+/** The call itself, with the runtime's errors turned into the lattice's. */
+async function runOn(
+  p: Placement,
+  operation: string,
+  payload: Uint8Array,
+  timeoutMs: number,
+): Promise<Uint8Array> {
   try {
     if (operation === HANDLER_OPS.http) {
       const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
@@ -102,11 +148,6 @@ export async function invokeLocal(
       });
     }
     throw err;
-  } finally {
-    if (!counted) {
-      p.inFlight--;
-      ctx.onIdleChange();
-    }
   }
 }
 

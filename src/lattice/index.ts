@@ -32,7 +32,7 @@ export {
 } from './rpc.ts';
 export { CloudEvent, makeEvent, eventType, EVENT_TYPE_PREFIX } from './events.ts';
 export * as schemas from './schemas.ts';
-export type { Heartbeat, HostSummary, Labels, Link, Ack } from './schemas.ts';
+export type { Heartbeat, HostSummary, Labels, Link, Ack, CallStats } from './schemas.ts';
 export {
   rankHosts,
   isExpired,

@@ -10,6 +10,7 @@ export {
 export {
   cloudNetwork,
   cloudPids,
+  writeSimState,
   type CloudState,
   type NetworkState,
   type SimState,
@@ -46,3 +47,21 @@ export {
   SAMPLE,
   SERVED_BY_HEADER,
 } from './deploy.ts';
+export {
+  appendRecord,
+  journalFile,
+  lastJournalFile,
+  parseJournal,
+  readJournal,
+  recordFault,
+  type JournalRecord,
+} from './journal.ts';
+export { startRecorder, type Recorder } from './recorder.ts';
+export {
+  chartPng,
+  deriveTimeline,
+  renderMarkdown,
+  renderReport,
+  type Incident,
+  type Timeline,
+} from './report/index.ts';

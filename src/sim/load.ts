@@ -69,6 +69,8 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Told about every finished request. */
   observe?: (result: RequestResult) => void;
+  /** Called with each second's figures as they are produced (e.g. the run's journal). */
+  onSecond?: (second: LoadSecond) => void;
 }
 
 /** The cloud named by the ingress's served-by header (`cloud=aws; region=…; host=…`). */
@@ -176,6 +178,7 @@ export function startLoad(options: LoadOptions): Promise<LoadGenerator> {
     };
     current = fresh();
     history.push(second);
+    options.onSecond?.(second);
     for (const l of listeners) l(second);
   }, 1000);
 

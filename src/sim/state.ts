@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -90,13 +90,25 @@ const file = (dataDir: string): string => join(simDir(dataDir), 'sim.json');
 
 export function readSimState(dataDir: string): SimState | undefined {
   if (!existsSync(file(dataDir))) return undefined;
-  const parsed = SimState.safeParse(JSON.parse(readFileSync(file(dataDir), 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file(dataDir), 'utf8'));
+  } catch {
+    return undefined; // removed meanwhile, or not a state file
+  }
+  const parsed = SimState.safeParse(json);
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * Writes the state atomically (a temporary file renamed over the old one): the live view and the
+ * load read it every second while fault commands from other terminals rewrite it.
+ */
 export function writeSimState(state: SimState): void {
   mkdirSync(simDir(state.dataDir), { recursive: true });
-  writeFileSync(file(state.dataDir), JSON.stringify(state, null, 2) + '\n');
+  const tmp = `${file(state.dataDir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n');
+  renameSync(tmp, file(state.dataDir));
 }
 
 /** Every PID of a cloud (NATS first, then hosts, then the rest). */

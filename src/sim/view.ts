@@ -11,6 +11,8 @@ export function renderFrame(input: {
   totals: { ok: number; errors: number };
   component: string;
   now?: Date;
+  /** The live web dashboard's address, when one runs. */
+  dashboardUrl?: string | undefined;
 }): string[] {
   const { state, view, last } = input;
   const lines = [
@@ -42,6 +44,7 @@ export function renderFrame(input: {
     'faults (from another terminal): aloft sim kill|hang|restore|partition <cloud>, aloft sim partition <a> <b>,',
     '  aloft sim latency <cloud> <ms>, aloft sim heal [<cloud> [<other>]], aloft sim down',
   );
+  if (input.dashboardUrl) lines.push(`dashboard (with fault buttons): ${input.dashboardUrl}`);
   return lines;
 }
 
