@@ -5,6 +5,7 @@
  */
 import { isAlive, signalPid } from '../nats/index.ts';
 import { AloftError } from '../support/index.ts';
+import { recordFault } from './journal.ts';
 import { addCut, removeCuts, type Cut } from './network-plan.ts';
 import { applyCuts, applyIsolation } from './netns.ts';
 import {
@@ -38,6 +39,7 @@ function cloudOf(state: SimState, cloud: string): CloudState {
 export function killCloud(dataDir: string, cloud: string): SimState {
   const state = load(dataDir);
   const c = cloudOf(state, cloud);
+  recordFault(dataDir, 'kill', [cloud]);
   for (const pid of cloudPids(c)) signalPid(pid, 'SIGKILL');
   c.condition = 'killed';
   writeSimState(state);
@@ -48,6 +50,7 @@ export function killCloud(dataDir: string, cloud: string): SimState {
 export function hangCloud(dataDir: string, cloud: string): SimState {
   const state = load(dataDir);
   const c = cloudOf(state, cloud);
+  recordFault(dataDir, 'hang', [cloud]);
   for (const pid of cloudPids(c)) signalPid(pid, 'SIGSTOP');
   c.condition = 'hung';
   writeSimState(state);
@@ -62,6 +65,7 @@ export function hangCloud(dataDir: string, cloud: string): SimState {
 export async function restoreCloud(dataDir: string, cloud: string): Promise<SimState> {
   const state = load(dataDir);
   const c = cloudOf(state, cloud);
+  recordFault(dataDir, 'restore', [cloud]);
   for (const pid of cloudPids(c)) signalPid(pid, 'SIGCONT');
   if (c.proxy && !isAlive(c.proxy.pid)) c.proxy.pid = (await startProxyProcess(state, cloud)).pid;
   for (const n of c.nats) if (!isAlive(n.pid)) n.pid = await restartNats(n);
@@ -129,6 +133,7 @@ export async function partitionCloud(dataDir: string, cloud: string): Promise<Si
   const state = load(dataDir);
   const c = cloudOf(state, cloud);
   const net = netnsOf(state, false);
+  recordFault(dataDir, 'partition', [cloud]);
   if (!net.isolated.includes(cloud)) net.isolated.push(cloud);
   await applyIsolation(net.plan, net.isolated);
   if (c.condition === 'up') c.condition = 'partitioned';
@@ -151,6 +156,7 @@ export async function cutLink(
   cloudOf(state, to);
   if (from === to) throw new AloftError('USAGE', `cannot cut ${from} from itself`);
   const net = netnsOf(state, true);
+  recordFault(dataDir, options.oneWay ? 'cut-one-way' : 'cut', [from, to]);
   net.cuts = addCut(net.cuts, from, to, options.oneWay);
   await applyCuts(net.plan, net.cuts);
   writeSimState(state);
@@ -167,6 +173,8 @@ export async function healNetwork(dataDir: string, a?: string, b?: string): Prom
   if (b) cloudOf(state, b);
   const net = state.network;
   if (net.mode !== 'netns') return state;
+  const touched = a ? [a, ...(b ? [b] : [])] : [...net.isolated, ...net.cuts.map((c) => c.from)];
+  if (touched.length > 0) recordFault(dataDir, 'heal', [...new Set(touched)]);
   const before: Cut[] = net.cuts;
   net.cuts = a === undefined ? [] : removeCuts(net.cuts, a, b);
   if (b === undefined) net.isolated = a === undefined ? [] : net.isolated.filter((c) => c !== a);
@@ -182,6 +190,13 @@ export async function healNetwork(dataDir: string, a?: string, b?: string): Prom
 /** Heals everything: resumes every hung process and mends every partition and cut. */
 export async function healAll(dataDir: string): Promise<SimState> {
   const state = load(dataDir);
+  const hung = Object.entries(state.clouds).filter(([, c]) => c.condition === 'hung');
+  if (hung.length > 0)
+    recordFault(
+      dataDir,
+      'heal',
+      hung.map(([name]) => name),
+    );
   for (const c of Object.values(state.clouds)) {
     for (const pid of cloudPids(c)) signalPid(pid, 'SIGCONT');
     if (c.condition === 'hung') c.condition = 'up';
@@ -209,6 +224,7 @@ export function setLatency(dataDir: string, cloud: string, ms: number): SimState
     );
   }
   c.latencyMs = ms;
+  recordFault(dataDir, 'latency', [cloud]);
   writeSimState(state);
   signalPid(c.proxy.pid, 'SIGHUP'); // the proxy re-reads its delay from the state
   return state;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import {
   freePort,
   isAlive,
@@ -9,6 +9,7 @@ import {
   type TopologyOptions,
 } from '../nats/index.ts';
 import { AloftError, pollUntil, silentLogger, type Logger } from '../support/index.ts';
+import { journalFile, lastJournalFile } from './journal.ts';
 import { assertCloudName } from './network-plan.ts';
 import { createNetwork, destroyNetwork, sweepStaleNetworks } from './netns.ts';
 import { planHosts, regionOf, type SimOptions } from './plan.ts';
@@ -275,6 +276,8 @@ export async function stopSim(dataDir: string): Promise<string[]> {
     stopped.push(`network namespaces ${state.network.plan.prefix}-*`);
   }
   await sweepStaleNetworks().catch(() => undefined);
+  // The run's journal outlives it, so `aloft sim report` works after `aloft sim down`.
+  if (existsSync(journalFile(dataDir))) renameSync(journalFile(dataDir), lastJournalFile(dataDir));
   rmSync(simDir(dataDir), { recursive: true, force: true });
   return stopped;
 }
