@@ -33,6 +33,7 @@ import { inventoryEntry, type Inventory, type Placement } from './placements.ts'
 import { hostInstruments } from './instrument.ts';
 import { hostMetrics } from './metrics.ts';
 import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
+import { httpCallOptions, withServedBy } from './http-ingress.ts';
 import { createCallStats, type CallObserver } from './call-stats.ts';
 import type { ProviderFactory, RunningProvider } from './providers.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
@@ -345,12 +346,17 @@ export async function startHost(options: HostOptions): Promise<Host> {
       tracing,
       handleHttp: async (component, request, timeoutMs, trace) => {
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
+        let servedBy: string | undefined;
         const out = await caller.call(component, HANDLER_OPS.http, encoded, {
           timeoutMs,
           noResponderWaitMs: Math.min(timeoutMs, 2000),
+          ...httpCallOptions(request, timeoutMs),
           ...(trace ? { headers: traceHeaders(trace) } : {}),
+          onServed: (hostId) => (servedBy = hostId),
         });
-        return fromWire(JSON.parse(new TextDecoder().decode(out)));
+        const response = fromWire(JSON.parse(new TextDecoder().decode(out)));
+        const header = config.served_by_header?.trim().toLowerCase();
+        return header ? withServedBy(response, header, view, servedBy) : response;
       },
       deliverMessage: async (component, message, timeoutMs, trace) => {
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(message)));

@@ -33,6 +33,8 @@ export interface CallOptions {
    * waiting out their timeout, while a brief gap during failover is still bridged.
    */
   noResponderWaitMs?: number;
+  /** Told which host answered (`self`'s id for an in-process call) once the call succeeded. */
+  onServed?: (hostId: string | undefined) => void;
 }
 
 /**
@@ -271,7 +273,12 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
             callOptions.timeoutMs ?? 10_000,
             callOptions.headers,
           ),
-          report,
+          callOptions.onServed
+            ? (host, n) => {
+                report(host, n);
+                callOptions.onServed?.(host);
+              }
+            : report,
         ),
       ),
     callProvider: (provider, payload, callOptions = {}) =>
