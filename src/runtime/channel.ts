@@ -157,7 +157,21 @@ export class HostEnd {
     try {
       while (!this.#closed && this.outstanding > 0) {
         const events = Atomics.load(control, EVENTS);
-        if (Atomics.load(control, HOST) === HOST_CALL) {
+        // Responses first: a request answered before the worker went on to a host call must be
+        // delivered now, not once that (possibly slow) call has been answered.
+        const done = Atomics.load(control, RESP_SEQ);
+        while (this.#consumed < done && !this.#closed) {
+          const seq = this.#consumed;
+          const slot = seq % this.depth;
+          const response = read(
+            this.#buffers.slots[slot] as SharedArrayBuffer,
+            control,
+            SLOT_LEN + slot,
+          );
+          this.#consumed = seq + 1;
+          this.#handlers.onResponse(seq, response);
+        }
+        if (!this.#closed && Atomics.load(control, HOST) === HOST_CALL) {
           const call = read(this.#buffers.host, control, HOST_LEN);
           this.#inHostCall = true;
           let reply: Uint8Array;
@@ -171,18 +185,6 @@ export class HostEnd {
           Atomics.store(control, HOST, HOST_REPLY);
           Atomics.notify(control, HOST);
           continue;
-        }
-        const done = Atomics.load(control, RESP_SEQ);
-        while (this.#consumed < done && !this.#closed) {
-          const seq = this.#consumed;
-          const slot = seq % this.depth;
-          const response = read(
-            this.#buffers.slots[slot] as SharedArrayBuffer,
-            control,
-            SLOT_LEN + slot,
-          );
-          this.#consumed = seq + 1;
-          this.#handlers.onResponse(seq, response);
         }
         if (this.outstanding === 0 || Atomics.load(control, EVENTS) !== events) continue;
         const w = Atomics.waitAsync(control, EVENTS, events);
