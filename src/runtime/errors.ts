@@ -37,13 +37,20 @@ const retryableCodes: ReadonlySet<RuntimeErrorCode> = new Set([
 export class ComponentError extends AloftError {
   override name = 'ComponentError';
   declare readonly code: RuntimeErrorCode;
+  /**
+   * For `COMPONENT_TIMEOUT`: whether the invocation had begun running in an instance. `false`
+   * means no guest code ran (it waited for a slot until its deadline), so it may safely run
+   * elsewhere; `undefined` when not known.
+   */
+  readonly started: boolean | undefined;
 
   constructor(
     code: RuntimeErrorCode,
     message: string,
-    options: { cause?: unknown; hint?: string; retryable?: boolean } = {},
+    options: { cause?: unknown; hint?: string; retryable?: boolean; started?: boolean } = {},
   ) {
     super(code, message, { retryable: options.retryable ?? retryableCodes.has(code), ...options });
+    this.started = options.started;
   }
 }
 

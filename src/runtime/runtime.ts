@@ -22,6 +22,13 @@ export interface ComponentLimits {
   /** Instances started at load and kept while idle. */
   minInstances: number;
   /**
+   * Instances that may start beyond `maxInstances` while instances wait on capability calls
+   * (a guest blocked on a slow key-value write holds its instance but no CPU): so that other
+   * work is not starved, at most `maxInstances` instances are ever not waiting. Each stops
+   * after a second without work. 0 disables.
+   */
+  overflowInstances: number;
+  /**
    * Invocations handed to a busy instance ahead of time, when every instance is busy and no
    * more may start (1 disables). Raises throughput 2–3× under load; an invocation waiting
    * behind a runaway one is moved to a fresh instance when the runaway is terminated.
@@ -38,6 +45,7 @@ export const DEFAULT_LIMITS: ComponentLimits = {
   timeoutMs: 10_000,
   maxInstances: 2,
   minInstances: 1,
+  overflowInstances: 16,
   pipelineDepth: 4,
   maxQueue: 64,
   maxMessageBytes: 16 * 1024 * 1024,
@@ -207,6 +215,7 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         spawner: options.spawner,
         maxInstances: limits.maxInstances,
         minInstances: limits.minInstances,
+        overflowInstances: Math.max(0, limits.overflowInstances),
         pipelineDepth: Math.max(1, limits.pipelineDepth),
         maxQueue: limits.maxQueue,
         maxMessageBytes: limits.maxMessageBytes,

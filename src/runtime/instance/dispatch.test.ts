@@ -4,7 +4,9 @@ import fc from 'fast-check';
 import {
   canTake,
   chooseInstance,
-  shouldStartInstance,
+  isBlocked,
+  isSurplus,
+  instancesToStart,
   type DispatchLimits,
   type InstanceView,
 } from './dispatch.ts';
@@ -14,6 +16,7 @@ const limitsArb = fc
     maxInstances: fc.integer({ min: 1, max: 6 }),
     pipelineDepth: fc.integer({ min: 1, max: 5 }),
     minInstances: fc.integer({ min: 0, max: 6 }),
+    overflowInstances: fc.integer({ min: 0, max: 4 }),
   })
   .map((l) => ({ ...l, minInstances: Math.min(l.minInstances, l.maxInstances) }));
 const instanceArb = fc.record({
@@ -27,7 +30,12 @@ const ready = (load: number, inHostCall = false): InstanceView => ({
   load,
   inHostCall,
 });
-const limits: DispatchLimits = { maxInstances: 2, minInstances: 1, pipelineDepth: 4 };
+const limits: DispatchLimits = {
+  maxInstances: 2,
+  minInstances: 1,
+  pipelineDepth: 4,
+  overflowInstances: 0,
+};
 
 describe('chooseInstance', () => {
   it('only ever picks an instance that can take the work, and the least loaded one', () => {
@@ -77,31 +85,95 @@ describe('chooseInstance', () => {
   });
 });
 
-describe('shouldStartInstance', () => {
+describe('instancesToStart', () => {
+  const starting: InstanceView = { state: 'starting', load: 0, inHostCall: false };
+
   it('starts below the minimum, and grows one at a time only for waiting work', () => {
-    assert.equal(shouldStartInstance([], 0, limits), true);
-    assert.equal(shouldStartInstance([ready(1)], 0, limits), false, 'nothing waiting');
-    assert.equal(shouldStartInstance([ready(1)], 1, limits), true);
-    assert.equal(shouldStartInstance([ready(0)], 1, limits), false, 'an idle one will take it');
-    assert.equal(
-      shouldStartInstance([ready(1), { state: 'starting', load: 0, inHostCall: false }], 3, limits),
-      false,
-    );
-    assert.equal(shouldStartInstance([ready(1), ready(1)], 5, limits), false, 'at the maximum');
+    assert.equal(instancesToStart([], 0, limits), 1);
+    assert.equal(instancesToStart([], 0, { ...limits, minInstances: 2 }), 2);
+    assert.equal(instancesToStart([ready(1)], 0, limits), 0, 'nothing waiting');
+    assert.equal(instancesToStart([ready(1)], 3, limits), 1);
+    assert.equal(instancesToStart([ready(0)], 1, limits), 0, 'an idle one will take it');
+    assert.equal(instancesToStart([ready(1), starting], 3, limits), 0);
+    assert.equal(instancesToStart([ready(1), ready(1)], 5, limits), 0, 'at the maximum');
   });
 
-  it('never exceeds maxInstances', () => {
+  it('beyond the maximum, starts one per waiting invocation while every instance waits on I/O', () => {
+    const l = { ...limits, maxInstances: 1, overflowInstances: 3 };
+    const blocked = ready(1, true);
+    assert.equal(instancesToStart([blocked], 1, l), 1, 'the only one waits on a capability call');
+    assert.equal(instancesToStart([blocked], 2, l), 2);
+    assert.equal(instancesToStart([blocked], 9, l), 3, 'within the overflow');
+    assert.equal(instancesToStart([blocked], 0, l), 1, 'one ahead of need');
+    assert.equal(instancesToStart([blocked, ready(0)], 0, l), 0, 'one is free already');
+    assert.equal(instancesToStart([blocked, starting], 0, l), 0, 'one is on its way');
+    assert.equal(instancesToStart([blocked, ready(1)], 0, l), 0, 'one still runs');
+    assert.equal(instancesToStart([blocked, ready(1)], 2, l), 0, 'one still runs: it takes them');
+    assert.equal(instancesToStart([blocked, starting], 3, l), 2, 'one is on its way');
+    assert.equal(instancesToStart([blocked, ready(1, true), ready(1, true)], 3, l), 1);
+    assert.equal(instancesToStart([blocked, blocked, blocked, blocked], 3, l), 0, 'used up');
+    assert.equal(instancesToStart([blocked, blocked, blocked, blocked], 0, l), 0, 'used up');
+    assert.equal(instancesToStart([blocked], 1, { ...l, overflowInstances: 0 }), 0);
+  });
+
+  it('never goes beyond maxInstances but for instances waiting on capability calls, within the overflow', () => {
     fc.assert(
       fc.property(
         fc.array(instanceArb, { maxLength: 8 }),
         fc.nat(10),
         limitsArb,
         (instances, queued, l) => {
+          const n = instancesToStart(instances, queued, l);
+          assert.ok(n >= 0);
+          if (n === 0) return;
           const live = instances.filter((i) => i.state !== 'dead').length;
-          if (shouldStartInstance(instances, queued, l))
-            assert.ok(live < l.maxInstances || live < l.minInstances);
+          if (live < l.minInstances) {
+            assert.equal(n, l.minInstances - live);
+            return;
+          }
+          assert.ok(
+            instances.every((i) => i.state !== 'ready' || i.load > 0),
+            'none idle',
+          );
+          const blocked = instances.filter(isBlocked).length;
+          assert.ok(live + n <= Math.max(live, l.maxInstances + l.overflowInstances));
+          if (queued === 0) {
+            assert.equal(n, 1, 'one ahead of need');
+            assert.equal(blocked, live, 'only while every instance waits on I/O');
+            return;
+          }
+          if (live < l.maxInstances) {
+            assert.equal(n, 1);
+            return;
+          }
+          const startingNow = instances.filter((i) => i.state === 'starting').length;
+          assert.ok(live + n <= l.maxInstances + l.overflowInstances);
+          assert.ok(live - blocked - startingNow < l.maxInstances);
+          assert.ok(n + startingNow <= queued, 'no more than the work waiting');
         },
       ),
+    );
+  });
+});
+
+describe('isSurplus', () => {
+  it('an idle instance is surplus only while the pool is above its maximum and minimum', () => {
+    const l = { ...limits, maxInstances: 1, overflowInstances: 2 };
+    const idle = ready(0);
+    assert.equal(isSurplus(idle, [ready(1), ready(1, true), idle], l), true);
+    assert.equal(isSurplus(idle, [ready(0), idle], l), true);
+    assert.equal(
+      isSurplus(idle, [ready(1, true), idle], l),
+      false,
+      'kept free while every other instance waits on I/O',
+    );
+    assert.equal(isSurplus(idle, [idle], l), false);
+    assert.equal(isSurplus(ready(1), [ready(1, true), ready(1)], l), false, 'busy');
+    assert.equal(isSurplus(idle, [ready(0), idle], { ...l, minInstances: 2 }), false);
+    assert.equal(
+      isSurplus(idle, [{ state: 'dead', load: 0, inHostCall: false }, ready(0)], l),
+      false,
+      'the dead do not count',
     );
   });
 });

@@ -16,6 +16,11 @@ export interface DispatchLimits {
   maxInstances: number;
   minInstances: number;
   pipelineDepth: number;
+  /**
+   * Instances that may start beyond `maxInstances` while instances wait on capability calls, so
+   * that at most `maxInstances` of them compete for CPU (0: never beyond `maxInstances`).
+   */
+  overflowInstances: number;
 }
 
 /**
@@ -56,24 +61,60 @@ export function chooseInstance<T extends InstanceView>(
   return best;
 }
 
+/** True for an instance that holds a slot but no CPU: busy, and waiting on a capability call. */
+export function isBlocked(i: InstanceView): boolean {
+  return i.state === 'ready' && i.load > 0 && i.inHostCall;
+}
+
 /**
- * Whether to start one more instance: below the minimum, or work is waiting, every ready
- * instance is busy, none is starting already, and the maximum allows it.
+ * How many instances to start now. Up to the minimum; for work that is waiting while no instance
+ * is idle, one at a time up to `maxInstances`; beyond it — I/O wait is not CPU — as many as
+ * there is waiting work, within `overflowInstances`, while fewer than `maxInstances` instances
+ * are running rather than waiting on a capability call. And while every instance waits on one,
+ * one more ahead of need, so that the next invocation does not wait for an instance to start.
  */
-export function shouldStartInstance(
+export function instancesToStart(
   instances: Iterable<InstanceView>,
   queued: number,
   limits: DispatchLimits,
-): boolean {
+): number {
   let live = 0;
   let starting = 0;
+  let blocked = 0;
   let idle = false;
   for (const i of instances) {
     if (i.state === 'dead') continue;
     live++;
     if (i.state === 'starting') starting++;
     else if (i.load === 0) idle = true;
+    if (isBlocked(i)) blocked++;
   }
-  if (live < limits.minInstances) return true;
-  return queued > 0 && !idle && starting === 0 && live < limits.maxInstances;
+  if (live < limits.minInstances) return limits.minInstances - live;
+  if (idle) return 0;
+  const ceiling = limits.maxInstances + limits.overflowInstances;
+  if (queued === 0) return live > 0 && blocked === live && live < ceiling ? 1 : 0;
+  if (live < limits.maxInstances) return starting === 0 ? 1 : 0;
+  if (live - blocked - starting >= limits.maxInstances) return 0;
+  return Math.max(0, Math.min(queued - starting, ceiling - live));
+}
+
+/**
+ * Whether an idle instance beyond `maxInstances` (started while others waited on capability
+ * calls) should stop: the pool is above its maximum and the instance has nothing to do.
+ */
+export function isSurplus(
+  instance: InstanceView,
+  instances: Iterable<InstanceView>,
+  limits: DispatchLimits,
+): boolean {
+  if (instance.state !== 'ready' || instance.load > 0) return false;
+  let live = 0;
+  let othersBlocked = true;
+  for (const i of instances) {
+    if (i.state === 'dead') continue;
+    live++;
+    if (i !== instance && !isBlocked(i)) othersBlocked = false;
+  }
+  // The one instance kept free while every other waits on I/O is not surplus.
+  return live > Math.max(limits.maxInstances, limits.minInstances) && !othersBlocked;
 }

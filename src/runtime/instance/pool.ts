@@ -10,7 +10,13 @@ import type {
   InvokeResponse,
   WorkerInit,
 } from '../protocol.ts';
-import { chooseInstance, liveCount, shouldStartInstance, type InstanceView } from './dispatch.ts';
+import {
+  chooseInstance,
+  isSurplus,
+  liveCount,
+  instancesToStart,
+  type InstanceView,
+} from './dispatch.ts';
 import type { InstanceWorker, WorkerSpawner } from './spawner.ts';
 
 /** How an in-flight invocation looks to the code answering its host calls. */
@@ -32,6 +38,14 @@ export interface PoolOptions {
   maxInstances: number;
   /** Instances kept started even when idle (started at load). */
   minInstances: number;
+  /**
+   * Instances that may start beyond `maxInstances` while instances wait on capability calls
+   * (I/O wait is not CPU: a blocked instance should not starve other work). Each one stops
+   * after `overflowIdleMs` without work.
+   */
+  overflowInstances: number;
+  /** How long an instance beyond `maxInstances` stays idle before it stops. Default 1000 ms. */
+  overflowIdleMs?: number;
   /** Invocations handed to one busy instance ahead of time (1 = none; see docs). */
   pipelineDepth: number;
   /** Invocations that may wait in the pool's queue; beyond that `COMPONENT_BUSY` at once. */
@@ -52,6 +66,10 @@ export interface PoolStats {
   inFlight: number;
   /** Invocations waiting in the pool's queue. */
   queued: number;
+  /** Instances waiting on a capability call (they hold an invocation but no CPU). */
+  blocked: number;
+  /** Instances being started. */
+  starting: number;
   /** Workers started since load (replacements included). */
   started: number;
   timeouts: number;
@@ -78,6 +96,8 @@ class Instance implements InstanceView {
   worker: InstanceWorker | undefined;
   /** Jobs handed to this instance, oldest (running) first. */
   readonly jobs: Job[] = [];
+  /** Stops it when it stays idle while the pool is above its maximum. */
+  surplusTimer: ReturnType<typeof setTimeout> | undefined;
 
   get load(): number {
     return this.jobs.length;
@@ -144,7 +164,8 @@ export class InstancePool {
       };
       // Idle instance first; else queue while the pool may grow; else pipeline; else BUSY.
       // Room in the queue counts the slots of instances that may still start.
-      const room = this.#o.maxQueue + (this.#o.maxInstances - this.#live()) * this.#o.pipelineDepth;
+      const room =
+        this.#o.maxQueue + Math.max(0, this.#o.maxInstances - this.#live()) * this.#o.pipelineDepth;
       let target = chooseInstance(this.#instances, this.#o, true);
       if (!target && this.#queue.length >= room)
         target = chooseInstance(this.#instances, this.#o, false);
@@ -174,13 +195,25 @@ export class InstancePool {
     let idle = 0;
     let inFlight = 0;
     let instances = 0;
+    let blocked = 0;
+    let starting = 0;
     for (const i of this.#instances) {
       if (i.state === 'dead') continue;
       instances++;
+      if (i.state === 'starting') starting++;
       if (i.state === 'ready' && i.jobs.length === 0) idle++;
+      if (i.jobs.length > 0 && i.inHostCall) blocked++;
       inFlight += i.jobs.length;
     }
-    return { instances, idle, inFlight, queued: this.#queue.length, ...this.#stats };
+    return {
+      instances,
+      idle,
+      inFlight,
+      queued: this.#queue.length,
+      blocked,
+      starting,
+      ...this.#stats,
+    };
   }
 
   /** Rejects queued and running invocations and terminates every worker. */
@@ -200,6 +233,8 @@ export class InstancePool {
   }
 
   #hand(instance: Instance, job: Job): void {
+    clearTimeout(instance.surplusTimer);
+    instance.surplusTimer = undefined;
     if (instance.jobs.length === 0) instance.worker?.ref();
     instance.jobs.push(job);
     // Number the job before posting: a fast guest may call the host before post() returns.
@@ -209,7 +244,16 @@ export class InstancePool {
 
   #pump(): void {
     if (this.#closed) return;
-    if (shouldStartInstance(this.#instances, this.#queue.length, this.#o)) void this.#spawn();
+    const more = instancesToStart(this.#instances, this.#queue.length, this.#o);
+    if (more > 0 && this.#live() >= this.#o.maxInstances) {
+      this.#o.logger.debug('instances started beyond maxInstances: the others wait on I/O', {
+        more,
+        live: this.#live(),
+        blocked: this.stats().blocked,
+        queued: this.#queue.length,
+      });
+    }
+    for (let n = 0; n < more; n++) void this.#spawn();
     // Hand queued work out, pipelining onto busy instances while new ones start.
     for (;;) {
       const job = this.#queue[0];
@@ -218,6 +262,17 @@ export class InstancePool {
       this.#queue.shift();
       this.#hand(target, job);
     }
+  }
+
+  /** An idle instance beyond the maximum stops unless it gets work within `overflowIdleMs`. */
+  #retireIfSurplus(instance: Instance): void {
+    if (instance.surplusTimer || !isSurplus(instance, this.#instances, this.#o)) return;
+    instance.surplusTimer = setTimeout(() => {
+      instance.surplusTimer = undefined;
+      if (!this.#closed && isSurplus(instance, this.#instances, this.#o)) void this.#kill(instance);
+    }, this.#o.overflowIdleMs ?? 1000);
+    // Never keeps the process alive on its own.
+    (instance.surplusTimer as { unref?: () => void }).unref?.();
   }
 
   async #spawn(): Promise<void> {
@@ -242,6 +297,7 @@ export class InstancePool {
       instance.state = 'ready';
       worker.unref();
       this.#pump();
+      this.#retireIfSurplus(instance);
     } catch (err) {
       this.#lastSpawnError = err instanceof Error ? err.message : String(err);
       this.#o.logger.error('instance failed to start', { error: this.#lastSpawnError });
@@ -266,6 +322,7 @@ export class InstancePool {
     this.#deliverLogs(job, response.logs);
     this.#settle(job, response);
     this.#pump();
+    this.#retireIfSurplus(instance);
   }
 
   async #hostCall(instance: Instance, seq: number, bytes: Uint8Array): Promise<Uint8Array> {
@@ -277,6 +334,8 @@ export class InstancePool {
       reply = { err: { code: 'COMPONENT_UNLOADED', message: 'the invocation is gone' } };
     } else {
       job.abort ??= new AbortController();
+      // This instance now waits on I/O: work queued behind it may need another one.
+      this.#pump();
       try {
         reply = await this.#o.onHostCall(call, {
           deadline: job.deadline,
@@ -316,17 +375,19 @@ export class InstancePool {
     this.#stats.timeouts++;
     const queued = this.#queue.indexOf(job);
     if (queued !== -1) this.#queue.splice(queued, 1);
+    const runningOn = [...this.#instances].find(
+      (i) => i.jobs.includes(job) && (i.end?.started ?? 0) > job.seq,
+    );
     const err = new ComponentError(
       'COMPONENT_TIMEOUT',
-      `invocation exceeded its ${job.timeoutMs} ms deadline${queued !== -1 ? ' while queued' : ''}`,
+      `invocation exceeded its ${job.timeoutMs} ms deadline${runningOn ? '' : ' while queued'}`,
+      { started: runningOn !== undefined },
     );
     this.#settle(job, err);
-    for (const instance of this.#instances) {
-      if (instance.jobs.includes(job) && (instance.end?.started ?? 0) > job.seq) {
-        // It is running (a job still waiting in the ring just never gets an answer used).
-        this.#o.logger.warn('instance terminated at deadline', { timeoutMs: job.timeoutMs });
-        void this.#replace(instance);
-      }
+    if (runningOn) {
+      // It is running (a job still waiting in the ring just never gets an answer used).
+      this.#o.logger.warn('instance terminated at deadline', { timeoutMs: job.timeoutMs });
+      void this.#replace(runningOn);
     }
   }
 
@@ -344,6 +405,7 @@ export class InstancePool {
 
   async #kill(instance: Instance): Promise<void> {
     if (instance.state === 'dead' && !this.#instances.has(instance)) return;
+    clearTimeout(instance.surplusTimer);
     instance.state = 'dead';
     instance.end?.close();
     this.#instances.delete(instance);

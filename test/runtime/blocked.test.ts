@@ -1,0 +1,98 @@
+// Instances whose guest waits on a slow capability call (I/O, not CPU) must not starve other work.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deferred, isAloftError, pollUntil } from '../../src/support/index.ts';
+import { ComponentError, createRuntime, memoryCapabilities } from '../../src/runtime/index.ts';
+import { dec, enc, fixture } from './fixtures.ts';
+
+/** A runtime whose `lattice` capability answers only when the test opens the gate. */
+function gatedRuntime(): { runtime: ReturnType<typeof createRuntime>; open: () => void } {
+  let gate = deferred<void>();
+  const caps = memoryCapabilities({
+    forward: async (call) => {
+      await gate.promise;
+      return enc.encode(
+        `done ${String(call.args[2] instanceof Uint8Array ? dec.decode(call.args[2]) : '')}`,
+      );
+    },
+  });
+  return {
+    runtime: createRuntime({ capabilities: caps.handler }),
+    open: () => {
+      gate.resolve();
+      gate = deferred<void>();
+    },
+  };
+}
+
+const waitFor = (what: string, ok: () => boolean): Promise<true> =>
+  pollUntil(() => (ok() ? true : undefined), { timeoutMs: 5_000, intervalMs: 5, what });
+
+describe('instances blocked on capability calls', () => {
+  it('start one more instance per blocked one, within overflowInstances, and stop it once idle', async () => {
+    const { runtime, open } = gatedRuntime();
+    try {
+      const c = await runtime.load(await fixture('probe-as'), {
+        name: 'blocked',
+        limits: { maxInstances: 1, minInstances: 1, overflowInstances: 2, timeoutMs: 10_000 },
+      });
+      const slow = [c.call('call', enc.encode('other:op:a'))];
+      await waitFor('the first call to block', () => c.stats().blocked === 1);
+      const t0 = performance.now();
+      assert.deepEqual(await c.call('echo', new Uint8Array([1])), new Uint8Array([1]));
+      assert.ok(performance.now() - t0 < 3_000, 'served without waiting for the blocked call');
+      assert.equal(c.stats().instances, 2);
+
+      slow.push(c.call('call', enc.encode('other:op:b')));
+      await waitFor('the second call to block', () => c.stats().blocked === 2);
+      assert.deepEqual(await c.call('echo', new Uint8Array([2])), new Uint8Array([2]));
+      slow.push(c.call('call', enc.encode('other:op:c')));
+      await waitFor('the third call to block', () => c.stats().blocked === 3);
+      assert.equal(c.stats().instances, 3, 'maxInstances + overflowInstances');
+
+      // The overflow is used up: the next call waits for a slot, and never runs.
+      await assert.rejects(
+        c.call('echo', new Uint8Array([3]), { timeoutMs: 300 }),
+        (err) =>
+          isAloftError(err, 'COMPONENT_TIMEOUT') &&
+          err instanceof ComponentError &&
+          err.started === false,
+      );
+
+      open();
+      assert.deepEqual(
+        (await Promise.all(slow)).map((r) => dec.decode(r)),
+        ['done a', 'done b', 'done c'],
+      );
+      await waitFor('the extra instances to stop', () => c.stats().instances === 1);
+      assert.deepEqual(await c.call('echo', new Uint8Array([4])), new Uint8Array([4]));
+    } finally {
+      open();
+      await runtime.close();
+    }
+  });
+
+  it('delivers an answer that was ready before the next invocation blocked on a capability call', async () => {
+    const { runtime, open } = gatedRuntime();
+    try {
+      const c = await runtime.load(await fixture('probe-as'), {
+        name: 'pipelined',
+        limits: { maxInstances: 1, overflowInstances: 0, pipelineDepth: 2, timeoutMs: 10_000 },
+      });
+      // Handed to the one instance back to back: the echo answers, then the call blocks.
+      const first = c.call('echo', new Uint8Array([1]), { timeoutMs: 1_000 });
+      const second = c.call('call', enc.encode('other:op:x'));
+      // Keep this thread busy meanwhile, so that it sees the answer and the call at once.
+      const until = performance.now() + 100;
+      while (performance.now() < until);
+      assert.deepEqual(await first, new Uint8Array([1]));
+      await waitFor('the call to block', () => c.stats().blocked === 1);
+      open();
+      assert.equal(dec.decode(await second), 'done x');
+      assert.equal(c.stats().started, 1, 'no instance was terminated');
+    } finally {
+      open();
+      await runtime.close();
+    }
+  });
+});
