@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/nats-core';
 import {
   CALL_HEADERS,
   LatticeCodes,
@@ -7,7 +7,7 @@ import {
   subjectsFor,
 } from '../lattice/index.ts';
 import { isAloftError, type Logger } from '../support/index.ts';
-import { GuestError, type HttpRequest, type Message } from '../runtime/index.ts';
+import { ComponentError, GuestError, type HttpRequest, type Message } from '../runtime/index.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
 import { readTraceContext, type TraceContext } from '../telemetry/index.ts';
 import type { HostInstruments } from './instrument.ts';
@@ -55,14 +55,16 @@ export interface LocalCall {
  */
 export function serveCalls(ctx: ServeContext, p: Placement): void {
   const s = subjectsFor(ctx.lattice);
-  const handle = (msg: Msg): void => {
-    void invoke(ctx, p, msg);
-  };
   p.subs.push(
-    ctx.nc.subscribe(s.rpcOnHost(p.name, ctx.hostId), { callback: (_e, m) => handle(m) }),
+    ctx.nc.subscribe(s.rpcOnHost(p.name, ctx.hostId), {
+      callback: (_e, m) => void invoke(ctx, p, m, false),
+    }),
   );
   p.subs.push(
-    ctx.nc.subscribe(s.rpcAny(p.name), { queue: `rpc.${p.name}`, callback: (_e, m) => handle(m) }),
+    ctx.nc.subscribe(s.rpcAny(p.name), {
+      queue: `rpc.${p.name}`,
+      callback: (_e, m) => void invoke(ctx, p, m, true),
+    }),
   );
 }
 
@@ -100,7 +102,8 @@ async function runLocal(
     );
   }
   const stats = p.component.stats();
-  if (shed && stats.queued > 0 && stats.queued >= p.count * 4) {
+  // Work waiting for instances that are starting (e.g. while others wait on I/O) is not shed.
+  if (shed && stats.queued > 0 && stats.queued >= p.count * 4 + stats.starting) {
     throw new LatticeError(LatticeCodes.BUSY, `${p.name} is saturated on this host`, {
       retryable: true,
     });
@@ -123,6 +126,21 @@ async function runLocal(
       // The component's own error record: callers see its code, not the runtime's wrapper.
       throw new LatticeError(err.guestCode, err.message, { cause: err });
     }
+    if (
+      err instanceof ComponentError &&
+      err.code === 'COMPONENT_TIMEOUT' &&
+      err.started === false
+    ) {
+      // It waited for an instance until its deadline and never ran: safe to send elsewhere.
+      throw new LatticeError(
+        LatticeCodes.BUSY,
+        `${p.name} is saturated on this host: ${err.message}`,
+        {
+          retryable: true,
+          cause: err,
+        },
+      );
+    }
     if (isAloftError(err, 'COMPONENT_BUSY')) {
       throw new LatticeError(LatticeCodes.BUSY, err.message, { retryable: true, cause: err });
     }
@@ -141,7 +159,12 @@ async function runLocal(
   }
 }
 
-async function invoke(ctx: ServeContext, p: Placement, msg: Msg): Promise<void> {
+async function invoke(
+  ctx: ServeContext,
+  p: Placement,
+  msg: Msg,
+  viaQueueGroup: boolean,
+): Promise<void> {
   const operation = msg.headers?.get(CALL_HEADERS.operation) || 'call';
   const timeoutMs = Number(msg.headers?.get(CALL_HEADERS.timeout)) || 10_000;
   // In flight until the reply is sent, so that a drain (and a stop closing the connection after
@@ -157,7 +180,15 @@ async function invoke(ctx: ServeContext, p: Placement, msg: Msg): Promise<void> 
       counted: true,
       trace,
     });
-    if (msg.reply) msg.respond(out);
+    if (!msg.reply) return;
+    if (viaQueueGroup) {
+      // The caller learns who served it only from the reply.
+      const h = natsHeaders();
+      h.set(CALL_HEADERS.servedBy, ctx.hostId);
+      msg.respond(out, { headers: h });
+    } else {
+      msg.respond(out);
+    }
   } catch (err) {
     if (!isAloftError(err))
       ctx.logger.error('call failed unexpectedly', { component: p.name, operation, error: err });

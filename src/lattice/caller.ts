@@ -14,6 +14,8 @@ export const CALL_HEADERS = {
   caller: 'Aloft-Caller',
   /** Set on attempts after the first; the callee may use it to deduplicate. */
   attempt: 'Aloft-Attempt',
+  /** On a reply to a call sent to a component's queue group: the id of the host that served it. */
+  servedBy: 'Aloft-Served-By',
 } as const;
 
 export interface CallOptions {
@@ -81,7 +83,7 @@ export interface CallerOptions {
 export interface CallOutcome {
   kind: 'component' | 'provider';
   name: string;
-  /** The host that answered (`undefined` when it failed or the queue group answered). */
+  /** The host that answered (from the reply when the queue group did; `undefined` when it failed). */
   servedBy: string | undefined;
   attempts: number;
   ms: number;
@@ -215,7 +217,10 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
         const sent = clock.monotonic();
         const reply = await request(nc, subject, payload, { timeoutMs, headers: h });
         record(`${kind}:${name}`, clock.monotonic() - sent);
-        report(target, failures.length + 1);
+        report(
+          target ?? (reply.headers?.get(CALL_HEADERS.servedBy) || undefined),
+          failures.length + 1,
+        );
         return reply.data;
       } catch (err) {
         const e =

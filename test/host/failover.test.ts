@@ -86,6 +86,12 @@ describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
     const [a, b, c] = await startHosts('kill', 3);
     assert.ok(a && b && c);
     await place('echo-kill', [a, b]);
+    // Without a routing table the call goes to the queue group; the reply names who served it.
+    let servedVia: string | undefined;
+    await createCaller(nc, { lattice }).call('echo-kill', 'echo', utf8('via any'), {
+      onServed: (hostId) => (servedVia = hostId),
+    });
+    assert.ok(servedVia === a.id || servedVia === b.id, `served by ${String(servedVia)}`);
     const events = recordEvents(nc, lattice, ['host_lost']);
     const caller = createCaller(nc, { lattice, view });
     const servedBy = new Set<string>();
