@@ -13,6 +13,7 @@ import { KeyValueCodes, KeyValueError } from './errors.ts';
 import { addCounter, encodeCounter, guarded, pageOf, parseCounter, sameBytes } from './guard.ts';
 import { decodeNatsKey, encodeNatsKey } from './nats-keys.ts';
 import { isRevisionConflict, retryTransient, type BackendCodes } from '../jetstream/retry.ts';
+import { quorumCut } from '../jetstream/quorum.ts';
 import { DEFAULT_PAGE_SIZE, type KeyValueStore } from './types.ts';
 
 /** Options of {@link natsKeyValue}. */
@@ -24,7 +25,11 @@ export interface NatsKeyValueOptions {
   replicas?: number;
   /** Keys per `listKeys` page. Default 1000. */
   pageSize?: number;
-  /** How long one call keeps retrying while JetStream is unavailable. Default 10 000 ms. */
+  /**
+   * How long one call keeps retrying while JetStream is unavailable. Default 15 000 ms: longer than
+   * a stream leader election (4–6.5 s on nats-server 2.9) and than the metadata leader election
+   * that follows a healed partition (~10 s measured), during which every read is refused.
+   */
   retryBudgetMs?: number;
   /** Timeout of each JetStream request. Default 2000 ms. */
   requestTimeoutMs?: number;
@@ -75,7 +80,10 @@ const isLive = (m: StoredMsg | null): m is StoredMsg => {
  * server loss: timeouts, 503s, "JetStream not enabled") each call retries for `retryBudgetMs`, then
  * fails with the retryable `KV_UNAVAILABLE`; once every call has failed for a whole budget (e.g. on
  * the minority side of a partition), calls fail at once, one a second probing with a single
- * attempt, until JetStream answers again.
+ * attempt, until JetStream answers again. Calls also fail at once, without waiting, while the
+ * NATS server this connection uses has routes to fewer servers than a quorum of the bucket's
+ * replicas (its advertised cluster URLs; see `quorumCut`): a partitioned minority neither
+ * acknowledges a write nor serves a read that could be stale.
  * Keys are escaped (see `encodeNatsKey`).
  *
  * @example
@@ -87,7 +95,7 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
   assertLatticeName(lattice);
   const replicas = options.replicas ?? replicasFor(nc);
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  const budgetMs = options.retryBudgetMs ?? 10_000;
+  const budgetMs = options.retryBudgetMs ?? 15_000;
   const timeout = options.requestTimeoutMs ?? 2000;
   const maxConflicts = options.maxConflicts ?? 200;
   const listTimeout = options.listTimeoutMs ?? 10_000;
@@ -108,22 +116,44 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
   // JetStream answers.
   let failingSince: number | undefined;
   let lastProbe = 0;
+  let probing = false;
+  /** The error for a call made while the connected server cannot reach a quorum, if it cannot. */
+  const cutOff = (what: string): KeyValueError | undefined => {
+    const cut = quorumCut(nc.info, replicas);
+    if (!cut) return undefined;
+    return new KeyValueError(
+      KeyValueCodes.UNAVAILABLE,
+      `${what}: the NATS server ${cut.server ?? 'this host uses'} reaches ${cut.reachable - 1} other server(s) of its cluster, and a bucket with ${replicas} replicas needs ${cut.needed} (partitioned from the majority?)`,
+      { hint: 'retry once the network heals' },
+    );
+  };
   const retry = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     if (closed) {
       throw new KeyValueError(KeyValueCodes.UNAVAILABLE, 'the NATS key-value store is closed');
     }
+    const cut = cutOff(what);
+    if (cut) throw cut;
     const startedAt = performance.now();
     const failing = failingSince !== undefined && startedAt - failingSince > budgetMs;
-    if (failing && startedAt - lastProbe < 1000) {
-      // One call a second finds out whether JetStream answers again; the others fail at once.
+    if (failing && (probing || startedAt - lastProbe < 1000)) {
+      // One call at a time, at most one a second, finds out whether JetStream answers again;
+      // the others fail at once.
       throw new KeyValueError(
         KeyValueCodes.UNAVAILABLE,
         `${what}: NATS JetStream has not answered for ${Math.round((startedAt - (failingSince ?? startedAt)) / 1000)} s (no quorum reachable?)`,
       );
     }
-    if (failing) lastProbe = startedAt;
+    if (failing) {
+      lastProbe = startedAt;
+      probing = true;
+    }
     try {
-      const out = await retryTransient(what, failing ? 0 : budgetMs, fn, isClosed, KV_CODES);
+      // Checked before every attempt: a call already retrying stops once the routes are gone.
+      const attempt = (): Promise<T> => {
+        const err = cutOff(what);
+        return err ? Promise.reject(err) : fn();
+      };
+      const out = await retryTransient(what, failing ? 0 : budgetMs, attempt, isClosed, KV_CODES);
       failingSince = undefined;
       return out;
     } catch (err) {
@@ -131,6 +161,8 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
         failingSince ??= startedAt;
       }
       throw err;
+    } finally {
+      if (failing) probing = false;
     }
   };
   const nameOf = (bucket: string): string => `aloft_${lattice}_kv_${bucket}`;

@@ -77,7 +77,7 @@ export const keyValueNats: ProviderFactory = (ctx) =>
         nc: ctx.nc,
         lattice: ctx.lattice,
         ...(ctx.config.replicas ? { replicas: intConfig(ctx.config, 'replicas', 1) } : {}),
-        retryBudgetMs: intConfig(ctx.config, 'retry_budget_ms', 10_000),
+        retryBudgetMs: intConfig(ctx.config, 'retry_budget_ms', 15_000),
       }),
     ),
   );
