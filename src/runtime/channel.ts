@@ -144,6 +144,26 @@ export class HostEnd {
     return seq;
   }
 
+  /**
+   * Delivers every response the worker has finished and the host has not read yet, at once
+   * (e.g. before the host decides that an invocation is still running and terminates it).
+   */
+  collect(): void {
+    const control = this.#control;
+    const done = Atomics.load(control, RESP_SEQ);
+    while (this.#consumed < done && !this.#closed) {
+      const seq = this.#consumed;
+      const slot = seq % this.depth;
+      const response = read(
+        this.#buffers.slots[slot] as SharedArrayBuffer,
+        control,
+        SLOT_LEN + slot,
+      );
+      this.#consumed = seq + 1;
+      this.#handlers.onResponse(seq, response);
+    }
+  }
+
   /** Stops serving (a terminated worker answers nothing more). */
   close(): void {
     this.#closed = true;
@@ -159,18 +179,7 @@ export class HostEnd {
         const events = Atomics.load(control, EVENTS);
         // Responses first: a request answered before the worker went on to a host call must be
         // delivered now, not once that (possibly slow) call has been answered.
-        const done = Atomics.load(control, RESP_SEQ);
-        while (this.#consumed < done && !this.#closed) {
-          const seq = this.#consumed;
-          const slot = seq % this.depth;
-          const response = read(
-            this.#buffers.slots[slot] as SharedArrayBuffer,
-            control,
-            SLOT_LEN + slot,
-          );
-          this.#consumed = seq + 1;
-          this.#handlers.onResponse(seq, response);
-        }
+        this.collect();
         if (!this.#closed && Atomics.load(control, HOST) === HOST_CALL) {
           const call = read(this.#buffers.host, control, HOST_LEN);
           this.#inHostCall = true;

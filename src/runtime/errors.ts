@@ -38,9 +38,9 @@ export class ComponentError extends AloftError {
   override name = 'ComponentError';
   declare readonly code: RuntimeErrorCode;
   /**
-   * For `COMPONENT_TIMEOUT`: whether the invocation had begun running in an instance. `false`
-   * means no guest code ran (it waited for a slot until its deadline), so it may safely run
-   * elsewhere; `undefined` when not known.
+   * For `COMPONENT_TIMEOUT`: `false` when the invocation never ran and never will (it waited in
+   * the pool's queue until its deadline), so it may safely run elsewhere; `true` when it ran, or
+   * may still run; `undefined` when not known.
    */
   readonly started: boolean | undefined;
 

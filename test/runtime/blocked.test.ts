@@ -72,6 +72,49 @@ describe('instances blocked on capability calls', () => {
     }
   });
 
+  it('a call that timed out waiting in an instance ring still runs later, so it does not claim it never started', async () => {
+    const { runtime, open } = gatedRuntime();
+    try {
+      const c = await runtime.load(await fixture('probe-as'), {
+        name: 'ring',
+        limits: { maxInstances: 1, overflowInstances: 0, pipelineDepth: 2, timeoutMs: 10_000 },
+      });
+      // Handed to the one instance back to back: the count waits in its ring behind the call.
+      const slow = c.call('call', enc.encode('other:op:x'));
+      const behind = c.call('count', new Uint8Array(), { timeoutMs: 300 }).catch((e: unknown) => e);
+      const err = await behind;
+      assert.ok(isAloftError(err, 'COMPONENT_TIMEOUT'), String(err));
+      assert.notEqual((err as ComponentError).started, false, 'it may still run');
+      open();
+      assert.equal(dec.decode(await slow), 'done x');
+      // It did run, after the call: the instance's counter moved on.
+      assert.equal(dec.decode(await c.call('count', new Uint8Array())), '2');
+    } finally {
+      open();
+      await runtime.close();
+    }
+  });
+
+  it('an answer written while the host thread was busy is delivered, not failed with an instance terminated at a deadline', async () => {
+    const { runtime, open } = gatedRuntime();
+    try {
+      const c = await runtime.load(await fixture('probe-as'), {
+        name: 'late-read',
+        limits: { maxInstances: 1, overflowInstances: 0, pipelineDepth: 2, timeoutMs: 10_000 },
+      });
+      const first = c.call('echo', new Uint8Array([1])).catch((e: unknown) => e);
+      const spinner = c.call('spin', new Uint8Array(), { timeoutMs: 200 }).catch((e: unknown) => e);
+      // Busy past the spinner's deadline: the echo's answer waits unread in the channel.
+      const until = performance.now() + 600;
+      while (performance.now() < until);
+      assert.deepEqual(await first, new Uint8Array([1]));
+      assert.ok(isAloftError(await spinner, 'COMPONENT_TIMEOUT'));
+    } finally {
+      open();
+      await runtime.close();
+    }
+  });
+
   it('delivers an answer that was ready before the next invocation blocked on a capability call', async () => {
     const { runtime, open } = gatedRuntime();
     try {

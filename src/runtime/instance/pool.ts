@@ -372,22 +372,25 @@ export class InstancePool {
 
   #timeout(job: Job): void {
     if (job.settled) return;
+    const handedTo = [...this.#instances].find((i) => i.jobs.includes(job));
+    // An answer the worker wrote while this thread was busy is not a deadline missed.
+    handedTo?.end?.collect();
+    if (job.settled) return;
     this.#stats.timeouts++;
     const queued = this.#queue.indexOf(job);
     if (queued !== -1) this.#queue.splice(queued, 1);
-    const runningOn = [...this.#instances].find(
-      (i) => i.jobs.includes(job) && (i.end?.started ?? 0) > job.seq,
-    );
+    // Only a job still in the pool's queue never runs: one waiting in an instance's ring runs
+    // once the instance gets to it, answer or not.
     const err = new ComponentError(
       'COMPONENT_TIMEOUT',
-      `invocation exceeded its ${job.timeoutMs} ms deadline${runningOn ? '' : ' while queued'}`,
-      { started: runningOn !== undefined },
+      `invocation exceeded its ${job.timeoutMs} ms deadline${queued !== -1 ? ' while queued' : ''}`,
+      { started: queued === -1 },
     );
     this.#settle(job, err);
-    if (runningOn) {
+    if (handedTo && (handedTo.end?.started ?? 0) > job.seq) {
       // It is running (a job still waiting in the ring just never gets an answer used).
       this.#o.logger.warn('instance terminated at deadline', { timeoutMs: job.timeoutMs });
-      void this.#replace(runningOn);
+      void this.#replace(handedTo);
     }
   }
 
@@ -416,6 +419,8 @@ export class InstancePool {
 
   /** Terminates an instance; its jobs that had not started go back to the front of the queue. */
   async #replace(instance: Instance, error?: Error): Promise<void> {
+    // Answers already written are delivered, not failed with the instance.
+    instance.end?.collect();
     const started = instance.end?.started ?? 0;
     const jobs = instance.jobs.splice(0);
     const requeue = jobs.filter((j) => !j.settled && j.seq >= started);
