@@ -6,6 +6,7 @@ import {
   chooseInstance,
   isBlocked,
   isSurplus,
+  MAX_STARTING_BEYOND_MAX,
   instancesToStart,
   type DispatchLimits,
   type InstanceView,
@@ -103,13 +104,14 @@ describe('instancesToStart', () => {
     const blocked = ready(1, true);
     assert.equal(instancesToStart([blocked], 1, l), 1, 'the only one waits on a capability call');
     assert.equal(instancesToStart([blocked], 2, l), 2);
-    assert.equal(instancesToStart([blocked], 9, l), 3, 'within the overflow');
+    assert.equal(instancesToStart([blocked], 9, l), 2, 'two at a time');
+    assert.equal(instancesToStart([blocked, blocked, blocked], 9, l), 1, 'within the overflow');
     assert.equal(instancesToStart([blocked], 0, l), 1, 'one ahead of need');
     assert.equal(instancesToStart([blocked, ready(0)], 0, l), 0, 'one is free already');
     assert.equal(instancesToStart([blocked, starting], 0, l), 0, 'one is on its way');
     assert.equal(instancesToStart([blocked, ready(1)], 0, l), 0, 'one still runs');
     assert.equal(instancesToStart([blocked, ready(1)], 2, l), 0, 'one still runs: it takes them');
-    assert.equal(instancesToStart([blocked, starting], 3, l), 2, 'one is on its way');
+    assert.equal(instancesToStart([blocked, starting], 3, l), 1, 'one is on its way');
     assert.equal(instancesToStart([blocked, ready(1, true), ready(1, true)], 3, l), 1);
     assert.equal(instancesToStart([blocked, blocked, blocked, blocked], 3, l), 0, 'used up');
     assert.equal(instancesToStart([blocked, blocked, blocked, blocked], 0, l), 0, 'used up');
@@ -150,6 +152,7 @@ describe('instancesToStart', () => {
           assert.ok(live + n <= l.maxInstances + l.overflowInstances);
           assert.ok(live - blocked - startingNow < l.maxInstances);
           assert.ok(n + startingNow <= queued, 'no more than the work waiting');
+          assert.ok(n + startingNow <= MAX_STARTING_BEYOND_MAX, 'a few at a time');
         },
       ),
     );

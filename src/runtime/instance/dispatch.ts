@@ -61,6 +61,12 @@ export function chooseInstance<T extends InstanceView>(
   return best;
 }
 
+/**
+ * Instances starting at once beyond `maxInstances`: each start costs CPU (tens of ms for a
+ * TypeScript component), which a burst of them would take from the instances serving.
+ */
+export const MAX_STARTING_BEYOND_MAX = 2;
+
 /** True for an instance that holds a slot but no CPU: busy, and waiting on a capability call. */
 export function isBlocked(i: InstanceView): boolean {
   return i.state === 'ready' && i.load > 0 && i.inHostCall;
@@ -69,7 +75,8 @@ export function isBlocked(i: InstanceView): boolean {
 /**
  * How many instances to start now. Up to the minimum; for work that is waiting while no instance
  * is idle, one at a time up to `maxInstances`; beyond it — I/O wait is not CPU — as many as
- * there is waiting work, within `overflowInstances`, while fewer than `maxInstances` instances
+ * there is waiting work (at most {@link MAX_STARTING_BEYOND_MAX} at a time), within
+ * `overflowInstances`, while fewer than `maxInstances` instances
  * are running rather than waiting on a capability call. And while every instance waits on one,
  * one more ahead of need, so that the next invocation does not wait for an instance to start.
  */
@@ -95,7 +102,10 @@ export function instancesToStart(
   if (queued === 0) return live > 0 && blocked === live && live < ceiling ? 1 : 0;
   if (live < limits.maxInstances) return starting === 0 ? 1 : 0;
   if (live - blocked - starting >= limits.maxInstances) return 0;
-  return Math.max(0, Math.min(queued - starting, ceiling - live));
+  return Math.max(
+    0,
+    Math.min(queued - starting, ceiling - live, MAX_STARTING_BEYOND_MAX - starting),
+  );
 }
 
 /**
