@@ -414,7 +414,9 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
   }
 
   async function retire(component: Placement['component']): Promise<void> {
-    const until = performance.now() + 10_000;
+    // Its invocations end by their own deadlines; unloading under one that runs would leave its
+    // caller unsure whether it acted (a write waiting for a JetStream election takes seconds).
+    const until = performance.now() + 60_000;
     while (performance.now() < until) {
       const st = component.stats();
       if (st.inFlight === 0 && st.queued === 0) break;

@@ -145,7 +145,9 @@ async function runLocal(
       throw new LatticeError(LatticeCodes.BUSY, err.message, { retryable: true, cause: err });
     }
     if (isAloftError(err, 'COMPONENT_UNLOADED')) {
-      throw new LatticeError(LatticeCodes.UNAVAILABLE, err.message, {
+      // Unloaded under a running invocation: it may have acted, like a call without an answer.
+      const ran = err instanceof ComponentError && err.started === true;
+      throw new LatticeError(ran ? LatticeCodes.TIMEOUT : LatticeCodes.UNAVAILABLE, err.message, {
         retryable: true,
         cause: err,
       });

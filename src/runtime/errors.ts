@@ -38,9 +38,10 @@ export class ComponentError extends AloftError {
   override name = 'ComponentError';
   declare readonly code: RuntimeErrorCode;
   /**
-   * For `COMPONENT_TIMEOUT`: `false` when the invocation never ran and never will (it waited in
-   * the pool's queue until its deadline), so it may safely run elsewhere; `true` when it ran, or
-   * may still run; `undefined` when not known.
+   * For `COMPONENT_TIMEOUT` and `COMPONENT_UNLOADED`: `false` when the invocation never ran and
+   * never will (it waited for an instance until its deadline, or was dropped unstarted by the
+   * unload), so it may safely run elsewhere; `true` when it ran, or may still run; `undefined`
+   * when not known.
    */
   readonly started: boolean | undefined;
 

@@ -115,6 +115,30 @@ describe('instances blocked on capability calls', () => {
     }
   });
 
+  it('unloading tells a call that was running from one that never started', async () => {
+    const { runtime, open } = gatedRuntime();
+    try {
+      const c = await runtime.load(await fixture('probe-as'), {
+        name: 'unload',
+        limits: { maxInstances: 1, overflowInstances: 0, pipelineDepth: 1, timeoutMs: 10_000 },
+      });
+      const running = c.call('call', enc.encode('other:op:x')).catch((e: unknown) => e);
+      await waitFor('the call to block', () => c.stats().blocked === 1);
+      const waiting = c.call('echo', new Uint8Array()).catch((e: unknown) => e);
+      await c.unload();
+      const [ran, never] = [await running, await waiting];
+      assert.ok(
+        isAloftError(ran, 'COMPONENT_UNLOADED') && isAloftError(never, 'COMPONENT_UNLOADED'),
+      );
+      // Only the one that never started may safely run elsewhere.
+      assert.equal((ran as ComponentError).started, true);
+      assert.equal((never as ComponentError).started, false);
+    } finally {
+      open();
+      await runtime.close();
+    }
+  });
+
   it('delivers an answer that was ready before the next invocation blocked on a capability call', async () => {
     const { runtime, open } = gatedRuntime();
     try {

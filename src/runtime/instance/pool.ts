@@ -108,8 +108,12 @@ class Instance implements InstanceView {
   }
 }
 
-const unloaded = (): ComponentError =>
-  new ComponentError('COMPONENT_UNLOADED', 'component was unloaded');
+const unloaded = (started = false): ComponentError =>
+  new ComponentError(
+    'COMPONENT_UNLOADED',
+    `component was unloaded${started ? ' while the invocation ran (it may have acted)' : ''}`,
+    { started },
+  );
 
 /**
  * A pool of instance workers for one component. Each worker holds one instance and runs one
@@ -222,7 +226,8 @@ export class InstancePool {
     for (const job of this.#queue.splice(0)) this.#settle(job, unloaded());
     await Promise.all(
       [...this.#instances].map((i) => {
-        for (const job of i.jobs) this.#settle(job, unloaded());
+        const started = i.end?.started ?? 0;
+        for (const job of i.jobs) this.#settle(job, unloaded(job.seq < started));
         return this.#kill(i);
       }),
     );
