@@ -2,7 +2,7 @@ import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core'
 import { silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
 import { LatticeCodes, LatticeError } from './errors.ts';
 import type { HostsView } from './hosts-view.ts';
-import type { Caller } from './routing.ts';
+import { keepLocal, type Caller } from './routing.ts';
 import { request } from './rpc.ts';
 import { subjectsFor } from './subjects.ts';
 
@@ -193,10 +193,14 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
     for (;;) {
       const remaining = deadline - clock.monotonic();
       if (remaining <= 0) break;
-      const ranked =
+      const candidates =
         options.view
           ?.rank(name, self, kind)
           .filter((h) => h !== self.hostId && !tried.includes(h)) ?? [];
+      const ranked =
+        callOptions.idempotent === true
+          ? candidates
+          : keepLocal(candidates, (h) => options.view?.get(h)?.labels, self);
       const target = ranked[0];
       const subject =
         kind === 'component'

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { rankHosts, type HostEntry } from './routing.ts';
+import { keepLocal, rankHosts, type HostEntry } from './routing.ts';
 
 const entry = (
   hostId: string,
@@ -113,5 +113,42 @@ describe('adaptiveTimeout', () => {
     assert.equal(adaptiveTimeout(Array<number>(10).fill(1)), 100);
     assert.equal(adaptiveTimeout([...Array<number>(9).fill(1), 50]), 200);
     assert.equal(adaptiveTimeout([...Array<number>(9).fill(1), 900]), 750);
+  });
+});
+
+describe('keepLocal', () => {
+  const labels: Record<string, Record<string, string>> = {
+    'aws-1': { cloud: 'aws' },
+    'aws-2': { cloud: 'aws' },
+    'gcp-1': { cloud: 'gcp' },
+  };
+  const caller = { hostId: 'self', labels: { cloud: 'aws' } };
+
+  it("puts the caller's cloud first, suspected hosts included, keeping the ranked order", () => {
+    // As rankHosts orders them when both aws hosts are suspected.
+    assert.deepEqual(
+      keepLocal(['gcp-1', 'aws-2', 'aws-1'], (h) => labels[h], caller),
+      ['aws-2', 'aws-1', 'gcp-1'],
+    );
+    assert.deepEqual(
+      keepLocal(['self', 'gcp-1'], (h) => labels[h], caller),
+      ['self', 'gcp-1'],
+    );
+  });
+
+  it('changes nothing for a caller without locality labels', () => {
+    assert.deepEqual(
+      keepLocal(['gcp-1', 'aws-1'], (h) => labels[h], {}),
+      ['gcp-1', 'aws-1'],
+    );
+  });
+
+  it('property: a permutation of its input', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray(['aws-1', 'aws-2', 'gcp-1', 'self']), (ranked) => {
+        const out = keepLocal(ranked, (h) => labels[h], caller);
+        assert.deepEqual([...out].sort(), [...ranked].sort());
+      }),
+    );
   });
 });

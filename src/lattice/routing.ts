@@ -81,3 +81,22 @@ function localityTier(e: HostEntry, caller: Caller, keys: string[]): number {
   }
   return 1 + (keys.length - shared);
 }
+
+/**
+ * The ranked hosts for a call that may not be retried after a timeout (not idempotent): those
+ * sharing the caller's first locality label (its cloud) first, suspected or not, each group in
+ * ranked order. A suspicion (a recent timeout, often a busy host) is a reason to retry an
+ * idempotent call elsewhere, but such a call cannot be retried, and a hop to another cloud
+ * exposes it to that link: sent as a partition begins, it is lost without an answer.
+ */
+export function keepLocal(
+  ranked: readonly string[],
+  labelsOf: (hostId: string) => Record<string, string> | undefined,
+  caller: Caller,
+): string[] {
+  const key = (caller.localityKeys ?? ['cloud', 'region'])[0];
+  const mine = key === undefined ? undefined : caller.labels?.[key];
+  if (key === undefined || mine === undefined) return [...ranked];
+  const local = ranked.filter((h) => h === caller.hostId || labelsOf(h)?.[key] === mine);
+  return [...local, ...ranked.filter((h) => !local.includes(h))];
+}
