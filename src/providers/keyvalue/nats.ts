@@ -117,10 +117,17 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
   let failingSince: number | undefined;
   let lastProbe = 0;
   let probing = false;
+  let wasCut = false;
   /** The error for a call made while the connected server cannot reach a quorum, if it cannot. */
   const cutOff = (what: string): KeyValueError | undefined => {
     const cut = quorumCut(nc.info, replicas);
-    if (!cut) return undefined;
+    if (!cut) {
+      // The routes are back: what failed while they were gone says nothing about JetStream now.
+      if (wasCut) failingSince = undefined;
+      wasCut = false;
+      return undefined;
+    }
+    wasCut = true;
     return new KeyValueError(
       KeyValueCodes.UNAVAILABLE,
       `${what}: the NATS server ${cut.server ?? 'this host uses'} reaches ${cut.reachable - 1} other server(s) of its cluster, and a bucket with ${replicas} replicas needs ${cut.needed} (partitioned from the majority?)`,
