@@ -26,6 +26,7 @@ import {
   type RequestResult,
   type SimState,
 } from '../../src/sim/index.ts';
+import { pollUntil } from '../../src/support/index.ts';
 import { tempDir } from '../support/tmp.ts';
 
 /** A finished request with its start time (ms on this process's monotonic clock). */
@@ -42,7 +43,7 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
   let nc: NatsConnection;
   let load: LoadGenerator;
   const seen: Seen[] = [];
-  let served: { majorityFailures: string[]; settledReads: string[]; isolated: string } | undefined;
+  let served: { majorityFailures: string[]; isolatedReads: string[]; isolated: string } | undefined;
   const component = SAMPLE.component;
 
   before(async () => {
@@ -185,8 +186,7 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
         await new Promise((r) => setTimeout(r, 100));
         after = await majorityLease();
       }
-      // The isolated side's writes fail after the store's 10 s retry budget, then at once; its
-      // instances are free for other work again from then on.
+      // The partition lasts 25 s. Requests answered meanwhile are the partition's.
       await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 25_000 - performance.now())));
       const during = seen.filter((s) => s.startedAt >= cutAt);
       const healAt = performance.now();
@@ -230,18 +230,33 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
       await load.stop();
       const posts = seen.filter((s) => s.method === 'POST');
       const values: Record<string, number> = {};
+      const readFrom = state.clouds[majority[0] ?? '']?.ingress?.url ?? '';
+      const readAt = performance.now();
       for (const cloud of Object.keys(state.clouds)) {
-        const ingress = state.clouds[majority[0] ?? '']?.ingress?.url ?? '';
-        const res = await fetch(`${ingress}/counters/${cloud}`);
-        values[cloud] = ((await res.json()) as { value: number }).value;
+        // Right after the heal JetStream may still be electing leaders (see afterHeal below):
+        // read until it answers, as a client would.
+        values[cloud] = await pollUntil(
+          async () => {
+            const res = await fetch(`${readFrom}/counters/${cloud}`);
+            return res.ok ? ((await res.json()) as { value: number }).value : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 250, what: `the counter of ${cloud}` },
+        );
       }
+      const readMs = performance.now() - readAt;
 
       const failed = (s: Seen): boolean => s.status < 200 || s.status > 299;
-      const majorityFailures = during.filter((s) => s.origin !== isolated && failed(s));
+      const majorityRequests = during.filter((s) => s.origin !== isolated);
+      const majorityFailures = majorityRequests.filter(failed);
       const minority = during.filter((s) => s.origin === isolated && s.startedAt >= cutAt + 1000);
-      const minorityReads = minority.filter((s) => s.method === 'GET');
-      const settledReads = minorityReads.filter((s) => s.startedAt >= cutAt + 14_000);
+      // Every read its users sent once the partition began, answered before the heal.
+      const minorityReads = during.filter((s) => s.origin === isolated && s.method === 'GET');
       const minorityWrites = minority.filter((s) => s.method === 'POST');
+      // Not asserted (see docs/architecture.md, the partition scenario): right after the heal,
+      // nats-server 2.9's returning member deposes the majority's JetStream leaders for 10–20 s.
+      const afterHeal = seen.filter((s) => s.startedAt >= healAt);
+      const p99 = (xs: Seen[]): number =>
+        Math.round([...xs].sort((a, b) => a.ms - b.ms)[Math.floor(xs.length * 0.99)]?.ms ?? 0);
       const ackedValues = new Map<string, number[]>();
       for (const p of posts.filter((s) => !failed(s))) {
         const cloud = p.path.split('/').pop() ?? '';
@@ -250,16 +265,20 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
       }
       t.diagnostic(
         `isolated ${isolated} (lease holder, epoch ${before.epoch}); majority re-placed its share after ${Math.round(replacedMs)} ms; lease now ${after.holder} epoch ${after.epoch}; ` +
-          `during: ${during.length} requests, majority failures ${majorityFailures.length}; minority reads ${minorityReads.filter((s) => !failed(s)).length}/${minorityReads.length} ok (${settledReads.filter((s) => !failed(s)).length}/${settledReads.length} after 14 s), writes ${minorityWrites.map((s) => `${s.status}/${Math.round(s.ms)}ms`).join(',')}; ` +
-          `stale-epoch command: ${stale}; duplicates trimmed ${Math.round(trimmedMs)} ms after heal; counters ${JSON.stringify(values)}, acknowledged ${JSON.stringify(Object.fromEntries([...ackedValues].map(([c, v]) => [c, v.length])))}`,
+          `during: ${during.length} requests, majority failures ${majorityFailures.length} of ${majorityRequests.length} (p99 ${p99(majorityRequests)} ms); minority reads ${minorityReads.filter((s) => s.status === 200 && s.servedBy === isolated).length}/${minorityReads.length} ok from ${isolated} (p99 ${p99(minorityReads)} ms), writes ${minorityWrites.map((s) => `${s.status}/${Math.round(s.ms)}ms`).join(',')}; ` +
+          `stale-epoch command: ${stale}; duplicates trimmed ${Math.round(trimmedMs)} ms after heal; counters ${JSON.stringify(values)}, acknowledged ${JSON.stringify(Object.fromEntries([...ackedValues].map(([c, v]) => [c, v.length])))}; ` +
+          `after heal: ${afterHeal.filter(failed).length} of ${afterHeal.length} requests failed (${[...new Set(afterHeal.filter(failed).map((s) => `${s.origin} ${s.method} ${s.status}`))].join(', ')}), counters readable ${Math.round(readMs)} ms after the load stopped`,
       );
 
-      // Served-request figures, asserted in the next test (not met yet; see there).
+      // Served-request figures, asserted in the next test.
       served = {
         majorityFailures: majorityFailures.map(
-          (s) => `${s.origin} ${s.method} ${s.path} → ${s.status} ${s.body.trim()}`,
+          (s) =>
+            `${s.origin} ${s.method} ${s.path} at +${Math.round(s.startedAt - cutAt)} ms → ${s.status} ${s.body.trim()}`,
         ),
-        settledReads: settledReads.map((r) => `${r.status} by ${r.servedBy ?? '-'}`),
+        isolatedReads: minorityReads.map(
+          (r) => `${r.status} by ${r.servedBy ?? '-'} at +${Math.round(r.startedAt - cutAt)} ms`,
+        ),
         isolated,
       };
       assert.ok(replacedMs <= 20_000);
@@ -271,9 +290,11 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
       }
       const lateWrites = minorityWrites.filter((w) => w.startedAt >= cutAt + 14_000);
       assert.ok(lateWrites.length > 0);
-      for (const w of lateWrites.filter((x) => x.status === 503)) {
-        // The store's code, or the ingress's own answer when every instance is busy.
-        assert.match(w.body, /"error":"KV_UNAVAILABLE"|no instance can serve this request now/);
+      for (const w of lateWrites) {
+        // The store knows it cannot reach a quorum: the component answers at once with its code.
+        assert.equal(w.status, 503, `isolated POST → ${w.status} ${w.body}`);
+        assert.match(w.body, /"error":"KV_UNAVAILABLE"/);
+        assert.ok(w.ms < 2000, `an isolated write took ${Math.round(w.ms)} ms to fail`);
       }
       // Its reconciler stopped acting: no command reached its hosts, which kept what they ran.
       assert.deepEqual(commandsWhilePartitioned, []);
@@ -310,17 +331,17 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
       await minorityNc.close();
     }
   });
-  it(
-    'partition: zero failed requests on the majority side, and the isolated cloud serves its own reads throughout',
-    {
-      todo: "not met yet: while the key-value stream elects a new leader (its leader was in the isolated cloud) increments hold the majority workers' only instance slots for seconds, so other requests wait past the ingress timeout; and the isolated cloud's first writes hold its instances until the store fails fast",
-    },
-    (t) => {
-      if (unavailable) return t.skip(`network namespaces are unavailable: ${unavailable}`);
-      assert.ok(served, 'the partition scenario ran');
-      assert.deepEqual(served.majorityFailures, []);
-      assert.ok(served.settledReads.length > 0);
-      for (const r of served.settledReads) assert.equal(r, `200 by ${served.isolated}`);
-    },
-  );
+  it('partition: zero failed requests on the majority side, and the isolated cloud serves its own reads throughout', (t) => {
+    if (unavailable) return t.skip(`network namespaces are unavailable: ${unavailable}`);
+    assert.ok(served, 'the partition scenario ran');
+    // Increments wait for the bucket's new leader there, each on an instance of its own, while
+    // reads go on (instances waiting on I/O do not starve the pool); none spills into the cut.
+    assert.deepEqual(served.majorityFailures, []);
+    // Reads need no quorum: the isolated cloud's own instances answer every one of them.
+    assert.ok(served.isolatedReads.length > 0);
+    assert.deepEqual(
+      served.isolatedReads.filter((r) => !r.startsWith(`200 by ${served?.isolated} `)),
+      [],
+    );
+  });
 });
