@@ -8,7 +8,8 @@ import {
   startHealthServer,
   type HealthServer,
 } from '../support/index.ts';
-import { startHost, type HostOptions } from './host.ts';
+import type { HostOptions } from './host.ts';
+import { startHost } from './node-platform.ts';
 
 export async function runHost(
   options: Omit<HostOptions, 'logger'>,
