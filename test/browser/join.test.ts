@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startJoinService, type JoinService } from '../../src/browser/index.ts';
-import { connectLattice, type HostSummary } from '../../src/lattice/index.ts';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import {
+  CALL_HEADERS,
+  LatticeError,
+  connectLattice,
+  request,
+  requestJson,
+  schemas,
+  subjectsFor,
+  type HostSummary,
+} from '../../src/lattice/index.ts';
 import { freePort, recordPid, startNatsServer, type NatsServer } from '../../src/nats/index.ts';
 import { startDashboard, type Dashboard } from '../../src/web/index.ts';
 import { aloft } from '../support/cli.ts';
@@ -13,6 +23,7 @@ import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { recordEvents, writeComponent } from '../support/lattice.ts';
 import { spawnReconciler } from '../support/reconciler.ts';
 import { example } from '../support/samples.ts';
+import { fixture } from '../runtime/fixtures.ts';
 import { tempDir } from '../support/tmp.ts';
 
 /** FIELD-NOTES §4: Debian's chromium driven by playwright-core; playwright adds a fresh profile. */
@@ -226,6 +237,58 @@ spec:
     await page.waitForSelector('#components [data-component="echo"][data-ok="3"]', {
       timeout: 5000,
     });
+  });
+
+  it('the same limits in the tab: a runaway guest is stopped at its deadline and its worker replaced; an allocation traps at the memory cap', async () => {
+    const pushed = await cli('push', writeComponent(dir.path, 'probe', await fixture('probe-as')));
+    assert.equal(pushed.code, 0, pushed.stderr);
+    // Placed by a control request to the tab, as `aloft start component --host` sends it.
+    await requestJson(
+      nc,
+      subjectsFor(LATTICE).control('component.start', tabId),
+      {
+        name: 'probe',
+        ref: pushed.stdout.trim(),
+        count: 1,
+        limits: { deadlineMs: 500, memoryMiB: 32 },
+      },
+      schemas.Ack,
+      { timeoutMs: 5000 },
+    );
+    await events.waitFor('component_started', (d) => d.name === 'probe' && d.hostId === tabId);
+    const call = async (op: string) => cli('call', 'probe', op, '--timeout-ms', '5000');
+    assert.equal((await call('count')).stdout, '1\n');
+    assert.equal((await call('count')).stdout, '2\n');
+
+    // The call straight to the tab's subject, as a caller's attempt with a 500 ms deadline.
+    const headers = natsHeaders();
+    headers.set(CALL_HEADERS.operation, 'spin');
+    headers.set(CALL_HEADERS.timeout, '500');
+    const t0 = performance.now();
+    await assert.rejects(
+      request(nc, subjectsFor(LATTICE).rpcOnHost('probe', tabId), new Uint8Array(), {
+        timeoutMs: 5000,
+        headers,
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof LatticeError && err.code === 'COMPONENT_TIMEOUT', String(err));
+        return true;
+      },
+    );
+    const ms = performance.now() - t0;
+    console.log(
+      `a spinning guest in the tab answered COMPONENT_TIMEOUT after ${Math.round(ms)} ms`,
+    );
+    assert.ok(ms >= 450 && ms < 2000, `COMPONENT_TIMEOUT after ${Math.round(ms)} ms`);
+    // The instance's worker was terminated and a fresh one serves: module state starts over.
+    assert.equal((await call('count')).stdout, '1\n');
+    // The other component in the tab kept its own workers.
+    assert.equal((await cli('call', 'echo', 'echo', '--data', 'alive')).stdout, 'alive\n');
+
+    const alloc = await call('alloc');
+    assert.equal(alloc.code, 4, alloc.stdout);
+    assert.match(alloc.stderr, /of 32 MiB cap/);
+    assert.equal((await call('count')).stdout, '1\n');
   });
 
   it('closing the page is a host loss: host_lost, and the work is re-placed on the Node host', async () => {
