@@ -10,5 +10,11 @@ export {
   type JoinService,
   type JoinServiceOptions,
 } from './server/service.ts';
-export { bundleBrowserHost, browserBundle, type BrowserBundle } from './server/bundle.ts';
+export {
+  bundleBrowserHost,
+  bundleForBrowser,
+  type BrowserBuild,
+  type BrowserBundle,
+} from './server/bundle.ts';
+export { browserBundle } from './server/bundle-cache.ts';
 export { JoinConfig, BUILTIN_LABELS, labelsFromQuery, type LabelsResult } from './config.ts';

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
@@ -56,21 +55,29 @@ const browserOnly: Plugin = {
   },
 };
 
+/** What esbuild made of some entry points for the browser. */
+export interface BrowserBuild {
+  /** JavaScript output by name (`host.js`). */
+  scripts: Map<string, Uint8Array>;
+  /** Every source file esbuild read (tree-shaken ones too): the bundle is stale when one changes. */
+  inputs: string[];
+  /** Source files that contributed code to the output. */
+  included: string[];
+}
+
 /**
- * Bundles the browser host (the page's script and the instance worker) with esbuild and checks
- * that nothing Node-only stayed in. Also returns jco's bindings generator core modules, which the
- * page's transpiler fetches next to its script. Takes ~2 s; see {@link browserBundle} for the
- * cached version.
+ * Bundles `entries` (output name → source file) for the browser with esbuild and checks that
+ * nothing Node-only stayed in.
  *
- * @throws {AloftError} `BROWSER_BUNDLE_FAILED` naming what could not be bundled, or what Node-only
- *   import the browser code still pulls in.
+ * @throws {AloftError} `BROWSER_BUNDLE_FAILED` naming what could not be bundled, or what
+ *   Node-only import the browser code still pulls in.
  */
-export async function bundleBrowserHost(): Promise<BrowserBundle & { inputs: string[] }> {
+export async function bundleForBrowser(entries: Record<string, string>): Promise<BrowserBuild> {
   const { build } = await import('esbuild');
   let out: Awaited<ReturnType<typeof build>> & { metafile: object };
   try {
     out = await build({
-      entryPoints: ENTRIES,
+      entryPoints: entries,
       bundle: true,
       format: 'esm',
       platform: 'browser',
@@ -94,7 +101,7 @@ export async function bundleBrowserHost(): Promise<BrowserBundle & { inputs: str
       { cause: err },
     );
   }
-  const files = new Map<string, BundleFile>();
+  const included = new Set<string>();
   for (const [file, meta] of Object.entries(out.metafile.outputs)) {
     // Static imports that survived tree shaking would fail in the browser; a dependency's guarded
     // dynamic import of a Node built-in (`if (isNode) await import('node:crypto')`) is harmless.
@@ -106,23 +113,38 @@ export async function bundleBrowserHost(): Promise<BrowserBundle & { inputs: str
         { hint: 'browser code must reach Node-only modules through nothing it uses' },
       );
     }
+    for (const [input, use] of Object.entries(meta.inputs))
+      if (use.bytesInOutput > 0) included.add(input);
   }
-  for (const f of out.outputFiles ?? []) {
-    files.set(`/join/${path.basename(f.path)}`, {
-      type: 'text/javascript; charset=utf-8',
-      body: f.contents,
-    });
-  }
-  // jco's bindgen (bundled into host.js) fetches its core modules relative to the script's URL.
-  for (const [name, f] of await bindgenFiles()) files.set(name, f);
   // Inputs in a namespace (`(disabled):crypto`) are not files.
-  const inputs = Object.keys(out.metafile.inputs)
-    .filter((i) => !/^\(?[a-z-]+\)?:/.test(i))
-    .map((i) => path.resolve(i));
-  return { hash: hashFiles(files), files, inputs };
+  const files = (list: Iterable<string>): string[] =>
+    [...list].filter((i) => !/^\(?[a-z-]+\)?:/.test(i)).map((i) => path.resolve(i));
+  return {
+    scripts: new Map((out.outputFiles ?? []).map((f) => [path.basename(f.path), f.contents])),
+    inputs: files(Object.keys(out.metafile.inputs)),
+    included: files(included),
+  };
 }
 
-function hashFiles(files: Map<string, BundleFile>): string {
+/**
+ * Bundles the browser host: the page's script (`/join/host.js`) and the instance worker
+ * (`/join/worker.js`), plus jco's bindings generator core modules, which the page's transpiler
+ * fetches next to its script. Takes about a second; {@link browserBundle} caches it.
+ */
+export async function bundleBrowserHost(): Promise<BrowserBundle & BrowserBuild> {
+  const built = await bundleForBrowser(ENTRIES);
+  const files = new Map<string, BundleFile>();
+  for (const [name, body] of built.scripts) files.set(`/join/${name}`, script(body));
+  for (const [name, f] of await bindgenFiles()) files.set(name, f);
+  return { hash: hashFiles(files), files, ...built };
+}
+
+export const script = (body: Uint8Array): BundleFile => ({
+  type: 'text/javascript; charset=utf-8',
+  body,
+});
+
+export function hashFiles(files: Map<string, BundleFile>): string {
   const h = createHash('sha256');
   for (const [name, f] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
     h.update(name).update(f.body);
@@ -130,71 +152,8 @@ function hashFiles(files: Map<string, BundleFile>): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** What is kept on disk: the bundle's JavaScript files and the hashes of the sources they came from. */
-interface CachedBundle {
-  inputs: Record<string, string>;
-  files: Record<string, string>;
-}
-
-let cached: Promise<BrowserBundle> | undefined;
-
-/**
- * The browser host's files, bundled once per process and kept on disk (in the temp directory)
- * while the sources they were made from are unchanged, so a new dashboard process serves `/join`
- * without running esbuild. Users need no build step.
- */
-export function browserBundle(): Promise<BrowserBundle> {
-  cached ??= loadOrBuild();
-  cached.catch(() => (cached = undefined));
-  return cached;
-}
-
-const sha = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
-async function loadOrBuild(): Promise<BrowserBundle> {
-  const file = path.join(tmpdir(), 'aloft', `browser-host-${sha(ownRoot).slice(0, 16)}.json`);
-  const hit = await readFile(file, 'utf8').then(
-    (t) => JSON.parse(t) as CachedBundle,
-    () => undefined,
-  );
-  if (hit && (await unchanged(hit.inputs))) {
-    const fresh = await bindgenFiles();
-    for (const [name, b64] of Object.entries(hit.files)) {
-      fresh.set(name, {
-        type: 'text/javascript; charset=utf-8',
-        body: new Uint8Array(Buffer.from(b64, 'base64')),
-      });
-    }
-    return { hash: hashFiles(fresh), files: fresh };
-  }
-  const built = await bundleBrowserHost();
-  const inputs: Record<string, string> = {};
-  for (const input of built.inputs) {
-    inputs[input] = await readFile(input).then(sha, () => '');
-  }
-  const js: Record<string, string> = {};
-  for (const [name, f] of built.files) {
-    if (name.endsWith('.js')) js[name] = Buffer.from(f.body).toString('base64');
-  }
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify({ inputs, files: js } satisfies CachedBundle));
-  await rename(tmp, file);
-  return { hash: built.hash, files: built.files };
-}
-
-async function unchanged(inputs: Record<string, string>): Promise<boolean> {
-  const entries = Object.entries(inputs);
-  if (entries.length === 0) return false;
-  for (const [file, hash] of entries) {
-    const now = await readFile(file).then(sha, () => undefined);
-    if (now !== hash) return false;
-  }
-  return true;
-}
-
 /** jco's bindings generator core modules (not kept in the disk cache: they are files already). */
-async function bindgenFiles(): Promise<Map<string, BundleFile>> {
+export async function bindgenFiles(): Promise<Map<string, BundleFile>> {
   const files = new Map<string, BundleFile>();
   const bindgenDir = path.join(
     path.dirname(fileURLToPath(import.meta.resolve('jco-runtime/component'))),

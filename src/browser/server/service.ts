@@ -12,7 +12,8 @@ import {
   type Logger,
 } from '../../support/index.ts';
 import type { JoinConfigInput } from '../config.ts';
-import { browserBundle, type BrowserBundle } from './bundle.ts';
+import type { BrowserBundle } from './bundle.ts';
+import { browserBundle } from './bundle-cache.ts';
 import { renderJoinPage, renderNoWebSocketPage } from './page.ts';
 
 /** A page or endpoint on the dashboard's server (the web domain's `RouteHandler`). */
