@@ -16,7 +16,13 @@ import {
   subjectsFor,
   type HostSummary,
 } from '../../src/lattice/index.ts';
-import { freePort, recordPid, startNatsServer, type NatsServer } from '../../src/nats/index.ts';
+import {
+  freePort,
+  recordPid,
+  serverPorts,
+  startNatsServer,
+  type NatsServer,
+} from '../../src/nats/index.ts';
 import { startDashboard, type Dashboard } from '../../src/web/index.ts';
 import { aloft } from '../support/cli.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
@@ -85,7 +91,8 @@ describe('browser-tab host', { timeout: 300_000 }, () => {
     joinService = await startJoinService({
       lattice: LATTICE,
       connection: { servers: [nats.url] },
-      websocketUrls: [nats.websocketUrl ?? ''],
+      // As `aloft dashboard` finds a listener: from the server's ports file.
+      websocketUrls: [`ws://127.0.0.1:${serverPorts(join(dir.path, 'nats'), nats.pid)?.websocket}`],
     });
     dash = await startDashboard({
       lattice: LATTICE,
