@@ -4,12 +4,16 @@ import { serverPorts } from '../nats/index.ts';
 import type { SimState } from '../sim/index.ts';
 import { AloftError, type Logger } from '../support/index.ts';
 
-/** The simulation's NATS WebSocket listeners, read back from each server's ports file. */
+/**
+ * The simulation's NATS WebSocket listeners: each server's port read back from its ports file, on
+ * the address its clients reach it by (loopback, or its cloud's namespace address).
+ */
 export function simWebsocketUrls(sim: SimState): string[] {
   return Object.values(sim.clouds).flatMap((c) =>
     c.nats.flatMap((n) => {
       const ws = serverPorts(n.dir, n.pid)?.websocket;
-      return ws ? [`ws://127.0.0.1:${ws}`] : [];
+      const host = URL.canParse(n.url) ? new URL(n.url).hostname : '127.0.0.1';
+      return ws ? [`ws://${host}:${ws}`] : [];
     }),
   );
 }

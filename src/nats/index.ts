@@ -17,5 +17,6 @@ export {
   type Topology,
   type TopologyKind,
   type TopologyMember,
+  type MemberNetwork,
   type TopologyOptions,
 } from './topology.ts';
