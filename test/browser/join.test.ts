@@ -64,6 +64,7 @@ describe('browser-tab host', { timeout: 300_000 }, () => {
   let nc: NatsConnection;
   let events: ReturnType<typeof recordEvents>;
   let tabId = '';
+  let leftId = '';
   let httpPort = 0;
   const cli = (...args: string[]) =>
     aloft([...args, '--nats-url', nats.url, '--lattice', LATTICE], { ALOFT_HOME: dir.path });
@@ -80,7 +81,12 @@ describe('browser-tab host', { timeout: 300_000 }, () => {
       { dir: join(dir.path, 'nats') },
     );
     nc = await connectLattice({ servers: [nats.url] });
-    events = recordEvents(nc, LATTICE, ['host_lost', 'host_started', 'component_started']);
+    events = recordEvents(nc, LATTICE, [
+      'host_lost',
+      'host_started',
+      'host_stopped',
+      'component_started',
+    ]);
     node = await spawnHost({
       natsUrls: [nats.url],
       lattice: LATTICE,
@@ -298,6 +304,24 @@ spec:
     assert.equal((await call('count')).stdout, '1\n');
   });
 
+  it('"Leave the lattice" is a clean leave: host_stopped, not a loss', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${dash.url}join?cloud=gcp`);
+      await other.waitForSelector('#state[data-state="running"]', { timeout: 30_000 });
+      const id = (await other.textContent('#host-id')) ?? '';
+      await events.waitFor('host_started', (d) => d.hostId === id);
+      await other.click('#leave');
+      await events.waitFor('host_stopped', (d) => d.hostId === id, 10_000);
+      await other.waitForSelector('#state[data-state="stopped"]', { timeout: 5000 });
+      const hosts = JSON.parse((await cli('get', 'hosts', '--json')).stdout) as HostSummary[];
+      assert.ok(!hosts.some((h) => h.hostId === id), 'the tab that left still answers pings');
+      leftId = id; // and no host_lost for it, checked seconds later (below)
+    } finally {
+      await other.close();
+    }
+  });
+
   it('closing the page is a host loss: host_lost, and the work is re-placed on the Node host', async () => {
     const closedAt = performance.now();
     await page.close();
@@ -321,6 +345,11 @@ spec:
     assert.deepEqual(
       hosts.map((h) => h.hostId),
       [node.id],
+    );
+    assert.ok(leftId);
+    assert.ok(
+      !events.seen.some((e) => e.type === 'host_lost' && e.event.data.hostId === leftId),
+      `the tab that left was reported lost: ${JSON.stringify(events.seen.filter((e) => e.event.data.hostId === leftId).map((e) => [e.type, e.atMs, e.event.source, e.event.data.reason]))}`,
     );
     // Issue 4's bound for a crashed host; a closed tab is one.
     assert.ok(lostMs <= 3500, `host_lost ${Math.round(lostMs)} ms after the tab closed`);

@@ -33,7 +33,6 @@ export interface PageGlobals {
   isSecureContext: boolean;
   location: { search: string; href: string; origin: string };
   document: { getElementById(id: string): PageElement | null };
-  addEventListener(type: 'pagehide', listener: () => void): void;
 }
 
 /** The page's globals. Call only in a browser page. */
