@@ -249,6 +249,11 @@ spec:
       `echo started in the tab ${Math.round(placed.atMs - deployedAt)} ms after "aloft app deploy" began (fetched, verified, transpiled and instantiated in the tab)`,
     );
 
+    const logLines = await page.$$eval('#log li', (items) => items.map((i) => i.textContent));
+    const transpiled = logLines.find((l) => l?.includes('component transpiled'));
+    console.log(
+      `the tab's log: ${transpiled?.replace(/sha256="\w+" /, '') ?? 'no transpile line'}`,
+    );
     // The daemonscaler puts one greeter in every tab, and none on the Node host.
     await events.waitFor('component_started', (d) => d.name === 'greeter' && d.hostId === tabId);
     const called = await cli('call', 'echo', 'echo', '--data', 'hello from the CLI');

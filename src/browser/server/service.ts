@@ -115,7 +115,10 @@ export async function startJoinService(options: JoinServiceOptions): Promise<Joi
       workerUrl: `/join/worker.js?v=${hash}`,
       artifactUrl: '/join/artifact',
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
-      ...(options.artifactSources ? { artifactSources: options.artifactSources } : {}),
+      // A tab with its own NATS user (the browser role) may not read the object store: HTTP first.
+      ...(options.artifactSources || options.credentials !== undefined
+        ? { artifactSources: options.artifactSources ?? ['http', 'store'] }
+        : {}),
       ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
       ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
     };
