@@ -249,8 +249,10 @@ spec:
       `echo started in the tab ${Math.round(placed.atMs - deployedAt)} ms after "aloft app deploy" began (fetched, verified, transpiled and instantiated in the tab)`,
     );
 
-    const logLines = await page.$$eval('#log li', (items) => items.map((i) => i.textContent));
-    const transpiled = logLines.find((l) => l?.includes('component transpiled'));
+    const logLines = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('#log li')].map((li) => li.textContent)`,
+    );
+    const transpiled = logLines.find((l) => l.includes('component transpiled'));
     console.log(
       `the tab's log: ${transpiled?.replace(/sha256="\w+" /, '') ?? 'no transpile line'}`,
     );
