@@ -88,20 +88,18 @@ export function webWorkerSpawner(
           resolve({ worker: handle, ready: { ready: false, error: error.message } });
         }
       });
-      if (started.failed !== undefined) {
-        worker.terminate();
-        ready = true;
-        resolve({ worker: handle, ready: { ready: false, error: started.failed } });
-        exit(new Error(started.failed));
-        return;
-      }
       worker.postMessage(init);
     });
   };
   refill();
   return {
     spawn(init) {
-      const started = spares.shift() ?? start();
+      let started = spares.shift() ?? start();
+      if (started.failed !== undefined) {
+        // A spare that failed while waiting (e.g. its script did not load): try a fresh one.
+        started.worker.terminate();
+        started = start();
+      }
       refill();
       return handOver(started, init);
     },

@@ -42,6 +42,7 @@ export function tabPlatform(options: TabHostOptions): HostPlatform {
         maxPingOut: 2,
         timeout: 5000,
         noAsyncTraces: true,
+        // Cluster gossip advertises the servers' nats:// client URLs, which a browser cannot dial.
         ignoreClusterUpdates: true,
       };
       if (config.credentials !== undefined)
