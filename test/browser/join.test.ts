@@ -13,6 +13,7 @@ import {
   request,
   requestJson,
   schemas,
+  sha256Of,
   subjectsFor,
   type HostSummary,
 } from '../../src/lattice/index.ts';
@@ -278,6 +279,30 @@ spec:
     await page.waitForSelector('#components [data-component="echo"][data-ok="3"]', {
       timeout: 5000,
     });
+  });
+
+  it('the server side: scripts by content hash, components from the store over HTTP, bad requests named', async () => {
+    const html = await (await fetch(`${dash.url}join`)).text();
+    const script = /<script type="module" src="([^"]+)"/.exec(html)?.[1] ?? '';
+    assert.match(script, /^\/join\/host\.js\?v=[0-9a-f]{16}$/);
+    const js = await fetch(new URL(script, dash.url));
+    assert.equal(js.status, 200);
+    assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(js.headers.get('cross-origin-resource-policy'), 'same-origin');
+    const ref = /sha256:([0-9a-f]{64})/.exec(
+      (await cli('get', 'inventory', tabId, '--json')).stdout,
+    )?.[1];
+    assert.ok(ref, 'the tab runs a component');
+    const art = await fetch(`${dash.url}join/artifact?sha256=${ref}`);
+    assert.equal(art.status, 200);
+    const bytes = new Uint8Array(await art.arrayBuffer());
+    assert.equal(await sha256Of(bytes), ref);
+    const missing = await fetch(`${dash.url}join/artifact?sha256=${'0'.repeat(64)}`);
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /no artifact sha256:0{64}/);
+    const bad = await fetch(`${dash.url}join/artifact?sha256=../etc/passwd`);
+    assert.equal(bad.status, 400);
+    assert.equal((await fetch(`${dash.url}join`, { method: 'POST' })).status, 405);
   });
 
   it('the same limits in the tab: a runaway guest is stopped at its deadline and its worker replaced; an allocation traps at the memory cap', async () => {
