@@ -94,6 +94,11 @@ export interface HostPlatform {
   createRuntime(options: { logger: Logger; capabilities: CapabilityHandler }): Runtime;
   /** Fetches a component by reference and verifies its digest before anything runs. */
   fetchArtifact(ref: string, nc: NatsConnection): Promise<Artifact>;
+  /**
+   * Runs `fn` every `ms` for the heartbeat; returns the function that stops it. Default
+   * `setInterval`. A tab drives it from a worker, whose timers a hidden page does not throttle.
+   */
+  every?(ms: number, fn: () => void): () => void;
 }
 
 /** A running host: a member of the lattice that runs components and serves calls to them. */
@@ -341,7 +346,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     if (state === 'stopping' || state === 'stopped') return done.promise;
     if (state === 'running') await drain(graceMs);
     state = 'stopping';
-    clearInterval(timer);
+    stopBeating();
     publishEvent('host_stopped', { name: identity.name });
     await control.stop();
     await Promise.allSettled([...providers.values()].map((p) => p.instance.stop()));
@@ -435,7 +440,12 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
   const control = await startControl(ctx);
   await latticeState.ready();
   state = 'running';
-  const timer = setInterval(beat, heartbeatMs);
+  let stopBeating: () => void;
+  if (platform.every) stopBeating = platform.every(heartbeatMs, beat);
+  else {
+    const timer = setInterval(beat, heartbeatMs);
+    stopBeating = () => clearInterval(timer);
+  }
   beat();
   publishEvent('host_started', { name: identity.name, labels });
   // After a reconnect (e.g. the host was paused or its server died) announce ourselves at once.

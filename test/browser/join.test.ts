@@ -377,6 +377,33 @@ spec:
     }
   });
 
+  it("heartbeats keep time in a worker: a tab whose page timers are stopped (as a hidden page's are throttled) stays alive", async () => {
+    // Playwright's clock replaces the page's timers; paused, none of them fires. Workers keep theirs.
+    const context = await browser.newContext();
+    try {
+      await context.clock.install();
+      await context.clock.pauseAt(Date.now() + 1000);
+      const frozen = await context.newPage();
+      await frozen.goto(`${dash.url}join?cloud=frozen`);
+      await frozen.waitForSelector('#state[data-state="running"]', { timeout: 30_000 });
+      const id = (await frozen.textContent('#host-id')) ?? '';
+      // Five beats after joining, more than the three a host may miss before it is lost.
+      const beats = nc.subscribe(subjectsFor(LATTICE).heartbeat(id), { max: 5 });
+      const seqs: number[] = [];
+      const timer = setTimeout(() => beats.unsubscribe(), 10_000);
+      for await (const m of beats) seqs.push(m.json<{ seq: number }>().seq);
+      clearTimeout(timer);
+      assert.equal(seqs.length, 5, `only ${seqs.length} heartbeats from the tab in 10 s`);
+      assert.ok(
+        seqs.every((n, i) => i === 0 || n > (seqs[i - 1] ?? 0)),
+        String(seqs),
+      );
+      assert.ok(!events.seen.some((e) => e.type === 'host_lost' && e.event.data.hostId === id));
+    } finally {
+      await context.close();
+    }
+  });
+
   it('closing the page is a host loss: host_lost, and the work is re-placed on the Node host', async () => {
     const closedAt = performance.now();
     await page.close();

@@ -7,6 +7,7 @@ import type { JoinConfig } from '../config.ts';
 import { browserArtifacts } from './artifacts.ts';
 import type { WorkerConstructor } from './globals.ts';
 import { webWorkerSpawner } from './spawner.ts';
+import { workerTicker } from './ticker.ts';
 
 export interface TabHostOptions {
   config: JoinConfig;
@@ -70,6 +71,7 @@ export function tabPlatform(options: TabHostOptions): HostPlatform {
         spawner: webWorkerSpawner(options.Worker, config.workerUrl),
       }),
     fetchArtifact: browserArtifacts(config, options.fetch, options.logger),
+    every: workerTicker(options.Worker, options.logger),
   };
 }
 
