@@ -1,11 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { Browser, BrowserServer, Page } from 'playwright-core';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { startJoinService, type JoinService } from '../../src/browser/index.ts';
-import { headers as natsHeaders } from '@nats-io/nats-core';
 import {
   CALL_HEADERS,
   LatticeError,
@@ -17,15 +16,10 @@ import {
   subjectsFor,
   type HostSummary,
 } from '../../src/lattice/index.ts';
-import {
-  freePort,
-  recordPid,
-  serverPorts,
-  startNatsServer,
-  type NatsServer,
-} from '../../src/nats/index.ts';
+import { freePort, serverPorts, startNatsServer, type NatsServer } from '../../src/nats/index.ts';
 import { startDashboard, type Dashboard } from '../../src/web/index.ts';
 import { aloft } from '../support/cli.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { recordEvents, writeComponent } from '../support/lattice.ts';
 import { spawnReconciler } from '../support/reconciler.ts';
@@ -33,19 +27,8 @@ import { example } from '../support/samples.ts';
 import { fixture } from '../runtime/fixtures.ts';
 import { tempDir } from '../support/tmp.ts';
 
-/** FIELD-NOTES §4: Debian's chromium driven by playwright-core; playwright adds a fresh profile. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 const LATTICE = 'tabs';
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'browser');
 
 /**
  * A browser tab as a host (issue 10), end to end with real parts: nats-server with JetStream and
@@ -107,14 +90,7 @@ describe('browser-tab host', { timeout: 300_000 }, () => {
       port: 0,
       routes: joinService.routes,
     });
-    server = await chromium.launchServer({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
-    const pid = server.process().pid;
-    if (pid) recordPid(pid, 'chromium (browser host test)');
-    browser = await chromium.connect(server.wsEndpoint());
+    ({ server, browser } = await launchChromium('browser host test'));
     page = await browser.newPage();
     page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
   });
@@ -168,74 +144,9 @@ describe('browser-tab host', { timeout: 300_000 }, () => {
     const manifest = join(dir.path, 'app.yaml');
     writeFileSync(
       manifest,
-      `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: tabbed
-  annotations:
-    version: v1
-spec:
-  components:
-    - name: echo
-      type: component
-      properties:
-        image: ${ref}
-      traits:
-        - type: spreadscaler
-          properties:
-            instances: 1
-            spread:
-              - name: tabs
-                requirements: { runtime: browser }
-        - type: link
-          properties:
-            target: { name: kv }
-            namespace: wasi
-            package: keyvalue
-            interfaces: [store, atomics]
-    - name: greeter
-      type: component
-      properties:
-        image: ${ref}
-      traits:
-        - type: daemonscaler
-          properties:
-            instances: 1
-            spread:
-              - name: tabs
-                requirements: { runtime: browser }
-    - name: kv
-      type: capability
-      properties:
-        image: aloft:keyvalue-memory
-      traits:
-        - type: daemonscaler
-          properties:
-            instances: 1
-            spread:
-              - name: node
-                requirements: { runtime: node }
-    - name: http
-      type: capability
-      properties:
-        image: aloft:http-server
-        config:
-          - name: http-listen
-            properties: { address: "127.0.0.1:${httpPort}" }
-      traits:
-        - type: daemonscaler
-          properties:
-            instances: 1
-            spread:
-              - name: node
-                requirements: { runtime: node }
-        - type: link
-          properties:
-            target: { name: echo }
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-`,
+      readFileSync(join(fixtures, 'app.yaml'), 'utf8')
+        .replaceAll('IMAGE', ref)
+        .replaceAll('PORT', String(httpPort)),
     );
     const deployedAt = performance.now();
     const deployed = await cli('app', 'deploy', manifest);
