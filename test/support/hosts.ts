@@ -27,6 +27,8 @@ export async function spawnHost(opts: {
   name: string;
   dataDir: string;
   heartbeatMs?: number;
+  /** ALOFT_LOG_LEVEL of the process (default `info`). */
+  logLevel?: string;
 }): Promise<HostProcess> {
   const args = [
     bin,
@@ -45,7 +47,7 @@ export async function spawnHost(opts: {
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ALOFT_LOG_LEVEL: 'info' },
+    env: { ...process.env, ALOFT_LOG_LEVEL: opts.logLevel ?? 'info' },
   });
   const pid = child.pid ?? 0;
   recordPid(pid, `aloft host ${opts.name}`);
