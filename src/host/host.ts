@@ -21,7 +21,8 @@ import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
 import { hostIdentity } from './identity.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
-import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
+import { HANDLER_OPS, invokeLocal, invokeLocalHttp, isNotStarted, serveCalls } from './serve.ts';
+import type { HttpRequest } from '../runtime/index.ts';
 import type { ProviderFactory, RunningProvider } from './providers.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
 
@@ -271,6 +272,23 @@ export async function startHost(options: HostOptions): Promise<Host> {
       logger: log,
       config,
       handleHttp: async (component, request, timeoutMs) => {
+        // Same host: hand the request to the local pool as it is (DESIGN-NOTES §1). Only when
+        // it cannot start here (draining, saturated) does it go the lattice way below.
+        const p = placements.get(component);
+        if (p && accepting()) {
+          const elsewhere = view.rank(component, self).some((h) => h !== identity.id);
+          try {
+            return await invokeLocalHttp(
+              { accepting, onIdleChange },
+              p,
+              request as HttpRequest,
+              timeoutMs,
+              elsewhere,
+            );
+          } catch (err) {
+            if (!elsewhere || !isNotStarted(err)) throw err;
+          }
+        }
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
         const out = await caller.call(component, HANDLER_OPS.http, encoded, {
           timeoutMs,

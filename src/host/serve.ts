@@ -7,7 +7,7 @@ import {
   subjectsFor,
 } from '../lattice/index.ts';
 import { isAloftError, type Logger } from '../support/index.ts';
-import { GuestError, type HttpRequest, type Message } from '../runtime/index.ts';
+import { GuestError, type HttpRequest, type HttpResponse, type Message } from '../runtime/index.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
 
 /**
@@ -31,6 +31,16 @@ export interface ServeContext {
   onIdleChange(): void;
 }
 
+/** The call never started here (draining, saturated, unloaded): another host may take it. */
+export function isNotStarted(err: unknown): boolean {
+  return (
+    err instanceof LatticeError &&
+    (err.code === LatticeCodes.BUSY ||
+      err.code === LatticeCodes.UNAVAILABLE ||
+      err.code === LatticeCodes.NO_RESPONDERS)
+  );
+}
+
 /**
  * Subscribes a placement's call subjects: the host's own (`rpc.<c>.<host>`) and the component's
  * queue group (`rpc.<c>.any`). Each request runs concurrently; a saturated pool sheds at once
@@ -50,7 +60,7 @@ export function serveCalls(ctx: ServeContext, p: Placement): void {
 }
 
 /** Runs one call on the local instance pool. Used for calls from NATS and in-process calls alike. */
-export async function invokeLocal(
+export function invokeLocal(
   ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
   p: Placement,
   operation: string,
@@ -61,6 +71,47 @@ export async function invokeLocal(
   /** The caller already counts this call as in flight (it also covers sending the reply). */
   counted = false,
 ): Promise<Uint8Array> {
+  return guarded(ctx, p, shed, counted, async () => {
+    if (operation === HANDLER_OPS.http) {
+      const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
+      const res = await p.component.handleHttp(req, { timeoutMs });
+      return encoder.encode(JSON.stringify(toWire(res)));
+    }
+    if (operation === HANDLER_OPS.message) {
+      const msg = fromWire(JSON.parse(decoder.decode(payload))) as Message;
+      await p.component.handleMessage(msg, { timeoutMs });
+      return new Uint8Array(0);
+    }
+    return await p.component.call(operation, payload, { timeoutMs });
+  });
+}
+
+/**
+ * An HTTP request for a component placed on this host, handed to its pool as it is: the
+ * same-host path of the http-server provider (no wire encoding, no NATS message). Same
+ * admission rules as {@link invokeLocal}.
+ */
+export function invokeLocalHttp(
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
+  p: Placement,
+  request: HttpRequest,
+  timeoutMs: number,
+  shed: boolean,
+): Promise<HttpResponse> {
+  return guarded(ctx, p, shed, false, () => p.component.handleHttp(request, { timeoutMs }));
+}
+
+/**
+ * Admission and error mapping shared by every local invocation: refuse while draining, shed when
+ * saturated, count in-flight work, and turn runtime errors into lattice codes.
+ */
+async function guarded<T>(
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
+  p: Placement,
+  shed: boolean,
+  counted: boolean,
+  run: () => Promise<T>,
+): Promise<T> {
   if (!ctx.accepting()) {
     throw new LatticeError(
       LatticeCodes.UNAVAILABLE,
@@ -76,17 +127,7 @@ export async function invokeLocal(
   }
   if (!counted) p.inFlight++;
   try {
-    if (operation === HANDLER_OPS.http) {
-      const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
-      const res = await p.component.handleHttp(req, { timeoutMs });
-      return encoder.encode(JSON.stringify(toWire(res)));
-    }
-    if (operation === HANDLER_OPS.message) {
-      const msg = fromWire(JSON.parse(decoder.decode(payload))) as Message;
-      await p.component.handleMessage(msg, { timeoutMs });
-      return new Uint8Array(0);
-    }
-    return await p.component.call(operation, payload, { timeoutMs });
+    return await run();
   } catch (err) {
     if (err instanceof GuestError) {
       // The component's own error record: callers see its code, not the runtime's wrapper.
