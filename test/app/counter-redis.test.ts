@@ -65,7 +65,7 @@ describe('sample app on Redis: redis-server killed mid-traffic', { timeout: 240_
     let phase: Phase = 'before';
     let killStart = Infinity;
     let stop = false;
-    let waiters: (() => void)[] = [];
+    const waiters: (() => void)[] = [];
     const settled = (): void => {
       for (const w of waiters.splice(0)) w();
     };
