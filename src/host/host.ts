@@ -15,16 +15,15 @@ import {
   type LatticeState,
 } from '../lattice/index.ts';
 import { createRuntime, type Runtime } from '../runtime/index.ts';
-import { builtinProviders } from '../providers/index.ts';
+import { builtinProviders, DEFAULT_PROVIDER_KINDS } from '../providers/index.ts';
 import { deferred, silentLogger, type Logger } from '../support/index.ts';
 import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
 import { hostIdentity } from './identity.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
-import { HANDLER_OPS, invokeLocal, invokeLocalHttp, isNotStarted, serveCalls } from './serve.ts';
-import type { HttpRequest } from '../runtime/index.ts';
-import type { ProviderFactory, RunningProvider } from './providers.ts';
-import { fromWire, toWire } from '../lattice/index.ts';
+import { invokeLocal, serveCalls } from './serve.ts';
+import { hostProviderContext } from './provider-context.ts';
+import type { ProviderContext, ProviderFactory, RunningProvider } from './providers.ts';
 
 export type HostState = 'starting' | 'running' | 'draining' | 'stopping' | 'stopped';
 
@@ -127,18 +126,41 @@ export async function startHost(options: HostOptions): Promise<Host> {
       return invokeLocal({ accepting, onIdleChange }, p, operation, payload, timeoutMs, elsewhere);
     },
   });
+  const providerContext = (name: string, config: Record<string, string>): ProviderContext =>
+    hostProviderContext(
+      {
+        nc,
+        lattice,
+        hostId: identity.id,
+        logger: log,
+        labels: () => labels,
+        latticeState,
+        placements,
+        accepting,
+        onIdleChange,
+        isElsewhere: (component) => view.rank(component, self).some((h) => h !== identity.id),
+        caller,
+      },
+      name,
+      config,
+    );
+  // The built-in providers for components without a logging or config link.
+  const defaults = {
+    logging: await builtinProviders[DEFAULT_PROVIDER_KINDS.logging]!(
+      providerContext('default-logging', {}),
+    ),
+    config: await builtinProviders[DEFAULT_PROVIDER_KINDS.config]!(
+      providerContext('default-config', {}),
+    ),
+  };
   const runtime: Runtime = createRuntime({
     logger: log,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     capabilities: hostCapabilities({
-      nc,
-      lattice,
-      hostId: identity.id,
-      labels: () => labels,
-      logger: log,
       state: latticeState,
       caller: () => caller,
       providers,
+      defaults,
     }),
   });
 
@@ -242,7 +264,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     clearInterval(timer);
     publishEvent('host_stopped', { name: identity.name });
     await control.stop();
-    await Promise.allSettled([...providers.values()].map((p) => p.instance.stop()));
+    await Promise.allSettled(
+      [...[...providers.values()].map((p) => p.instance), ...Object.values(defaults)].map((i) =>
+        i.stop(),
+      ),
+    );
     for (const p of providers.values()) for (const sub of p.subs) sub.unsubscribe();
     providers.clear();
     await view.stop();
@@ -265,55 +291,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     placements,
     providers,
     providerKinds: options.providerKinds ?? builtinProviders,
-    providerContext: (name, config) => ({
-      nc,
-      lattice,
-      hostId: identity.id,
-      logger: log,
-      config,
-      handleHttp: async (component, request, timeoutMs) => {
-        // Same host: hand the request to the local pool as it is (DESIGN-NOTES §1). Only when
-        // it cannot start here (draining, saturated) does it go the lattice way below.
-        const p = placements.get(component);
-        if (p && accepting()) {
-          const elsewhere = view.rank(component, self).some((h) => h !== identity.id);
-          try {
-            return await invokeLocalHttp(
-              { accepting, onIdleChange },
-              p,
-              request as HttpRequest,
-              timeoutMs,
-              elsewhere,
-            );
-          } catch (err) {
-            if (!elsewhere || !isNotStarted(err)) throw err;
-          }
-        }
-        const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
-        const out = await caller.call(component, HANDLER_OPS.http, encoded, {
-          timeoutMs,
-          noResponderWaitMs: Math.min(timeoutMs, 2000),
-        });
-        return fromWire(JSON.parse(new TextDecoder().decode(out)));
-      },
-      deliverMessage: async (component, message, timeoutMs) => {
-        const encoded = new TextEncoder().encode(JSON.stringify(toWire(message)));
-        await caller.call(component, HANDLER_OPS.message, encoded, { timeoutMs });
-      },
-      // Links name this provider as their target (component → provider), or, for inbound
-      // capabilities as wadm writes them (http-server → component), as their source.
-      linksTo: () =>
-        latticeState
-          .links()
-          .flatMap((l) =>
-            l.target === name
-              ? [l]
-              : l.source === name
-                ? [{ ...l, source: l.target, target: name }]
-                : [],
-          ),
-      onLinksChange: (listener) => latticeState.onChange((kind) => kind === 'link' && listener()),
-    }),
+    providerContext,
     labels,
     runtime,
     latticeState,

@@ -8,7 +8,10 @@ import { AloftError, type Logger } from '../support/index.ts';
  */
 export interface ProviderCall {
   component: string;
-  /** Short interface name: `keyvalue`, `messaging`, `outgoing-http`, `blobstore`. */
+  /**
+   * Short interface name: `keyvalue`, `messaging`, `outgoing-http`, `blobstore`, `logging`,
+   * `config`.
+   */
   interface: string;
   /** WIT function name: `get`, `list-keys`, `compare-and-swap`, `publish`, `fetch`… */
   function: string;
@@ -34,6 +37,10 @@ export interface ProviderContext {
   logger: Logger;
   /** The provider's own config (`aloft start provider … --config`). */
   config: Record<string, string>;
+  /** The labels of the host the provider runs on (`cloud`, `region`…). */
+  labels(): Record<string, string>;
+  /** Named config from the lattice state (`aloft config put`), kept current by its watch. */
+  namedConfig(name: string): Record<string, string> | undefined;
   /** Calls a component's HTTP handler wherever it runs (`http-server`). */
   handleHttp(component: string, request: unknown, timeoutMs: number): Promise<unknown>;
   /** Delivers a message to a component's message handler wherever it runs (`messaging-nats`). */

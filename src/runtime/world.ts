@@ -15,6 +15,7 @@ export const CAPABILITY_INTERFACES = [
   'config',
   'outgoing-http',
   'lattice',
+  'blobstore',
 ] as const;
 export type CapabilityInterface = (typeof CAPABILITY_INTERFACES)[number];
 

@@ -39,6 +39,8 @@ function fakeHost(nats: Fixture, config: Record<string, string> = {}) {
     hostId: 'HOST1',
     logger: silentLogger,
     config,
+    labels: () => ({ cloud: 'test' }),
+    namedConfig: () => undefined,
     handleHttp: (component, request) => http(component, request),
     deliverMessage: (component, message) => {
       delivered.push({ component, message });

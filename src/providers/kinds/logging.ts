@@ -1,0 +1,68 @@
+import { encodeJson, subjectsFor } from '../../lattice/index.ts';
+import { AloftError } from '../../support/index.ts';
+import {
+  startWith,
+  unknownFunction,
+  type ProviderCall,
+  type ProviderFactory,
+} from '../provider.ts';
+
+/** `wasi:logging` levels, lowest first. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'critical'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A level from a guest (its enum index, or the name) or from config. */
+export function logLevel(value: unknown, where: string): LogLevel {
+  if (typeof value === 'number' && LOG_LEVELS[value]) return LOG_LEVELS[value];
+  if (typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value)) {
+    return value as LogLevel;
+  }
+  throw new AloftError('PROVIDER_CONFIG_INVALID', `${where}: unknown log level ${String(value)}`, {
+    hint: `one of ${LOG_LEVELS.join(', ')}`,
+  });
+}
+
+/**
+ * `logging-lattice`: a component's `logging.log` lines go to the host's log (the provider's
+ * logger) and, as JSON lines, to the lattice subject `aloft.<lattice>.logs.<component>` where
+ * `aloft logs` and collectors read them. Link config `min_level` (default `trace`) drops lines
+ * below it. Every host runs one as the default for components without a logging link.
+ */
+export const loggingLattice: ProviderFactory = (ctx) =>
+  startWith(() => {
+    const s = subjectsFor(ctx.lattice);
+    const log = (call: ProviderCall): undefined => {
+      const [level, context, message] = call.args as [unknown, string, string];
+      const name = LOG_LEVELS.includes(level as LogLevel)
+        ? (level as LogLevel)
+        : (LOG_LEVELS[level as number] ?? 'info');
+      const min = call.linkConfig.min_level;
+      if (min && LOG_LEVELS.indexOf(name) < LOG_LEVELS.indexOf(logLevel(min, 'min_level'))) {
+        return undefined;
+      }
+      const fields = { component: call.component, context, hostId: ctx.hostId };
+      const cloud = ctx.labels().cloud;
+      const line = {
+        time: new Date().toISOString(),
+        level: name,
+        msg: message,
+        ...fields,
+        ...(cloud ? { cloud } : {}),
+      };
+      ctx.nc.publish(s.logs(call.component), encodeJson(line));
+      const out = ctx.logger.child({ component: call.component, context });
+      if (name === 'error' || name === 'critical') out.error(message);
+      else if (name === 'warn') out.warn(message);
+      else if (name === 'info') out.info(message);
+      else out.debug(message);
+      return undefined;
+    };
+    return {
+      interfaces: ['logging'],
+      handle: (call) =>
+        call.interface === 'logging' && call.function === 'log'
+          ? Promise.resolve(log(call))
+          : Promise.reject(unknownFunction(call)),
+      stop: () => Promise.resolve(),
+    };
+  });
