@@ -129,8 +129,8 @@ describe(
       let defaultLines = 0;
       const watch = nc.subscribe(subjectsFor(lattice).logs('linked'), {
         callback: () => {
-        defaultLines++;
-      },
+          defaultLines++;
+        },
       });
       const arrived = new Promise<void>((r) => (gotLine = r));
       await a.caller.call('linked', 'log', utf8('to the audit log'));
