@@ -29,12 +29,13 @@ function merged(ctx: ProviderContext, names: string[]): Record<string, string> {
 export const configLattice: ProviderFactory = (ctx) =>
   startWith(() => ({
     interfaces: ['config'],
-    handle: (call) => {
-      if (call.interface !== 'config') return Promise.reject(unknownFunction(call));
-      const values = merged(ctx, configNames(call));
-      if (call.function === 'get') return Promise.resolve(values[call.args[0] as string]);
-      if (call.function === 'get-all') return Promise.resolve(Object.entries(values));
-      return Promise.reject(unknownFunction(call));
-    },
+    handle: (call) =>
+      startWith(() => {
+        if (call.interface !== 'config') throw unknownFunction(call);
+        const values = merged(ctx, configNames(call));
+        if (call.function === 'get') return values[call.args[0] as string];
+        if (call.function === 'get-all') return Object.entries(values);
+        throw unknownFunction(call);
+      }),
     stop: () => Promise.resolve(),
   }));

@@ -60,9 +60,10 @@ export const loggingLattice: ProviderFactory = (ctx) =>
     return {
       interfaces: ['logging'],
       handle: (call) =>
-        call.interface === 'logging' && call.function === 'log'
-          ? Promise.resolve(log(call))
-          : Promise.reject(unknownFunction(call)),
+        startWith(() => {
+          if (call.interface !== 'logging' || call.function !== 'log') throw unknownFunction(call);
+          return log(call);
+        }),
       stop: () => Promise.resolve(),
     };
   });
