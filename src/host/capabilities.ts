@@ -1,5 +1,7 @@
 import type { LatticeCaller, LatticeState, Link } from '../lattice/index.ts';
 import { decodeCapabilityResult, encodeCapabilityCall } from '../lattice/index.ts';
+import { readTraceContext, traceHeaders, type TraceContext } from '../telemetry/index.ts';
+import type { HostInstruments } from './instrument.ts';
 import { linkServes, type ProviderInstance, type RunningProvider } from './providers.ts';
 import type { CapabilityCall, CapabilityHandler, Value } from '../runtime/index.ts';
 import { AloftError } from '../support/index.ts';
@@ -10,9 +12,9 @@ export type DefaultedInterface = 'logging' | 'config';
 /**
  * The capabilities a host offers its components. Calls to other components (`lattice`) go over
  * the lattice directly. Every other interface is served by a provider through a link: in-process
- * when the provider runs on this host, else over NATS. Without a link, `logging` and `config` use
- * the host's built-in default providers (`defaults`), and the rest fail with a message that names
- * the command creating the link.
+ * when the provider runs on this host, else over NATS; each such call is counted and traced.
+ * Without a link, `logging` and `config` use the host's built-in default providers (`defaults`),
+ * and the rest fail with a message that names the command creating the link.
  */
 export function hostCapabilities(ctx: {
   state: LatticeState;
@@ -21,17 +23,28 @@ export function hostCapabilities(ctx: {
   providers: Map<string, RunningProvider>;
   /** The providers used for `logging` and `config` when a component has no link for them. */
   defaults: Readonly<Record<DefaultedInterface, ProviderInstance>>;
+  instruments: HostInstruments;
 }): CapabilityHandler {
-  const viaLink = async (call: CapabilityCall, link: Link): Promise<Value> => {
+  const viaLink = async (
+    call: CapabilityCall,
+    link: Link,
+    trace: TraceContext | undefined,
+    span: { component: string; interface: string; function: string; target: string },
+  ): Promise<Value> => {
     const local = ctx.providers.get(link.target);
     if (local) {
-      return (await local.instance.handle({
-        component: call.component,
-        interface: call.interface,
-        function: call.function,
-        args: call.args,
-        linkConfig: link.config,
-      })) as Value;
+      return (await ctx.instruments.provider({ ...span, provider: link.target }, trace, false, () =>
+        local.instance.handle({
+          component: call.component,
+          interface: call.interface,
+          function: call.function,
+          args: call.args,
+          linkConfig: link.config,
+          ...(call.context.metadata.traceparent
+            ? { traceparent: call.context.metadata.traceparent }
+            : {}),
+        }),
+      )) as Value;
     }
     const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));
     const reply = await ctx.caller().callProvider(
@@ -43,16 +56,29 @@ export function hostCapabilities(ctx: {
         args: call.args,
         link: { name: link.name, config: link.config },
       }),
-      { timeoutMs, idempotent: IDEMPOTENT.has(`${call.interface}.${call.function}`) },
+      {
+        timeoutMs,
+        idempotent: IDEMPOTENT.has(`${call.interface}.${call.function}`),
+        ...(trace ? { headers: traceHeaders(trace) } : {}),
+      },
     );
     return decodeCapabilityResult(reply) as Value;
   };
 
   return async (call) => {
+    const parent = readTraceContext((k) => call.context.metadata[k]);
     if (call.interface === 'lattice') {
       const [component, operation, payload] = call.args as [string, string, Uint8Array];
       const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));
-      return await ctx.caller().call(component, operation, payload, { timeoutMs });
+      return await ctx.instruments.capability(
+        { component: call.component, interface: 'lattice', function: 'call', target: component },
+        parent,
+        (trace) =>
+          ctx.caller().call(component, operation, payload, {
+            timeoutMs,
+            ...(trace ? { headers: traceHeaders(trace) } : {}),
+          }),
+      );
     }
     const linkName = call.context.metadata.link ?? 'default';
     const link = ctx.state
@@ -63,19 +89,31 @@ export function hostCapabilities(ctx: {
           linkServes(l.interface, call.interface) &&
           l.name === linkName,
       );
-    if (link) return viaLink(call, link);
-    if (call.interface === 'logging' || call.interface === 'config') {
+    if (!link && (call.interface === 'logging' || call.interface === 'config')) {
+      // The documented default: the host's own logging-lattice / config-lattice instance.
       return (await ctx.defaults[call.interface].handle({
         component: call.component,
         interface: call.interface,
         function: call.function,
         args: call.args,
         linkConfig: {},
+        ...(call.context.metadata.traceparent
+          ? { traceparent: call.context.metadata.traceparent }
+          : {}),
       })) as Value;
     }
-    throw new AloftError(
-      'LINK_MISSING',
-      `${call.component} has no link for ${call.interface}; create one with: aloft link put ${call.component} <provider> --interface ${call.interface}`,
+    const span = { component: call.component, interface: call.interface, function: call.function };
+    if (!link) {
+      // Counted and traced like any failed capability call: it is the error users hit most.
+      const missing = new AloftError(
+        'LINK_MISSING',
+        `${call.component} has no link for ${call.interface}; create one with: aloft link put ${call.component} <provider> --interface ${call.interface}`,
+      );
+      return await ctx.instruments.capability(span, parent, () => Promise.reject(missing));
+    }
+    const linked = { ...span, target: link.target };
+    return await ctx.instruments.capability(linked, parent, (trace) =>
+      viaLink(call, link, trace, linked),
     );
   };
 }

@@ -9,6 +9,8 @@ import {
 import { isAloftError, type Logger } from '../support/index.ts';
 import { GuestError, type HttpRequest, type HttpResponse, type Message } from '../runtime/index.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
+import { readTraceContext, type TraceContext } from '../telemetry/index.ts';
+import type { HostInstruments } from './instrument.ts';
 
 /**
  * Reserved operation names that invoke a component's handler exports instead of `operation.call`;
@@ -29,6 +31,21 @@ export interface ServeContext {
   accepting(): boolean;
   /** Called when in-flight work changes, to let drain wait for zero. */
   onIdleChange(): void;
+  /** Where served calls are counted (metrics, spans, heartbeat statistics). */
+  instruments: HostInstruments;
+}
+
+/** One call to run on the local instance pool. */
+export interface LocalCall {
+  operation: string;
+  payload: Uint8Array;
+  timeoutMs: number;
+  /** Shed when saturated (the caller has somewhere else to go); otherwise queue. Default true. */
+  shed?: boolean;
+  /** The caller already counts this call as in flight (it also covers sending the reply). */
+  counted?: boolean;
+  /** The trace the call belongs to. */
+  trace?: TraceContext | undefined;
 }
 
 /** The call never started here (draining, saturated, unloaded): another host may take it. */
@@ -59,46 +76,69 @@ export function serveCalls(ctx: ServeContext, p: Placement): void {
   );
 }
 
-/** Runs one call on the local instance pool. Used for calls from NATS and in-process calls alike. */
-export function invokeLocal(
-  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
+/**
+ * Runs one call on the local instance pool. Used for calls from NATS and in-process calls alike,
+ * so it is the one place where the host counts the calls it serves (`ctx.instruments`).
+ */
+export async function invokeLocal(
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange' | 'instruments'>,
   p: Placement,
-  operation: string,
-  payload: Uint8Array,
-  timeoutMs: number,
-  /** Shed when saturated (the caller has somewhere else to go); otherwise queue. */
-  shed = true,
-  /** The caller already counts this call as in flight (it also covers sending the reply). */
-  counted = false,
+  call: LocalCall,
 ): Promise<Uint8Array> {
-  return guarded(ctx, p, shed, counted, async () => {
-    if (operation === HANDLER_OPS.http) {
-      const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
-      const res = await p.component.handleHttp(req, { timeoutMs });
-      return encoder.encode(JSON.stringify(toWire(res)));
-    }
-    if (operation === HANDLER_OPS.message) {
-      const msg = fromWire(JSON.parse(decoder.decode(payload))) as Message;
-      await p.component.handleMessage(msg, { timeoutMs });
-      return new Uint8Array(0);
-    }
-    return await p.component.call(operation, payload, { timeoutMs });
-  });
+  const served = ctx.instruments.served(p.name, call.operation, call.trace);
+  try {
+    const out = await runLocal(ctx, p, call, served.metadata);
+    served.end();
+    return out;
+  } catch (err) {
+    served.end(err);
+    throw err;
+  }
 }
 
 /**
  * An HTTP request for a component placed on this host, handed to its pool as it is: the
  * same-host path of the http-server provider (no wire encoding, no NATS message). Same
- * admission rules as {@link invokeLocal}.
+ * admission rules and the same accounting as {@link invokeLocal}.
  */
-export function invokeLocalHttp(
-  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
+export async function invokeLocalHttp(
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange' | 'instruments'>,
   p: Placement,
   request: HttpRequest,
-  timeoutMs: number,
-  shed: boolean,
+  call: { timeoutMs: number; shed: boolean; trace?: TraceContext | undefined },
 ): Promise<HttpResponse> {
-  return guarded(ctx, p, shed, false, () => p.component.handleHttp(request, { timeoutMs }));
+  const served = ctx.instruments.served(p.name, HANDLER_OPS.http, call.trace);
+  try {
+    const out = await guarded(ctx, p, call.shed, false, () =>
+      p.component.handleHttp(request, { timeoutMs: call.timeoutMs, metadata: served.metadata }),
+    );
+    served.end();
+    return out;
+  } catch (err) {
+    served.end(err);
+    throw err;
+  }
+}
+
+function runLocal(
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
+  p: Placement,
+  { operation, payload, timeoutMs, shed = true, counted = false }: LocalCall,
+  metadata: Readonly<Record<string, string>> | undefined,
+): Promise<Uint8Array> {
+  return guarded(ctx, p, shed, counted, async () => {
+    if (operation === HANDLER_OPS.http) {
+      const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
+      const res = await p.component.handleHttp(req, { timeoutMs, metadata });
+      return encoder.encode(JSON.stringify(toWire(res)));
+    }
+    if (operation === HANDLER_OPS.message) {
+      const msg = fromWire(JSON.parse(decoder.decode(payload))) as Message;
+      await p.component.handleMessage(msg, { timeoutMs, metadata });
+      return new Uint8Array(0);
+    }
+    return await p.component.call(operation, payload, { timeoutMs, metadata });
+  });
 }
 
 /**
@@ -158,7 +198,15 @@ async function invoke(ctx: ServeContext, p: Placement, msg: Msg): Promise<void> 
   // it) never cuts a call off between its result and its reply.
   p.inFlight++;
   try {
-    const out = await invokeLocal(ctx, p, operation, msg.data, timeoutMs, true, true);
+    const trace = readTraceContext((k) => msg.headers?.get(k));
+    const out = await invokeLocal(ctx, p, {
+      operation,
+      payload: msg.data,
+      timeoutMs,
+      shed: true,
+      counted: true,
+      trace,
+    });
     if (msg.reply) msg.respond(out);
   } catch (err) {
     if (!isAloftError(err))

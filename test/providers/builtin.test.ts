@@ -40,6 +40,7 @@ function fakeHost(nats: Fixture, config: Record<string, string> = {}) {
     hostId: 'HOST1',
     logger: silentLogger,
     config,
+    hostName: 'host-1',
     labels: () => ({ cloud: 'test' }),
     namedConfig: () => undefined,
     handleHttp: (component, request) => http(component, request),

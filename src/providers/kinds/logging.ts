@@ -1,4 +1,5 @@
-import { encodeJson, subjectsFor } from '../../lattice/index.ts';
+import { encodeJson, subjectsFor, type ComponentLogLine } from '../../lattice/index.ts';
+import { parseTraceparent } from '../../telemetry/index.ts';
 import { AloftError } from '../../support/index.ts';
 import {
   startWith,
@@ -24,8 +25,8 @@ export function logLevel(value: unknown, where: string): LogLevel {
 
 /**
  * `logging-lattice`: a component's `logging.log` lines go to the host's log (the provider's
- * logger) and, as JSON lines, to the lattice subject `aloft.<lattice>.logs.<component>` where
- * `aloft logs` and collectors read them. Link config `min_level` (default `trace`) drops lines
+ * logger) and, as JSON lines ({@link ComponentLogLine}, with the trace id when traced), to the
+ * lattice's log subject for the component, which `aloft logs` follows and keeps. Link config `min_level` (default `trace`) drops lines
  * below it. Every host runs one as the default for components without a logging link.
  */
 export const loggingLattice: ProviderFactory = (ctx) =>
@@ -40,17 +41,23 @@ export const loggingLattice: ProviderFactory = (ctx) =>
       if (min && LOG_LEVELS.indexOf(name) < LOG_LEVELS.indexOf(logLevel(min, 'min_level'))) {
         return undefined;
       }
-      const fields = { component: call.component, context, hostId: ctx.hostId };
       const cloud = ctx.labels().cloud;
-      const line = {
+      const trace = parseTraceparent(call.traceparent);
+      const line: ComponentLogLine = {
         time: new Date().toISOString(),
         level: name,
         msg: message,
-        ...fields,
-        ...(cloud ? { cloud } : {}),
+        component: call.component,
+        context,
+        hostId: ctx.hostId,
+        host: ctx.hostName,
+        lattice: ctx.lattice,
+        ...(cloud !== undefined ? { cloud } : {}),
+        ...(trace ? { traceId: trace.traceId, spanId: trace.spanId } : {}),
       };
       ctx.nc.publish(s.logs(call.component), encodeJson(line));
-      const out = ctx.logger.child({ component: call.component, context });
+      const { time: _t, level: _l, msg: _m, hostId: _h, host: _n, ...fields } = line;
+      const out = ctx.logger.child(fields);
       if (name === 'error' || name === 'critical') out.error(message);
       else if (name === 'warn') out.warn(message);
       else if (name === 'info') out.info(message);
