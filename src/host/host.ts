@@ -15,12 +15,12 @@ import {
   type LatticeState,
 } from '../lattice/index.ts';
 import type { CapabilityHandler, Runtime } from '../runtime/index.ts';
+import { defaultProviders } from '../providers/index.ts';
 import { deferred, silentLogger, type Logger } from '../support/index.ts';
 import type { Artifact } from './artifacts.ts';
 import {
   createTracing,
   readTraceContext,
-  traceHeaders,
   TRACING_DISABLED,
   type MetricsRegistry,
   type TracingConfig,
@@ -31,11 +31,10 @@ import type { HostIdentity } from './identity.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
 import { hostInstruments } from './instrument.ts';
 import { hostMetrics } from './metrics.ts';
-import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
-import { httpCallOptions, withServedBy } from './http-ingress.ts';
+import { invokeLocal, serveCalls } from './serve.ts';
 import { createCallStats, type CallObserver } from './call-stats.ts';
-import type { ProviderFactory, RunningProvider } from './providers.ts';
-import { fromWire, toWire } from '../lattice/index.ts';
+import { hostProviderContext } from './provider-context.ts';
+import type { ProviderContext, ProviderFactory, RunningProvider } from './providers.ts';
 
 export type HostState = 'starting' | 'running' | 'draining' | 'stopping' | 'stopped';
 
@@ -229,18 +228,40 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
       });
     },
   });
+  const providerContext = (name: string, config: Record<string, string>): ProviderContext =>
+    hostProviderContext(
+      {
+        nc,
+        lattice,
+        hostId: identity.id,
+        hostName: identity.name,
+        logger: log,
+        labels: () => labels,
+        latticeState,
+        placements,
+        accepting,
+        onIdleChange,
+        instruments,
+        tracing,
+        view,
+        isElsewhere: (component) => view.rank(component, self).some((h) => h !== identity.id),
+        caller,
+      },
+      name,
+      config,
+    );
+  // The built-in providers for components without a logging or config link.
+  const defaults = {
+    logging: await defaultProviders.logging(providerContext('default-logging', {})),
+    config: await defaultProviders.config(providerContext('default-config', {})),
+  };
   const runtime: Runtime = platform.createRuntime({
     logger: log,
     capabilities: hostCapabilities({
-      nc,
-      lattice,
-      hostId: identity.id,
-      hostName: identity.name,
-      labels: () => labels,
-      logger: log,
       state: latticeState,
       caller: () => caller,
       providers,
+      defaults,
       instruments,
     }),
   });
@@ -349,7 +370,11 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     stopBeating();
     publishEvent('host_stopped', { name: identity.name });
     await control.stop();
-    await Promise.allSettled([...providers.values()].map((p) => p.instance.stop()));
+    await Promise.allSettled(
+      [...[...providers.values()].map((p) => p.instance), ...Object.values(defaults)].map((i) =>
+        i.stop(),
+      ),
+    );
     for (const p of providers.values()) for (const sub of p.subs) sub.unsubscribe();
     providers.clear();
     await view.stop();
@@ -374,48 +399,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     placements,
     providers,
     providerKinds: options.providerKinds ?? {},
-    providerContext: (name, config) => ({
-      nc,
-      lattice,
-      hostId: identity.id,
-      logger: log,
-      config,
-      tracing,
-      handleHttp: async (component, request, timeoutMs, trace) => {
-        const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
-        let servedBy: string | undefined;
-        const out = await caller.call(component, HANDLER_OPS.http, encoded, {
-          timeoutMs,
-          noResponderWaitMs: Math.min(timeoutMs, 2000),
-          ...httpCallOptions(request, timeoutMs),
-          ...(trace ? { headers: traceHeaders(trace) } : {}),
-          onServed: (hostId) => (servedBy = hostId),
-        });
-        const response = fromWire(JSON.parse(new TextDecoder().decode(out)));
-        const header = config.served_by_header?.trim().toLowerCase();
-        return header ? withServedBy(response, header, view, servedBy) : response;
-      },
-      deliverMessage: async (component, message, timeoutMs, trace) => {
-        const encoded = new TextEncoder().encode(JSON.stringify(toWire(message)));
-        await caller.call(component, HANDLER_OPS.message, encoded, {
-          timeoutMs,
-          ...(trace ? { headers: traceHeaders(trace) } : {}),
-        });
-      },
-      // Links name this provider as their target (component → provider), or, for inbound
-      // capabilities as wadm writes them (http-server → component), as their source.
-      linksTo: () =>
-        latticeState
-          .links()
-          .flatMap((l) =>
-            l.target === name
-              ? [l]
-              : l.source === name
-                ? [{ ...l, source: l.target, target: name }]
-                : [],
-          ),
-      onLinksChange: (listener) => latticeState.onChange((kind) => kind === 'link' && listener()),
-    }),
+    providerContext,
     labels,
     runtime,
     latticeState,

@@ -31,11 +31,14 @@ describe('browser host bundle', () => {
       'runtime/instance/pool.ts',
       'runtime/instance/worker-loop.ts',
       'runtime/channel.ts',
+      // The default logging and config providers every host runs for its components.
+      'providers/kinds/logging.ts',
+      'providers/kinds/config.ts',
     ]) {
       assert.ok(included.has(src(shared)), `${shared} is not in the bundle`);
     }
     const nodeOnly = built.included.filter((f) =>
-      /src\/(runtime\/(node|build)\/|host\/(artifacts|oci|node-platform|identity|labels|main|spawn)\.ts|lattice\/connection\.ts|nats\/|providers\/|web\/|cli\/|browser\/server\/)/.test(
+      /src\/(runtime\/(node|build)\/|host\/(artifacts|oci|node-platform|identity|labels|main|spawn)\.ts|lattice\/connection\.ts|nats\/|providers\/(builtin\.ts|kinds\/(http-server|http-client|keyvalue|messaging|blobstore)\.ts|(http-server|http-client|keyvalue|messaging|blobstore|jetstream)\/)|web\/|cli\/|browser\/server\/)/.test(
         f,
       ),
     );
