@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { AloftError, pollUntil, silentLogger, type Logger } from '../support/index.ts';
 import type { ServerSpec } from './config.ts';
+import type { OperatorSpec } from './config-security.ts';
 import { connectedGateways, jetStreamLeader, routeCount } from './monitor.ts';
 import { freePort } from './ports.ts';
 import { startNatsServer, type NatsServer } from './server.ts';
@@ -27,8 +28,13 @@ export interface TopologyOptions {
   jetstream?: boolean;
   /** Add a loopback WebSocket listener to every server. */
   websocket?: boolean;
-  /** Extra raw config for each server (accounts, TLS). */
+  /** Extra raw config for each server. */
   extraConfig?: (cloud: string, name: string) => string | undefined;
+  /**
+   * Decentralized authentication on every server (accounts per lattice, JWT users); each server
+   * keeps its account resolver's files in `<dataDir>/<name>/jwt`.
+   */
+  operator?: Omit<OperatorSpec, 'resolver'>;
   binary?: string;
   logger?: Logger;
   detached?: boolean;
@@ -205,6 +211,12 @@ async function planMembers(
               n.cloud === c ? [`127.0.0.1:${gatewayPorts[j] ?? 0}`] : [],
             ),
           })),
+      };
+    }
+    if (options.operator) {
+      spec.operator = {
+        ...options.operator,
+        resolver: { type: 'full', dir: join(options.dataDir, name, 'jwt') },
       };
     }
     const extra = options.extraConfig?.(cloud, name);
