@@ -48,6 +48,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   'new component': () => import('./commands/new-component.ts'),
   build: () => import('./commands/build.ts'),
   inspect: () => import('./commands/inspect.ts'),
+  'nats config': () => import('./commands/nats-config.ts'),
 };
 
 /** The known verbs, sorted. */

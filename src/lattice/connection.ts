@@ -8,6 +8,7 @@ import {
   type CredentialsInfo,
 } from './credentials.ts';
 import { inboxPrefixFor } from './roles.ts';
+import { rememberJetStreamDomain } from './jetstream.ts';
 
 /** Files for TLS to NATS: the CA that signed the servers' certificates, and this client's own. */
 export interface TlsFiles {
@@ -39,6 +40,11 @@ export interface LatticeConnectionOptions {
   reconnectWaitMs?: number;
   /** Milliseconds between client pings; two missed pings drop the connection. Default 2000. */
   pingIntervalMs?: number;
+  /**
+   * The JetStream domain holding the lattice's state, when this connection reaches it over a leaf
+   * node (`aloft nats config --topology leaf` names it in clients.json). Default: none.
+   */
+  jsDomain?: string;
 }
 
 /**
@@ -59,6 +65,12 @@ export interface LatticeConnectionOptions {
 export async function connectLattice(options: LatticeConnectionOptions): Promise<NatsConnection> {
   const log = options.logger ?? silentLogger;
   const servers = Array.isArray(options.servers) ? options.servers : [options.servers];
+  const connectTimeout = options.connectTimeoutMs ?? 5000;
+  // nats.js keeps dialling on a first connect that fails after the server's INFO (TLS or
+  // credentials refused) when that INFO named cluster peers: it adds them back each time. Give up
+  // once the connect timeout has passed, so that a refusal is an error, not a hang.
+  const firstDeadline = performance.now() + connectTimeout;
+  let connected = false;
   const opts: ConnectionOptions = {
     servers,
     name: options.name,
@@ -67,10 +79,16 @@ export async function connectLattice(options: LatticeConnectionOptions): Promise
     reconnectJitter: 50,
     pingInterval: options.pingIntervalMs ?? 2000,
     maxPingOut: 2,
-    timeout: options.connectTimeoutMs ?? 5000,
+    timeout: connectTimeout,
     noAsyncTraces: true,
     ignoreClusterUpdates: false,
     waitOnFirstConnect: false,
+    reconnectToServer: () => {
+      if (!connected && performance.now() > firstDeadline) {
+        throw new Error(`no server accepted the connection within ${connectTimeout} ms`);
+      }
+      return null;
+    },
   };
   if (options.user !== undefined) opts.user = options.user;
   if (options.pass !== undefined) opts.pass = options.pass;
@@ -96,10 +114,12 @@ export async function connectLattice(options: LatticeConnectionOptions): Promise
   let nc: NatsConnection;
   try {
     nc = await connect(opts);
+    connected = true;
   } catch (err) {
-    throw connectError(err, servers);
+    throw connectError(err, servers, options.tls !== undefined);
   }
   if (info) rememberCredentials(nc, info);
+  rememberJetStreamDomain(nc, options.jsDomain);
   void watchStatus(nc, log.child({ nats: options.name ?? 'client' }));
   return nc;
 }
@@ -128,7 +148,7 @@ function checkTlsFiles(tls: TlsFiles): TlsFiles {
   return { ...tls };
 }
 
-function connectError(err: unknown, servers: string[]): AloftError {
+function connectError(err: unknown, servers: string[], tls: boolean): AloftError {
   const name = err instanceof Error ? err.name : '';
   const text = describe(err);
   if (name === 'AuthorizationError' || /authorization violation|authentication/i.test(text)) {
@@ -144,7 +164,9 @@ function connectError(err: unknown, servers: string[]): AloftError {
   return new AloftError('NATS_UNREACHABLE', `cannot reach NATS at ${servers.join(', ')}: ${text}`, {
     cause: err,
     retryable: true,
-    hint: 'check the URL, or start a local lattice with "aloft up"',
+    hint: tls
+      ? 'check the URL and the TLS files: the servers must trust this client certificate (--tls-cert, --tls-key) and the CA (--tls-ca) must have signed theirs'
+      : 'check the URL, or start a local lattice with "aloft up"',
   });
 }
 
@@ -184,7 +206,7 @@ function describe(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: string }).code;
     if (code === 'CONNECTION_REFUSED' || /refused/i.test(err.message)) return 'connection refused';
-    return err.message;
+    return err.message.replace(/^.*reconnectToServer handler failed: /, '');
   }
   return String(err);
 }

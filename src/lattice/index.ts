@@ -81,6 +81,7 @@ export {
 } from './caller.ts';
 export { putArtifact, getArtifact, sha256Of } from './artifact-store.ts';
 export { replicasFor } from './replicas.ts';
+export { latticeJetStream, latticeJetStreamManager, jetStreamDomainOf } from './jetstream.ts';
 export {
   openLatticeState,
   openStateBucket,

@@ -4,13 +4,7 @@
  * role, with allow-lists built from the protocol's subjects (subjects.ts) and the JetStream API
  * subjects its buckets need. See docs/security-nats.md for the reasoning behind each grant.
  */
-import {
-  CONTROL_VERBS,
-  EVENT_TYPES,
-  LATTICE_WIDE_VERBS,
-  bucketsFor,
-  subjectsFor,
-} from './subjects.ts';
+import { CONTROL_VERBS, bucketsFor, subjectsFor } from './subjects.ts';
 import type { SubjectPermission } from './subject-match.ts';
 
 export const LATTICE_ROLES = [
@@ -56,6 +50,11 @@ export interface RoleOptions {
   /** The user's own reply inbox prefix (see `inboxPrefixFor`): no other user can read its replies. */
   inboxPrefix: string;
   /**
+   * The JetStream domain clients address (`$JS.<domain>.API`), when the lattice's JetStream is in
+   * a hub reached over leaf nodes. Default: none (`$JS.API`).
+   */
+  jsDomain?: string;
+  /**
    * Subjects that components on hosts may use through the messaging provider. Default `['>']`
    * (any subject outside the platform's, which stay denied); production lattices should name
    * theirs, e.g. `['orders.>', 'payments.>']`, which makes a host credential a pure allow-list.
@@ -68,38 +67,69 @@ export function inboxPrefixFor(userPublicKey: string): string {
   return `_INBOX.${userPublicKey}`;
 }
 
-const API = '$JS.API';
 const kvStream = (bucket: string): string => `KV_${bucket}`;
 const objStream = (bucket: string): string => `OBJ_${bucket}`;
 
-/** Reading a stream: its info, direct and stored gets, and ephemeral consumers (KV watch, object get). */
-function readStream(stream: string): string[] {
-  return [
-    `${API}.STREAM.INFO.${stream}`,
-    `${API}.STREAM.MSG.GET.${stream}`,
-    `${API}.DIRECT.GET.${stream}`,
-    `${API}.DIRECT.GET.${stream}.>`,
-    `${API}.CONSUMER.CREATE.${stream}`,
-    `${API}.CONSUMER.CREATE.${stream}.>`,
-    `${API}.CONSUMER.INFO.${stream}.*`,
-    `${API}.CONSUMER.DELETE.${stream}.*`,
-    `${API}.CONSUMER.MSG.NEXT.${stream}.*`,
-    `$JS.FC.${stream}.>`,
-    `$JS.ACK.${stream}.>`,
+/**
+ * JetStream's subjects, for a client that addresses JetStream directly (`$JS.API`) or through a
+ * domain (`$JS.<domain>.API`, over a leaf node; KV and object writes then carry the prefix too).
+ * With a domain both prefixes are granted: a hub server maps `$JS.<domain>.API` to `$JS.API` and
+ * checks the mapped subject against the same permissions.
+ */
+function jetStreamSubjects(domain: string | undefined) {
+  const prefixes = domain ? [`$JS.${domain}.API`, '$JS.API'] : ['$JS.API'];
+  const api = (...suffixes: string[]): string[] =>
+    prefixes.flatMap((p) => suffixes.map((x) => `${p}.${x}`));
+  const writes = (kind: '$KV' | '$O', bucket: string): string[] => [
+    `${kind}.${bucket}.>`,
+    ...(domain ? [`$JS.${domain}.API.${kind}.${bucket}.>`] : []),
   ];
+  return {
+    api,
+    /** Reading a stream: info, direct and stored gets, ephemeral consumers (KV watch, object get). */
+    read: (stream: string): string[] => [
+      ...api(
+        `STREAM.INFO.${stream}`,
+        `STREAM.MSG.GET.${stream}`,
+        `DIRECT.GET.${stream}`,
+        `DIRECT.GET.${stream}.>`,
+        `CONSUMER.CREATE.${stream}`,
+        `CONSUMER.CREATE.${stream}.>`,
+        `CONSUMER.INFO.${stream}.*`,
+        `CONSUMER.DELETE.${stream}.*`,
+        `CONSUMER.MSG.NEXT.${stream}.*`,
+      ),
+      `$JS.FC.${stream}.>`,
+      `$JS.ACK.${stream}.>`,
+      ...(domain ? [`$JS.ACK.${domain}.*.${stream}.>`] : []),
+    ],
+    /** Just enough to watch a KV bucket (kept short for permissions carried in a user JWT). */
+    watch: (stream: string): string[] => [
+      ...api(
+        `STREAM.INFO.${stream}`,
+        `STREAM.MSG.GET.${stream}`,
+        `CONSUMER.CREATE.${stream}.>`,
+        `CONSUMER.DELETE.${stream}.*`,
+      ),
+      `$JS.FC.${stream}.>`,
+    ],
+    /** Writing a KV bucket's keys (`*`: any bucket). */
+    kv: (bucket: string): string[] => writes('$KV', bucket),
+    /** Writing an object store's chunks and metadata. */
+    obj: (bucket: string): string[] => writes('$O', bucket),
+    /** Operations no lattice role needs: account purge, clustering, backups. */
+    never: api(
+      'ACCOUNT.>',
+      'META.>',
+      'SERVER.>',
+      'STREAM.PEER.>',
+      'STREAM.LEADER.>',
+      'CONSUMER.LEADER.>',
+      'STREAM.SNAPSHOT.>',
+      'STREAM.RESTORE.>',
+    ),
+  };
 }
-
-/** JetStream operations that no lattice role needs: account purge, clustering, backups. */
-const JS_NEVER = [
-  `${API}.ACCOUNT.>`,
-  `${API}.META.>`,
-  `${API}.SERVER.>`,
-  `${API}.STREAM.PEER.>`,
-  `${API}.STREAM.LEADER.>`,
-  `${API}.CONSUMER.LEADER.>`,
-  `${API}.STREAM.SNAPSHOT.>`,
-  `${API}.STREAM.RESTORE.>`,
-];
 
 /**
  * The permissions of `role` in `lattice`.
@@ -119,20 +149,21 @@ export function rolePermissions(
   const ctl = s.controlAll.slice(0, -2); // aloft.L.ctl.v1
   const inbox = [`${options.inboxPrefix}.>`];
   const apps = options.appSubjects ?? ['>'];
-  const jsInfo = [`${API}.INFO`];
-  const anyStream = [...readStream('*'), `${API}.STREAM.NAMES`, `${API}.STREAM.LIST`];
+  const js = jetStreamSubjects(options.jsDomain);
+  const readStream = js.read;
+  const JS_NEVER = js.never;
+  const jsInfo = js.api('INFO');
+  const anyStream = [...readStream('*'), ...js.api('STREAM.NAMES', 'STREAM.LIST')];
   const protectedStreams = [kvStream(b.apps), kvStream(b.lease), objStream(b.artifacts)];
   /** What a host (or anything short of admin/reconciler) may never do to the platform's buckets. */
   const protectedWrites = [
-    `$KV.${b.apps}.>`,
-    `$KV.${b.lease}.>`,
-    `$O.${b.artifacts}.>`,
+    ...js.kv(b.apps),
+    ...js.kv(b.lease),
+    ...js.obj(b.artifacts),
     ...['CREATE', 'UPDATE', 'DELETE', 'PURGE', 'MSG.DELETE'].flatMap((op) =>
-      protectedStreams.map((st) => `${API}.STREAM.${op}.${st}`),
+      js.api(...protectedStreams.map((st) => `STREAM.${op}.${st}`)),
     ),
-    `${API}.STREAM.UPDATE.*`,
-    `${API}.STREAM.DELETE.*`,
-    `${API}.STREAM.MSG.DELETE.*`,
+    ...js.api('STREAM.UPDATE.*', 'STREAM.DELETE.*', 'STREAM.MSG.DELETE.*'),
   ];
   const mutatingControl = CONTROL_VERBS.filter(
     (v) => !(READ_ONLY_VERBS as readonly string[]).includes(v),
@@ -148,11 +179,13 @@ export function rolePermissions(
             ...s.callsAll,
             ...jsInfo,
             ...anyStream,
-            ...['CREATE', 'UPDATE', 'DELETE', 'PURGE', 'MSG.DELETE'].map(
-              (op) => `${API}.STREAM.${op}.*`,
+            ...js.api(
+              ...['CREATE', 'UPDATE', 'DELETE', 'PURGE', 'MSG.DELETE'].map(
+                (op) => `STREAM.${op}.*`,
+              ),
             ),
-            `$KV.>`,
-            `$O.>`,
+            ...js.kv('*'),
+            ...js.obj('*'),
           ],
           deny: JS_NEVER,
         },
@@ -167,9 +200,9 @@ export function rolePermissions(
             s.event('host_lost'),
             ...jsInfo,
             ...[b.state, b.apps, b.lease].flatMap((x) => readStream(kvStream(x))),
-            ...[b.apps, b.lease].map((x) => `${API}.STREAM.CREATE.${kvStream(x)}`),
-            `$KV.${b.apps}.>`,
-            `$KV.${b.lease}.>`,
+            ...js.api(...[b.apps, b.lease].map((x) => `STREAM.CREATE.${kvStream(x)}`)),
+            ...js.kv(b.apps),
+            ...js.kv(b.lease),
           ],
           deny: [],
         },
@@ -187,10 +220,9 @@ export function rolePermissions(
             `${ctl}.host.ping.*`,
             ...jsInfo,
             ...anyStream,
-            `${API}.STREAM.CREATE.*`,
-            `${API}.STREAM.PURGE.*`,
-            `$KV.>`,
-            `$O.>`,
+            ...js.api('STREAM.CREATE.*', 'STREAM.PURGE.*'),
+            ...js.kv('*'),
+            ...js.obj('*'),
             ...apps,
           ],
           // Deny always wins: these hold even when the app subjects are as wide as `>`.
@@ -227,27 +259,29 @@ export function rolePermissions(
         responses: true,
       };
     case 'browser':
+      // Kept compact: these permissions travel in the user JWT (see latticeAccount), which must
+      // fit nats-server's 4 KiB CONNECT line even with a 32-character lattice name.
       return {
         pub: {
           allow: [
             s.heartbeatsAll,
-            ...EVENT_TYPES.filter((t) => !BROWSER_NEVER_PUBLISHES.has(t)).map((t) => s.event(t)),
+            `${R}.evt.*`,
             ...s.callsAll,
             `${R}.log.>`,
             ...jsInfo,
-            ...readStream(kvStream(b.state)),
+            ...js.watch(kvStream(b.state)),
           ],
-          deny: [],
+          // Other hosts' fates and lattice state changes are not a tab's to announce.
+          deny: [...BROWSER_NEVER_PUBLISHES].map((t) => `${R}.evt.${t}`),
         },
         sub: {
-          // Commands addressed to this host and the ping scatter; never the lattice-wide verbs
-          // (link.put, config.put), which write state a tab may not write.
+          // Commands addressed to one host (`<verb>.<host id>`: 7 or 8 tokens) and the ping
+          // scatter; never the lattice-wide verbs (`link.put`: 6 tokens), which write state.
           allow: [
             ...inbox,
             s.control('host.ping'),
-            ...CONTROL_VERBS.filter((v) => !LATTICE_WIDE_VERBS.includes(v)).map(
-              (v) => `${ctl}.${v}.*`,
-            ),
+            `${ctl}.*.*.*`,
+            `${ctl}.*.*.*.*`,
             `${R}.rpc.*.*`,
             s.heartbeatsAll,
             s.event('host_stopped'),

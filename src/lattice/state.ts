@@ -5,6 +5,7 @@ import { decodeJson, encodeJson } from './codec.ts';
 import { Link } from './schemas.ts';
 import { bucketsFor } from './subjects.ts';
 import { replicasFor } from './replicas.ts';
+import { latticeJetStream } from './jetstream.ts';
 import { permissionViolation, toLatticeError } from './rpc.ts';
 import { credentialsOf, describeCredentials } from './credentials.ts';
 import { z } from 'zod';
@@ -45,7 +46,7 @@ export function openStateBucket(nc: NatsConnection, lattice: string): Promise<KV
  * @throws {LatticeError} `PERMISSION_DENIED` at once when the credentials may not use the bucket.
  */
 export async function openKvBucket(nc: NatsConnection, name: string, history: number): Promise<KV> {
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(latticeJetStream(nc));
   for (let attempt = 0; ; attempt++) {
     try {
       return await kvm.create(name, { replicas: replicasFor(nc), history });

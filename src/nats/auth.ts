@@ -19,6 +19,7 @@ import {
   encodeOperator,
   encodeUser,
   fmtCreds,
+  type Account,
   type ConnectionType,
   type OperatorLimits,
   type UserPermissionsLimits,
@@ -84,6 +85,8 @@ export async function operatorJwt(
 export interface AccountOptions {
   /** JetStream quotas in bytes (-1: no limit), or false for an account without JetStream. */
   jetstream?: { memory: number; disk: number } | false;
+  /** Subject mappings of the account, applied on every server (`from` → `to` subject). */
+  mappings?: Record<string, string>;
 }
 
 /** A role of an account: the public key of its scoped signing key and its permissions. */
@@ -128,7 +131,20 @@ export async function accountJwt(
   const jwt = await encodeAccount(
     name,
     id,
-    { limits, signing_keys: [signing, ...scopes] },
+    {
+      limits,
+      signing_keys: [signing, ...scopes],
+      ...(options.mappings
+        ? {
+            mappings: Object.fromEntries(
+              Object.entries(options.mappings).map(([from, to]) => [
+                from,
+                [{ subject: to, weight: 100 }],
+              ]),
+            ),
+          }
+        : {}),
+    },
     { ...opts, signer: pair(operatorSigningSeed) },
   );
   return { name, publicKey: id.getPublicKey(), signingKey: signing, jwt };

@@ -16,7 +16,8 @@ export interface ServerSpec {
   port: number;
   /** Monitoring (HTTP) port; -1 picks a free one. */
   httpPort: number;
-  jetstream?: { storeDir: string; maxMemory?: string; maxFile?: string };
+  /** JetStream; `domain` names it for leaf nodes that reach it (`$JS.<domain>.API`). */
+  jetstream?: { storeDir: string; maxMemory?: string; maxFile?: string; domain?: string };
   /** Route-clustering: every member lists every member's route address (itself included). */
   cluster?: { name: string; port: number; routes: string[]; tls?: TlsSpec };
   /** Gateways to other clusters; `name` must equal the cluster name. */
@@ -73,6 +74,7 @@ export function renderServerConfig(spec: ServerSpec): string {
     const js = spec.jetstream;
     lines.push(
       `jetstream {`,
+      ...(js.domain ? [`  domain: ${q(js.domain)}`] : []),
       `  store_dir: ${q(js.storeDir)}`,
       `  max_memory_store: ${js.maxMemory ?? '256MB'}`,
       `  max_file_store: ${js.maxFile ?? '2GB'}`,

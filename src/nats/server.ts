@@ -29,7 +29,7 @@ export interface NatsServer {
   readonly name: string;
   readonly pid: number;
   readonly ports: ServerPorts;
-  /** `nats://127.0.0.1:<client port>`. */
+  /** `nats://127.0.0.1:<client port>` (`tls://` when the server requires TLS). */
   readonly url: string;
   readonly monitorUrl: string;
   readonly websocketUrl: string | undefined;
@@ -52,6 +52,11 @@ export interface StartOptions {
   /** Let the server outlive this process (`aloft up`). */
   detached?: boolean;
   readyTimeoutMs?: number;
+  /**
+   * Run this existing config file (e.g. one `aloft nats config` wrote) instead of rendering `spec`
+   * into `<dir>/<name>.conf`; `spec` still describes it (name, JetStream store).
+   */
+  configFile?: string;
 }
 
 /**
@@ -71,11 +76,11 @@ export async function startNatsServer(
   const log = (options.logger ?? silentLogger).child({ natsServer: spec.name });
   mkdirSync(options.dir, { recursive: true });
   if (spec.jetstream) mkdirSync(spec.jetstream.storeDir, { recursive: true });
-  const configFile = join(options.dir, `${spec.name}.conf`);
+  const configFile = options.configFile ?? join(options.dir, `${spec.name}.conf`);
   const logFile = join(options.dir, `${spec.name}.log`);
   const portsDir = join(options.dir, 'ports');
   mkdirSync(portsDir, { recursive: true });
-  writeFileSync(configFile, renderServerConfig(spec));
+  if (!options.configFile) writeFileSync(configFile, renderServerConfig(spec));
   const fd = openSync(logFile, 'w');
   const child = spawn(binary, ['-c', configFile, '--ports_file_dir', portsDir], {
     stdio: ['ignore', fd, fd],
@@ -125,9 +130,11 @@ export async function startNatsServer(
     name: spec.name,
     pid,
     ports,
-    url: `nats://127.0.0.1:${ports.client}`,
+    url: `${spec.tls ? 'tls' : 'nats'}://127.0.0.1:${ports.client}`,
     monitorUrl: `http://127.0.0.1:${ports.http}`,
-    websocketUrl: ports.websocket ? `ws://127.0.0.1:${ports.websocket}` : undefined,
+    websocketUrl: ports.websocket
+      ? `${spec.websocket?.tls ? 'wss' : 'ws'}://127.0.0.1:${ports.websocket}`
+      : undefined,
     spec,
     dir: options.dir,
     exited,
