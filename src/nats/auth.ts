@@ -19,7 +19,6 @@ import {
   encodeOperator,
   encodeUser,
   fmtCreds,
-  type Account,
   type ConnectionType,
   type OperatorLimits,
   type UserPermissionsLimits,
