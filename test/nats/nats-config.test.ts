@@ -24,6 +24,7 @@ import {
 } from '../../src/nats/index.ts';
 import { pollUntil } from '../../src/support/index.ts';
 import { aloft } from '../support/cli.ts';
+import { spawnHost } from '../support/hosts.ts';
 import { tempDir } from '../support/tmp.ts';
 
 interface Clients {
@@ -191,6 +192,44 @@ describe('aloft nats config', { timeout: 240_000 }, () => {
       );
       await kv.put('k', 'across clouds');
       assert.equal((await kv.status()).replicas, 3);
+      // A real host process and the CLI, over TLS on their roles' credentials and certificates.
+      const files = (role: string): string[] => {
+        const f = clients.lattices.default?.[role];
+        return [
+          '--creds',
+          join(out, f?.creds ?? ''),
+          '--tls-ca',
+          join(out, clients.tlsCa ?? ''),
+          '--tls-cert',
+          join(out, f?.cert ?? ''),
+          '--tls-key',
+          join(out, f?.key ?? ''),
+        ];
+      };
+      const hostProcess = await spawnHost({
+        natsUrls: clients.urls.gcp ?? [],
+        lattice: 'default',
+        name: 'tls-host',
+        dataDir: join(out, 'host'),
+        args: files('host'),
+      });
+      try {
+        const listed = await aloft([
+          'get',
+          'hosts',
+          '--json',
+          '--nats-url',
+          (clients.urls.azure ?? []).join(','),
+          ...files('admin'),
+        ]);
+        assert.equal(listed.code, 0, listed.stderr);
+        assert.deepEqual(
+          (JSON.parse(listed.stdout) as { hostId: string }[]).map((h) => h.hostId),
+          [hostProcess.id],
+        );
+      } finally {
+        await hostProcess.stop();
+      }
       const host = await as(out, clients, 'host', clients.urls.azure ?? []);
       assert.equal(
         (await (await new Kvm(host).open('aloft_default_state')).get('k'))?.string(),

@@ -27,6 +27,8 @@ export async function spawnHost(opts: {
   name: string;
   dataDir: string;
   heartbeatMs?: number;
+  /** More arguments, e.g. `--creds` and `--tls-*`. */
+  args?: string[];
 }): Promise<HostProcess> {
   const args = [
     bin,
@@ -42,6 +44,7 @@ export async function spawnHost(opts: {
     '--heartbeat-ms',
     String(opts.heartbeatMs ?? 1000),
     ...Object.entries(opts.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+    ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

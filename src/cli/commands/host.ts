@@ -5,11 +5,12 @@ import { runHost } from '../../host/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
+import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
 
 export const command: Command = {
   summary: 'Run a host: join a lattice and run components placed on it',
   usage:
-    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
+    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME]',
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -18,10 +19,7 @@ export const command: Command = {
     'heartbeat-ms': { type: 'string' },
     'grace-ms': { type: 'string' },
     'data-dir': { type: 'string' },
-    creds: { type: 'string' },
-    'tls-ca': { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
+    ...natsAuthOptions,
     locality: { type: 'string' },
   },
   async run({ values, io }) {
@@ -35,8 +33,11 @@ export const command: Command = {
     const lattice = assertLatticeName(
       (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? up?.lattice ?? 'default',
     );
-    const credsFile = values.creds as string | undefined;
-    const { readFileSync } = await import('node:fs');
+    const auth = natsAuth(values, io.env, io.cwd, {
+      role: 'host',
+      lattice,
+      up: values['nats-url'] || io.env.NATS_URL ? undefined : up,
+    });
     return runHost(
       {
         lattice,
@@ -46,16 +47,7 @@ export const command: Command = {
         heartbeatMs: Number(values['heartbeat-ms'] ?? 1000),
         cacheDir: resolve(dir, 'cache'),
         cwd: io.cwd,
-        ...(credsFile ? { credentials: readFileSync(credsFile, 'utf8') } : {}),
-        ...(values['tls-ca'] || values['tls-cert']
-          ? {
-              tls: {
-                ...(values['tls-ca'] ? { caFile: values['tls-ca'] as string } : {}),
-                ...(values['tls-cert'] ? { certFile: values['tls-cert'] as string } : {}),
-                ...(values['tls-key'] ? { keyFile: values['tls-key'] as string } : {}),
-              },
-            }
-          : {}),
+        ...auth,
         ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
       },
       Number(values['grace-ms'] ?? 10_000),

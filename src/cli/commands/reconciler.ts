@@ -3,15 +3,18 @@ import { runReconciler } from '../../reconciler/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
+import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
 
 export const command: Command = {
   summary: 'Run a reconciler (any number may run; one acts, by lease)',
-  usage: 'aloft reconciler [--lattice NAME] [--nats-url URL] [--id ID]',
+  usage:
+    'aloft reconciler [--lattice NAME] [--nats-url URL] [--id ID] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME]',
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
     id: { type: 'string' },
     'data-dir': { type: 'string' },
+    ...natsAuthOptions,
   },
   run({ values, io }) {
     const up = readUpState(dataDir(values['data-dir'] as string | undefined, io.env, io.cwd));
@@ -20,12 +23,19 @@ export const command: Command = {
       io.env.NATS_URL ??
       up?.natsUrl ??
       'nats://127.0.0.1:4222';
+    const lattice = assertLatticeName(
+      (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? up?.lattice ?? 'default',
+    );
+    const external = values['nats-url'] !== undefined || io.env.NATS_URL !== undefined;
     return runReconciler({
       servers: parseNatsUrls(url),
-      lattice: assertLatticeName(
-        (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? up?.lattice ?? 'default',
-      ),
+      lattice,
       ...(values.id ? { id: values.id as string } : {}),
+      ...natsAuth(values, io.env, io.cwd, {
+        role: 'reconciler',
+        lattice,
+        up: external ? undefined : up,
+      }),
     });
   },
 };
