@@ -41,6 +41,8 @@ export async function startLoad(options: {
   maxSeconds: number;
   /** Only these clouds originate traffic (the survivors' ingresses). */
   activeClouds?: () => string[];
+  /** The ingresses' credentials (the lattice's `ingress` role), when NATS runs with accounts. */
+  credsFile?: string;
 }): Promise<LoadGenerator> {
   const clouds = Object.keys(options.urls);
   const ingress = await Promise.all(
@@ -48,6 +50,7 @@ export async function startLoad(options: {
       const nc: NatsConnection = await connectLattice({
         servers: options.urls[cloud] ?? [],
         name: `load ${cloud}`,
+        ...(options.credsFile ? { credsFile: options.credsFile } : {}),
       });
       // The ingress is part of the platform: like a host's, its view reports the losses it notices.
       const view: HostsView = await watchHosts(nc, {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { spawnAloft } from '../host/index.ts';
 import {
+  ensureAuth,
   isAlive,
   signalPid,
   startNatsServer,
@@ -9,6 +10,7 @@ import {
   stopPid,
   type ServerSpec,
 } from '../nats/index.ts';
+import { latticeAccount } from '../lattice/index.ts';
 import { AloftError, silentLogger, type Logger } from '../support/index.ts';
 import { planHosts, regionOf, type SimOptions } from './plan.ts';
 import {
@@ -38,7 +40,14 @@ export async function startSim(
   }
   const dir = simDir(options.dataDir);
   rmSync(join(dir, 'nats'), { recursive: true, force: true }); // stale JetStream stores slow elections
+  const auth = options.auth
+    ? await ensureAuth(join(dir, 'auth'), {
+        operator: 'aloft-sim',
+        accounts: [{ name: options.lattice, ...latticeAccount(options.lattice) }],
+      })
+    : undefined;
   const topo = await startTopology({
+    ...(auth ? { operator: auth.server } : {}),
     kind: options.topology,
     clouds: options.clouds,
     serversPerCloud: options.topology === 'supercluster' ? 2 : 1,
@@ -73,6 +82,7 @@ export async function startSim(
     hostsPerCloud: options.hostsPerCloud,
     dataDir: options.dataDir,
     clouds,
+    ...(auth ? { auth: { dir: auth.dir, creds: auth.creds[options.lattice] ?? {} } } : {}),
   };
   writeSimState(state);
   await Promise.all(
@@ -98,7 +108,16 @@ async function startReconcilerProcess(
   const name = `reconciler-${cloud}`;
   const { pid } = await spawnAloft(
     name,
-    ['reconciler', '--nats-url', urls, '--lattice', state.lattice, '--id', name],
+    [
+      'reconciler',
+      '--nats-url',
+      urls,
+      '--lattice',
+      state.lattice,
+      '--id',
+      name,
+      ...credsArgs(state, 'reconciler'),
+    ],
     join(simDir(state.dataDir), 'logs'),
   );
   return { name, pid };
@@ -129,11 +148,18 @@ async function startHost(
       `region=${c.region}`,
       '--data-dir',
       join(simDir(state.dataDir), 'hosts', name),
+      ...credsArgs(state, 'host'),
     ],
     join(simDir(state.dataDir), 'logs'),
   );
   const hostId = (JSON.parse(announcement) as { hostId?: string }).hostId ?? '';
   return { name, pid, hostId };
+}
+
+/** `--creds <file>` of a role when the simulation runs with accounts. */
+function credsArgs(state: SimState, role: string): string[] {
+  const file = state.auth?.creds[role];
+  return file ? ['--creds', file] : [];
 }
 
 function load(dataDir: string): SimState {

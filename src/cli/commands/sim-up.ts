@@ -17,7 +17,7 @@ import { dataDir } from '../local-state.ts';
 export const command: Command = {
   summary: 'Simulate several clouds on this machine, deploy a sample component, drive load, watch',
   usage:
-    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--down]',
+    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--down] [--auth]',
   options: {
     clouds: { type: 'string' },
     'hosts-per-cloud': { type: 'string' },
@@ -25,6 +25,7 @@ export const command: Command = {
     rate: { type: 'string' },
     duration: { type: 'string' },
     down: { type: 'boolean' },
+    auth: { type: 'boolean' },
     'data-dir': { type: 'string' },
   },
   async run({ values, io }) {
@@ -53,11 +54,17 @@ export const command: Command = {
       topology,
       lattice: DEFAULT_SIM.lattice,
       dataDir: dir,
+      auth: values.auth === true,
     });
     state.supervisorPid = process.pid;
     writeFileSync(join(dir, 'sim', 'sim.json'), JSON.stringify(state, null, 2) + '\n');
     const urls = Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url));
-    const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
+    const admin = state.auth?.creds.admin;
+    const nc = await connectLattice({
+      servers: urls,
+      name: 'aloft-sim',
+      ...(admin ? { credsFile: admin } : {}),
+    });
     const view = await watchHosts(nc, { lattice: state.lattice });
     try {
       const component = 'echo';
@@ -71,6 +78,7 @@ export const command: Command = {
         component,
         operation: 'echo',
         ratePerCloud: rate,
+        ...(state.auth?.creds.ingress ? { credsFile: state.auth.creds.ingress } : {}),
         maxSeconds: duration,
         activeClouds: () => {
           const now = readSimState(dir);
