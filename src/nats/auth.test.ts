@@ -14,7 +14,7 @@ const host: UserPermissions = {
 };
 type Claims = { iss: string; sub: string; name: string; nats: Record<string, unknown> };
 const jwtOf = (creds: string): Claims =>
-  decode(/JWT-+\s*\n(\S+)/.exec(readFileSync(creds, 'utf8'))?.[1] ?? '') as unknown as Claims;
+  decode(/JWT-+\s*\n(\S+)/.exec(readFileSync(creds, 'utf8'))?.[1] ?? '');
 
 describe('operator, account and user material', () => {
   it('roles are scoped signing keys; users carry no permissions of their own, pinned ones do', async () => {
