@@ -57,5 +57,6 @@ export {
   type Topology,
   type TopologyKind,
   type TopologyMember,
+  type MemberNetwork,
   type TopologyOptions,
 } from './topology.ts';

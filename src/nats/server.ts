@@ -29,7 +29,10 @@ export interface NatsServer {
   readonly name: string;
   readonly pid: number;
   readonly ports: ServerPorts;
-  /** `nats://127.0.0.1:<client port>` (`tls://` when the server requires TLS). */
+  /**
+   * `nats://<reachHost>:<client port>` (127.0.0.1 unless the server runs in another network;
+   * `tls://` when the server requires TLS).
+   */
   readonly url: string;
   readonly monitorUrl: string;
   readonly websocketUrl: string | undefined;
@@ -57,6 +60,13 @@ export interface StartOptions {
    * into `<dir>/<name>.conf`; `spec` still describes it (name, JetStream store).
    */
   configFile?: string;
+  /**
+   * A command prefix that runs the server elsewhere while keeping its PID, e.g.
+   * `['ip', 'netns', 'exec', 'ns1']` (which execs, so the PID is the server's own).
+   */
+  exec?: readonly string[];
+  /** The address this process reaches the server at. Default 127.0.0.1. */
+  reachHost?: string;
 }
 
 /**
@@ -82,7 +92,9 @@ export async function startNatsServer(
   mkdirSync(portsDir, { recursive: true });
   if (!options.configFile) writeFileSync(configFile, renderServerConfig(spec));
   const fd = openSync(logFile, 'w');
-  const child = spawn(binary, ['-c', configFile, '--ports_file_dir', portsDir], {
+  const argv = [binary, '-c', configFile, '--ports_file_dir', portsDir];
+  const [cmd = binary, ...args] = [...(options.exec ?? []), ...argv];
+  const child = spawn(cmd, args, {
     stdio: ['ignore', fd, fd],
     detached: options.detached ?? false,
   });
@@ -124,16 +136,17 @@ export async function startNatsServer(
     throw new NatsServerFailedError(`nats-server ${spec.name} ${what}`, tail);
   }
   let ports = found;
+  const reach = options.reachHost ?? '127.0.0.1';
   if (spec.gateway) ports = { ...ports, gateway: spec.gateway.port };
   log.debug('nats-server started', { pid, ports });
   const server: NatsServer = {
     name: spec.name,
     pid,
     ports,
-    url: `${spec.tls ? 'tls' : 'nats'}://127.0.0.1:${ports.client}`,
-    monitorUrl: `http://127.0.0.1:${ports.http}`,
+    url: `${spec.tls ? 'tls' : 'nats'}://${reach}:${ports.client}`,
+    monitorUrl: `http://${reach}:${ports.http}`,
     websocketUrl: ports.websocket
-      ? `${spec.websocket?.tls ? 'wss' : 'ws'}://127.0.0.1:${ports.websocket}`
+      ? `${spec.websocket?.tls ? 'wss' : 'ws'}://${reach}:${ports.websocket}`
       : undefined,
     spec,
     dir: options.dir,

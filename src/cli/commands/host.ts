@@ -1,16 +1,24 @@
 import { resolve } from 'node:path';
 import { assertLatticeName } from '../../lattice/index.ts';
 import { hostLabels } from '../../host/index.ts';
+import { parseHealthPort } from '../../support/index.ts';
 import { runHost } from '../../host/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
+import {
+  METRICS_USAGE,
+  metricsAddress,
+  metricsOptions,
+  TRACING_USAGE,
+  tracingFromCli,
+  tracingOptions,
+} from '../telemetry-options.ts';
 
 export const command: Command = {
   summary: 'Run a host: join a lattice and run components placed on it',
-  usage:
-    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME]',
+  usage: `aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME] [--health-port N] ${METRICS_USAGE} ${TRACING_USAGE}`,
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -21,6 +29,9 @@ export const command: Command = {
     'data-dir': { type: 'string' },
     ...natsAuthOptions,
     locality: { type: 'string' },
+    'health-port': { type: 'string' },
+    ...metricsOptions,
+    ...tracingOptions,
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -38,6 +49,10 @@ export const command: Command = {
       lattice,
       up: values['nats-url'] || io.env.NATS_URL ? undefined : up,
     });
+    const healthPort =
+      values['health-port'] === undefined
+        ? undefined
+        : parseHealthPort(values['health-port'] as string);
     return runHost(
       {
         lattice,
@@ -49,8 +64,11 @@ export const command: Command = {
         cwd: io.cwd,
         ...auth,
         ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
+        tracing: tracingFromCli(values, io.env),
       },
       Number(values['grace-ms'] ?? 10_000),
+      healthPort,
+      metricsAddress(values, io.env),
     );
   },
 };

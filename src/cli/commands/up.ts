@@ -21,20 +21,22 @@ import {
 import { stopPid } from '../../nats/index.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { natsAuth, natsAuthArgs, natsAuthOptions } from '../nats-auth.ts';
+import { dashboardPort } from './dashboard.ts';
 
 const DEFAULT_PORT = 4222;
 
 export const command: Command = {
   summary:
-    'Start a local lattice: NATS with JetStream and accounts (unless --nats-url names one), a host, a reconciler',
+    'Start a local lattice: NATS with JetStream and accounts (unless --nats-url names one), a host, a reconciler, the dashboard',
   usage:
-    'aloft up [--data-dir DIR] [--port N] [--lattice NAME] [--no-host] [--insecure] | aloft up --nats-url URL [--creds-dir DIR | --creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME]',
+    'aloft up [--data-dir DIR] [--port N] [--lattice NAME] [--no-host] [--dashboard-port N] [--insecure] | aloft up --nats-url URL [--creds-dir DIR | --creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME]',
   options: {
     'data-dir': { type: 'string' },
     port: { type: 'string' },
     'nats-url': { type: 'string' },
     lattice: { type: 'string' },
     'no-host': { type: 'boolean' },
+    'dashboard-port': { type: 'string' },
     insecure: { type: 'boolean' },
     'creds-dir': { type: 'string' },
     ...natsAuthOptions,
@@ -57,7 +59,7 @@ export const command: Command = {
       : await startEmbedded(dir, lattice, values.port as string | undefined, !values.insecure);
     writeUpState(dir, state);
     /** How a process of `role` connects: its credentials (and the TLS and domain given to up). */
-    const authArgs = (role: 'host' | 'reconciler'): string[] => {
+    const authArgs = (role: 'host' | 'reconciler' | 'observer'): string[] => {
       const creds = state.auth?.creds[role];
       const shared = natsAuth(values, io.env, io.cwd, { role, lattice });
       return natsAuthArgs({ ...shared, ...(creds ? { credsFile: creds } : {}) });
@@ -104,6 +106,32 @@ export const command: Command = {
         removeUpState(dir);
         throw err;
       }
+    }
+    try {
+      const port = await dashboardPort(values['dashboard-port'] as string | undefined);
+      const dash = await spawnAloft(
+        'dashboard',
+        [
+          'dashboard',
+          '--nats-url',
+          state.natsUrl,
+          '--lattice',
+          lattice,
+          '--port',
+          String(port),
+          '--json',
+          ...authArgs('observer'),
+        ],
+        join(dir, 'logs'),
+      );
+      const url = (JSON.parse(dash.announcement) as { url?: string }).url ?? '';
+      state.processes.push({ role: 'dashboard', pid: dash.pid, detail: url });
+      state.dashboardUrl = url;
+      writeUpState(dir, state);
+    } catch (err) {
+      await stopAll(state);
+      removeUpState(dir);
+      throw err;
     }
     describe(state, io.out);
     io.out(`State in ${dir}. Stop everything with: aloft down`);
@@ -222,6 +250,7 @@ function describe(state: UpState, out: (line: string) => void): void {
   if (state.auth) out(`  accounts:  credentials per role in ${state.auth.dir}`);
   else if (!state.externalNats) out('  accounts:  none (--insecure: any client may do anything)');
   if (state.monitorUrl) out(`  monitor:   ${state.monitorUrl}`);
+  if (state.dashboardUrl) out(`  dashboard: ${state.dashboardUrl}`);
   for (const p of state.processes)
     out(`  ${p.role.padEnd(10)} pid ${p.pid}${p.detail ? `  ${p.detail}` : ''}`);
 }
