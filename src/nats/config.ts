@@ -18,8 +18,19 @@ export interface ServerSpec {
   clientAdvertise?: string;
   /** Monitoring (HTTP) port; -1 picks a free one. */
   httpPort: number;
-  /** JetStream; `domain` names it for leaf nodes that reach it (`$JS.<domain>.API`). */
-  jetstream?: { storeDir: string; maxMemory?: string; maxFile?: string; domain?: string };
+  /**
+   * JetStream; `domain` names it for leaf nodes that reach it (`$JS.<domain>.API`); `uniqueTag`
+   * (e.g. `cloud:`) places each replica of a stream on servers with different values of that tag.
+   */
+  jetstream?: {
+    storeDir: string;
+    maxMemory?: string;
+    maxFile?: string;
+    domain?: string;
+    uniqueTag?: string;
+  };
+  /** `server_tags`, e.g. `cloud:aws` (see `jetstream.uniqueTag`). */
+  tags?: string[];
   /**
    * Route-clustering: every member lists every member's route address (itself included).
    * `advertise` is the `host:port` other members should dial (gossip), when it differs from the
@@ -86,6 +97,7 @@ export function renderServerConfig(spec: ServerSpec): string {
     `ping_max: ${LIVENESS.pingMax}`,
     `write_deadline: ${q(LIVENESS.writeDeadline)}`,
   ];
+  if (spec.tags?.length) lines.push(`server_tags: [${spec.tags.map(q).join(', ')}]`);
   if (spec.tls) lines.push(...renderTls(spec.tls));
   if (spec.operator) lines.push(...renderOperator(spec.operator));
   if (spec.jetstream) {
@@ -93,6 +105,7 @@ export function renderServerConfig(spec: ServerSpec): string {
     lines.push(
       `jetstream {`,
       ...(js.domain ? [`  domain: ${q(js.domain)}`] : []),
+      ...(js.uniqueTag ? [`  unique_tag: ${q(js.uniqueTag)}`] : []),
       `  store_dir: ${q(js.storeDir)}`,
       `  max_memory_store: ${js.maxMemory ?? '256MB'}`,
       `  max_file_store: ${js.maxFile ?? '2GB'}`,

@@ -48,7 +48,8 @@ describe('deployment planning', () => {
         dir: `/var/lib/nats/${s.name}/jwt`,
       });
       assert.equal(s.spec.host, '0.0.0.0');
-      assert.ok(s.spec.jetstream);
+      assert.deepEqual(s.spec.tags, [`cloud:${s.cloud}`]);
+      assert.equal(s.spec.jetstream?.uniqueTag, 'cloud:', 'one replica per cloud');
       assert.equal(s.spec.gateway, undefined);
     }
   });

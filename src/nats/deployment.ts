@@ -133,6 +133,8 @@ export function planDeployment(o: DeploymentOptions): PlannedServer[] {
       ? { host: `${name}.${o.network.domain}`, ports: STANDARD_PORTS }
       : { host: '127.0.0.1', ports: o.network.ports(name) };
   const listen = o.network.kind === 'dns' ? '0.0.0.0' : '127.0.0.1';
+  const cloudOf = (name: string): string =>
+    servers.find((s) => s.name === name)?.cloud ?? sites.find((s) => s === name) ?? name;
   const tlsFor = (name: string): TlsSpec | undefined =>
     o.paths.tls
       ? { caFile: o.paths.tls.ca, certFile: o.paths.tls.cert(name), keyFile: o.paths.tls.key(name) }
@@ -147,6 +149,7 @@ export function planDeployment(o: DeploymentOptions): PlannedServer[] {
     return {
       name,
       host: listen,
+      tags: [`cloud:${cloudOf(name)}`],
       port: ports.client,
       httpPort: ports.http,
       ...(jetstream
@@ -154,6 +157,8 @@ export function planDeployment(o: DeploymentOptions): PlannedServer[] {
             jetstream: {
               storeDir: o.paths.store(name),
               ...(o.topology === 'leaf' ? { domain: o.jsDomain ?? 'hub' } : {}),
+              // One replica per cloud in a stretched cluster: losing a cloud loses one replica.
+              ...(o.topology === 'cluster' || o.topology === 'leaf' ? { uniqueTag: 'cloud:' } : {}),
             },
           }
         : {}),
