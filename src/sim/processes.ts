@@ -38,6 +38,9 @@ export async function startReconcilerProcess(
       '--id',
       name,
       ...credsArgs(state, 'reconciler'),
+      // Each process its own free port: a shared ALOFT_METRICS_PORT would collide.
+      '--metrics-port',
+      '0',
     ],
     logs(state),
     30_000,
@@ -76,6 +79,8 @@ export async function startHostProcess(
       '--data-dir',
       join(simDir(state.dataDir), 'hosts', name),
       ...credsArgs(state, 'host'),
+      '--metrics-port',
+      '0',
     ],
     logs(state),
     30_000,

@@ -1,6 +1,6 @@
 import { assertLatticeName } from '../../lattice/index.ts';
 import { runReconciler } from '../../reconciler/index.ts';
-import { parseHealthPort } from '../../support/index.ts';
+import { parseHealthPort } from '../../telemetry/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
