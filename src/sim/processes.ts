@@ -37,6 +37,7 @@ export async function startReconcilerProcess(
       state.lattice,
       '--id',
       name,
+      ...credsArgs(state, 'reconciler'),
       // Each process its own free port: a shared ALOFT_METRICS_PORT would collide.
       '--metrics-port',
       '0',
@@ -77,6 +78,7 @@ export async function startHostProcess(
       `role=${role}`,
       '--data-dir',
       join(simDir(state.dataDir), 'hosts', name),
+      ...credsArgs(state, 'host'),
       '--metrics-port',
       '0',
     ],
@@ -113,4 +115,10 @@ export async function restartNats(n: CloudState['nats'][number]): Promise<number
     ...(n.reachHost ? { reachHost: n.reachHost } : {}),
   });
   return server.pid;
+}
+
+/** `--creds <file>` of a role when the simulation runs with NATS accounts (`sim up --auth`). */
+function credsArgs(state: SimState, role: string): string[] {
+  const file = state.auth?.creds[role];
+  return file ? ['--creds', file] : [];
 }

@@ -8,6 +8,7 @@ import { joinService, parseWebsocketUrls, simWebsocketUrls } from '../browser-ho
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { simControls } from '../sim-controls.ts';
+import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
 
 /** The dashboard's usual port; when it is taken, any free port is used instead. */
 export const DEFAULT_DASHBOARD_PORT = 4280;
@@ -29,7 +30,7 @@ export const command: Command = {
   summary:
     'Serve the live web dashboard of a lattice (fault buttons for a running simulation) and /join, where a browser tab becomes a host',
   usage:
-    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-creds FILE] [--data-dir DIR] [--json]',
+    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-creds FILE] [--data-dir DIR] [--json] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
   options: {
     port: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -38,6 +39,7 @@ export const command: Command = {
     'browser-creds': { type: 'string' },
     'data-dir': { type: 'string' },
     json: { type: 'boolean' },
+    ...natsAuthOptions,
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -60,6 +62,13 @@ export const command: Command = {
         'default',
     );
     const controls: SimControls | undefined = sim ? simControls(dir) : undefined;
+    // Read-only credentials: a simulation's or `aloft up`'s observer, unless given explicitly.
+    const observer = sim?.auth?.creds.observer;
+    const auth = natsAuth(values, io.env, io.cwd, {
+      role: 'observer',
+      lattice,
+      up: urlFlag || sim ? undefined : up,
+    });
     // Where browser tabs reach NATS: --ws-url, else the simulation's or `aloft up`'s listener.
     const wsFlag = values['ws-url'] as string | undefined;
     const websocketUrls = wsFlag
@@ -70,18 +79,24 @@ export const command: Command = {
           ? [up.websocketUrl]
           : [];
     const logger = jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL));
+    const connection = { servers, ...(observer ? { credsFile: observer } : {}), ...auth };
+    // Tabs join as browser-role users: --browser-creds, else the simulation's or `aloft up`'s.
+    const browserCreds =
+      (values['browser-creds'] as string | undefined) ??
+      sim?.auth?.creds.browser ??
+      (urlFlag || sim ? undefined : up?.auth?.creds.browser);
     const join = await joinService({
       lattice,
-      servers,
+      connection,
       websocketUrls,
-      credsFile: values['browser-creds'] as string | undefined,
+      credsFile: browserCreds,
       logger,
     });
     let dashboard: Dashboard;
     try {
       dashboard = await startDashboard({
         lattice,
-        connection: { servers },
+        connection,
         port: await dashboardPort(values.port as string | undefined),
         ...(controls ? { sim: controls } : {}),
         routes: join.routes,
