@@ -25,6 +25,7 @@ import {
 
 const lattice = 'bench';
 const PER_ROUND = 150;
+const WARM_UP = 3000;
 
 const bench: Bench = async ({ args, log }) => {
   const roundsArg = args.indexOf('--rounds');
@@ -78,7 +79,9 @@ const bench: Bench = async ({ args, log }) => {
     };
     const loadBefore = loadavg();
     log(`load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}; warming up`);
-    for (const fn of Object.values(variants)) for (let i = 0; i < 500; i++) await fn();
+    // Long enough for V8 to finish optimizing the call path in every process: with 500 calls the
+    // host's compiler threads were still busy and took ~20 % of its CPU during the measurement.
+    for (const fn of Object.values(variants)) for (let i = 0; i < WARM_UP; i++) await fn();
     log(`measuring ${rounds} interleaved rounds of ${PER_ROUND} sequential calls per variant`);
     const t = await interleaved(variants, { rounds, perRound: PER_ROUND });
     log('measuring 64 in flight');
