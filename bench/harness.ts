@@ -74,19 +74,20 @@ export interface Interleaved {
  * every variant alike. Ratios between variants are then best taken per round (see
  * {@link medianRatio}).
  */
-export async function interleaved(
-  variants: Record<string, () => Promise<unknown>>,
+export async function interleaved<K extends string>(
+  variants: Record<K, () => Promise<unknown>>,
   options: { rounds: number; perRound: number; warm?: number },
-): Promise<Record<string, Interleaved>> {
-  const out: Record<string, Interleaved> = {};
-  for (const name of Object.keys(variants)) out[name] = { all: [], rounds: [] };
+): Promise<Record<K, Interleaved>> {
+  const names = Object.keys(variants) as K[];
+  const out = {} as Record<K, Interleaved>;
+  for (const name of names) out[name] = { all: [], rounds: [] };
   for (let r = 0; r < options.rounds; r++) {
-    for (const [name, fn] of Object.entries(variants)) {
+    for (const name of names) {
+      const fn = variants[name];
       for (let i = 0; i < (options.warm ?? 20); i++) await fn();
       const times = await timeSequential(options.perRound, fn);
-      const entry = out[name] as Interleaved;
-      entry.rounds.push(times);
-      entry.all.push(...times);
+      out[name].rounds.push(times);
+      out[name].all.push(...times);
     }
   }
   return out;

@@ -53,7 +53,11 @@ const bench: Bench = async ({ args, log }) => {
   const responder = await connectLattice({ servers: server.url, name: 'bench-responder' });
   const stopEcho = await startEchoProcess(server.url);
   try {
-    responder.subscribe('bench.echo', { callback: (_e, m) => m.respond(m.data) });
+    responder.subscribe('bench.echo', {
+      callback: (_e, m) => {
+        m.respond(m.data);
+      },
+    });
     await responder.flush();
     const ref = writeComponent(dir, 'noop', await fixture('probe-as'));
     await startComponent(nc, lattice, remote.id, { name: 'noop-remote', ref, count: 2 });
