@@ -1,11 +1,19 @@
-import { hangCloud, healAll, killCloud, readSimState, restoreCloud } from '../sim/index.ts';
-import { AloftError } from '../support/index.ts';
+import {
+  hangCloud,
+  healAll,
+  healNetwork,
+  killCloud,
+  partitionCloud,
+  readSimState,
+  restoreCloud,
+} from '../sim/index.ts';
 import type { SimControls } from '../web/index.ts';
 
 /**
  * The simulation's fault operations for the dashboard's buttons: the same functions as
  * `aloft sim kill|hang|restore|heal` and the chaos tests, acting on the simulation recorded in
- * `dataDir`. Partitions are not in this build yet: that button reports `UNAVAILABLE`.
+ * `dataDir`. Where the simulation runs on loopback, partition is shown unavailable and its callback
+ * answers `SIM_PARTITION_UNAVAILABLE` with the reason.
  */
 export function simControls(dataDir: string): SimControls {
   let cached: { at: number; clouds: ReturnType<SimControls['clouds']> } | undefined;
@@ -38,17 +46,19 @@ export function simControls(dataDir: string): SimControls {
       await restoreCloud(dataDir, cloud);
       cached = undefined;
     },
-    heal: () => {
-      healAll(dataDir);
+    heal: async (cloud) => {
+      if (cloud) {
+        // One cloud: resume it if hung, and mend its partition and cuts.
+        const state = readSimState(dataDir);
+        if (state?.clouds[cloud]?.condition === 'hung') await healAll(dataDir);
+        else await healNetwork(dataDir, cloud);
+      } else await healAll(dataDir);
       cached = undefined;
     },
-    partition: (cloud) => {
-      throw new AloftError(
-        'UNAVAILABLE',
-        `partitioning ${cloud} is not available in this build of the simulation yet`,
-        { hint: 'kill or hang the cloud instead' },
-      );
+    partition: async (cloud) => {
+      await partitionCloud(dataDir, cloud);
+      cached = undefined;
     },
-    unavailable: ['partition'],
+    unavailable: readSimState(dataDir)?.network.mode === 'netns' ? [] : ['partition'],
   };
 }

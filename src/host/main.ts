@@ -8,16 +8,48 @@ import {
   startHealthServer,
   type HealthServer,
 } from '../support/index.ts';
-import { startHost, type HostOptions } from './host.ts';
+import {
+  createRegistry,
+  processMetrics,
+  startMetricsServer,
+  type MetricsServer,
+} from '../telemetry/index.ts';
+import { startHost, type Host, type HostOptions } from './host.ts';
+
+/** The process's metrics endpoint (`--metrics-port`, `ALOFT_METRICS_PORT`). */
+export interface ProcessTelemetry {
+  /** `[host:]port` for `/metrics`; none when undefined. */
+  metricsAddress?: string | undefined;
+  /** Where the metrics address came from, for errors (`--metrics-port`, `ALOFT_METRICS_PORT`). */
+  metricsSource?: string;
+}
 
 export async function runHost(
-  options: Omit<HostOptions, 'logger'>,
+  options: Omit<HostOptions, 'logger' | 'metrics'>,
   graceMs: number,
   /** Serve `/livez` and `/readyz` on this port (0: any free port), for probes. */
   healthPort?: number,
+  telemetry: ProcessTelemetry = {},
 ): Promise<number> {
   const logger = jsonLogger(process.stderr, parseLogLevel(process.env.ALOFT_LOG_LEVEL));
-  const host = await startHost({ ...options, logger });
+  const registry = telemetry.metricsAddress !== undefined ? createRegistry() : undefined;
+  let metrics: MetricsServer | undefined;
+  if (registry && telemetry.metricsAddress !== undefined) {
+    processMetrics(registry);
+    metrics = await startMetricsServer({
+      address: telemetry.metricsAddress,
+      registry,
+      logger,
+      ...(telemetry.metricsSource ? { source: telemetry.metricsSource } : {}),
+    });
+  }
+  let host: Host;
+  try {
+    host = await startHost({ ...options, logger, ...(registry ? { metrics: registry } : {}) });
+  } catch (err) {
+    await metrics?.stop();
+    throw err;
+  }
   let health: HealthServer | undefined;
   if (healthPort !== undefined) {
     // Ready while the host takes calls and is connected; live for as long as it answers, so that
@@ -40,6 +72,7 @@ export async function runHost(
       name: host.name,
       lattice: host.lattice,
       ...(health ? { healthPort: health.port } : {}),
+      ...(metrics ? { metricsUrl: metrics.url } : {}),
     }) + '\n',
   );
   const onSignal = (): void => {
@@ -49,5 +82,6 @@ export async function runHost(
   process.once('SIGINT', onSignal);
   await host.closed();
   await health?.stop();
+  await metrics?.stop();
   return 0;
 }

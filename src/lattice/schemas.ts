@@ -158,3 +158,23 @@ export const Heartbeat = z.object({
   calls: z.record(z.string(), CallStats).optional(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
+
+/**
+ * One line a component logged (the `logging` capability), published on `aloft.L.log.<component>`
+ * and kept for a while in the lattice's log stream. `traceId`/`spanId` name the invocation's span
+ * when the call carried trace context.
+ */
+export const ComponentLogLine = z.object({
+  time: z.string(),
+  level: z.string(),
+  msg: z.string(),
+  component: z.string(),
+  context: z.string().optional(),
+  hostId: z.string(),
+  host: z.string().optional(),
+  cloud: z.string().optional(),
+  lattice: z.string().optional(),
+  traceId: z.string().optional(),
+  spanId: z.string().optional(),
+});
+export type ComponentLogLine = z.infer<typeof ComponentLogLine>;

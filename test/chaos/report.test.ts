@@ -6,6 +6,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connectLattice, watchHosts, type HostsView } from '../../src/lattice/index.ts';
 import {
   deploySample,
+  originClouds,
+  SAMPLE,
   journalFile,
   killCloud,
   lastJournalFile,
@@ -34,7 +36,7 @@ describe('sim report after a real outage', { timeout: 240_000 }, () => {
   let recorder: Recorder;
   let load: LoadGenerator;
   let stopped = false;
-  const component = 'echo';
+  const component = SAMPLE.component;
   const total = (): number =>
     view.entries().reduce((n, e) => n + (e.components[component] ?? 0), 0);
 
@@ -50,7 +52,7 @@ describe('sim report after a real outage', { timeout: 240_000 }, () => {
       servers: Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url)),
     });
     view = await watchHosts(nc, { lattice: state.lattice });
-    await deploySample(state, nc, component);
+    await deploySample(state, nc, undefined, { cacheDir: '.cache/components' });
     recorder = await startRecorder({
       nc,
       lattice: state.lattice,
@@ -60,19 +62,11 @@ describe('sim report after a real outage', { timeout: 240_000 }, () => {
       ratePerCloud: 20,
     });
     load = await startLoad({
-      lattice: state.lattice,
-      urls: Object.fromEntries(
-        Object.entries(state.clouds).map(([c, cs]) => [c, cs.nats.map((n) => n.url)]),
-      ),
-      component,
-      operation: 'echo',
+      ingress: () => originClouds(readSimState(dir.path)),
+      requests: [{ method: 'GET', path: '/health' }],
       ratePerCloud: 20,
       maxSeconds: 120,
       onSecond: (s) => recorder.second(s),
-      activeClouds: () =>
-        Object.entries(readSimState(dir.path)?.clouds ?? {})
-          .filter(([, c]) => c.condition === 'up')
-          .map(([n]) => n),
     });
   });
 

@@ -9,6 +9,7 @@ import { bucketsFor, connectLattice } from '../../src/lattice/index.ts';
 import { recordPid } from '../../src/nats/index.ts';
 import {
   deploySample,
+  originClouds,
   readSimState,
   startLoad,
   startSim,
@@ -73,20 +74,12 @@ describe('dashboard in chromium', { timeout: 240_000 }, () => {
       sim: simControls(dir.path),
     });
     nc = await connectLattice({ servers: urls });
-    await deploySample(state, nc, 'echo');
+    await deploySample(state, nc, undefined, { cacheDir: '.cache/components' });
     load = await startLoad({
-      lattice: state.lattice,
-      urls: Object.fromEntries(
-        Object.entries(state.clouds).map(([c, cs]) => [c, cs.nats.map((n) => n.url)]),
-      ),
-      component: 'echo',
-      operation: 'echo',
+      ingress: () => originClouds(readSimState(dir.path)),
+      requests: [{ method: 'GET', path: '/health' }],
       ratePerCloud: 10,
       maxSeconds: 200,
-      activeClouds: () =>
-        Object.entries(readSimState(dir.path)?.clouds ?? {})
-          .filter(([, c]) => c.condition === 'up')
-          .map(([n]) => n),
     });
     server = await chromium.launchServer({
       executablePath: '/usr/bin/chromium',
@@ -111,11 +104,11 @@ describe('dashboard in chromium', { timeout: 240_000 }, () => {
 
   /**
    * Code run in the page (strings, because this file is type-checked for Node without the DOM):
-   * instances of echo the page shows per cloud, and the hosts of each cloud with their status.
+   * instances of the counter the page shows per cloud, and the hosts of each cloud with their status.
    */
   const INSTANCES = `Object.fromEntries([...document.querySelectorAll('section.cloud')].map((c) => [
     c.dataset.cloud,
-    [...c.querySelectorAll('[data-component="echo"]')].reduce((n, e) => n + Number(e.dataset.count), 0),
+    [...c.querySelectorAll('[data-component="counter"]')].reduce((n, e) => n + Number(e.dataset.count), 0),
   ]))`;
   const HOSTS = `[...document.querySelectorAll('section.cloud')].map((c) => ({
     cloud: c.dataset.cloud,
@@ -127,14 +120,14 @@ describe('dashboard in chromium', { timeout: 240_000 }, () => {
     await page.goto(dash.url);
     await page.waitForSelector('#live[data-state="live"]', { timeout: 10_000 });
     await page.waitForFunction(
-      `document.querySelectorAll('section.cloud .host[data-status="up"]').length === 3`,
+      `document.querySelectorAll('section.cloud .host[data-status="up"]').length === 6`,
       undefined,
       { timeout: 15_000 },
     );
     assert.deepEqual(await page.evaluate(HOSTS), [
-      { cloud: 'aws', hosts: ['aws-1:up'] },
-      { cloud: 'gcp', hosts: ['gcp-1:up'] },
-      { cloud: 'azure', hosts: ['azure-1:up'] },
+      { cloud: 'aws', hosts: ['aws-1:up', 'aws-ingress:up'] },
+      { cloud: 'gcp', hosts: ['gcp-1:up', 'gcp-ingress:up'] },
+      { cloud: 'azure', hosts: ['azure-1:up', 'azure-ingress:up'] },
     ]);
     assert.deepEqual(await instances(), { aws: 1, gcp: 1, azure: 1 });
     // Every cloud serves its share: the live rates reach the page from the hosts' heartbeats.
@@ -143,7 +136,7 @@ describe('dashboard in chromium', { timeout: 240_000 }, () => {
       undefined,
       { timeout: 15_000 },
     );
-    assert.match((await page.textContent('#f-apps')) ?? '', /sim-echo/);
+    assert.match((await page.textContent('#f-apps')) ?? '', /sim-counter/);
     await shot('1-three-clouds');
   });
 

@@ -6,11 +6,18 @@ import { runHost } from '../../host/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
+import {
+  METRICS_USAGE,
+  metricsAddress,
+  metricsOptions,
+  TRACING_USAGE,
+  tracingFromCli,
+  tracingOptions,
+} from '../telemetry-options.ts';
 
 export const command: Command = {
   summary: 'Run a host: join a lattice and run components placed on it',
-  usage:
-    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--health-port N]',
+  usage: `aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--health-port N] ${METRICS_USAGE} ${TRACING_USAGE}`,
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -25,6 +32,8 @@ export const command: Command = {
     'tls-key': { type: 'string' },
     locality: { type: 'string' },
     'health-port': { type: 'string' },
+    ...metricsOptions,
+    ...tracingOptions,
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -63,9 +72,11 @@ export const command: Command = {
             }
           : {}),
         ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
+        tracing: tracingFromCli(values, io.env),
       },
       Number(values['grace-ms'] ?? 10_000),
       healthPort,
+      metricsAddress(values, io.env),
     );
   },
 };

@@ -5,11 +5,11 @@ import { AloftError, parseHealthPort } from '../../support/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
+import { METRICS_USAGE, metricsAddress, metricsOptions } from '../telemetry-options.ts';
 
 export const command: Command = {
   summary: 'Run a reconciler (any number may run; one acts, by lease)',
-  usage:
-    'aloft reconciler [--lattice NAME] [--nats-url URL] [--id ID] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--health-port N]',
+  usage: `aloft reconciler [--lattice NAME] [--nats-url URL] [--id ID] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--health-port N] ${METRICS_USAGE}`,
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -20,6 +20,7 @@ export const command: Command = {
     'tls-key': { type: 'string' },
     'health-port': { type: 'string' },
     'data-dir': { type: 'string' },
+    ...metricsOptions,
   },
   run({ values, io }) {
     const up = readUpState(dataDir(values['data-dir'] as string | undefined, io.env, io.cwd));
@@ -48,6 +49,7 @@ export const command: Command = {
       ...(values['health-port'] !== undefined
         ? { healthPort: parseHealthPort(values['health-port'] as string) }
         : {}),
+      ...metricsAddress(values, io.env),
     });
   },
 };

@@ -3,8 +3,10 @@ import {
   DEFAULT_SIM,
   deploySample,
   journalFile,
+  originClouds,
   readSimState,
   renderFrame,
+  SAMPLE,
   startLoad,
   startRecorder,
   startSim,
@@ -77,9 +79,23 @@ export const command: Command = {
         logger: jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL ?? 'warn')),
       });
       io.err(`dashboard: ${dashboard.url}`);
-      const component = 'echo';
-      await deploySample(state, nc, component, io.err);
-      io.err(`driving ${rate} calls/s from each cloud`);
+      const component = SAMPLE.component;
+      if (state.network.mode === 'netns') {
+        io.err(
+          `each cloud runs in a network namespace (${state.network.plan.prefix}-*): partitions available`,
+        );
+      } else {
+        io.err(
+          `all clouds share this machine's loopback (${state.network.reason}): partitions unavailable`,
+        );
+      }
+      await deploySample(state, nc, io.err);
+      for (const [cloud, c] of Object.entries(state.clouds)) {
+        if (c.ingress) io.err(`  ${cloud} ingress: ${c.ingress.url}/counters/${cloud}`);
+      }
+      io.err(
+        `driving ${rate} HTTP requests/s to each cloud's ingress (GET and POST /counters/<cloud>)`,
+      );
       recorder = await startRecorder({
         nc,
         lattice: state.lattice,
@@ -90,21 +106,14 @@ export const command: Command = {
         topology,
       });
       const load = await startLoad({
-        lattice: state.lattice,
-        urls: Object.fromEntries(
-          Object.entries(state.clouds).map(([c, cs]) => [c, cs.nats.map((n) => n.url)]),
-        ),
-        component,
-        operation: 'echo',
+        ingress: () => originClouds(readSimState(dir) ?? state),
+        requests: [
+          { method: 'GET', path: '/counters/{origin}' },
+          { method: 'POST', path: '/counters/{origin}' },
+        ],
         ratePerCloud: rate,
         maxSeconds: duration,
-        onSecond: (s) => recorder?.second(s),
-        activeClouds: () => {
-          const now = readSimState(dir);
-          return Object.entries(now?.clouds ?? {})
-            .filter(([, c]) => c.condition === 'up')
-            .map(([name]) => name);
-        },
+        onSecond: (second) => recorder?.second(second),
       });
       const tty = process.stdout.isTTY;
       await new Promise<void>((resolveRun) => {
@@ -128,7 +137,7 @@ export const command: Command = {
                   .map((l) => l.replace(/█+/g, '').replace(/\s+/g, ' '))
                   .join(' | ') +
                 ' | ' +
-                (frame.find((l) => l.startsWith('calls:')) ?? ''),
+                (frame.find((l) => l.startsWith('HTTP:')) ?? ''),
             );
           if ((load.history.at(-1)?.t ?? 0) >= duration) finish();
         }, 1000);
@@ -141,7 +150,7 @@ export const command: Command = {
       });
       await load.stop();
       const totals = load.totals();
-      io.out(`load finished: ${totals.ok} calls ok, ${totals.errors} failed`);
+      io.out(`load finished: ${totals.ok} requests ok, ${totals.errors} failed`);
       io.err('the timeline of this run: aloft sim report');
     } finally {
       await dashboard?.stop();
