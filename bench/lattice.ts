@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- lattice [--rounds N]`: a lattice call to a component on another host (its own
+ * `npm run bench -- lattice [--rounds N] [--rounds-detail]`: a lattice call to a component on another host (its own
  * process) and an in-process same-host call, against raw nats.js request/reply on the same server,
  * interleaved round by round in the same run.
  */
@@ -26,6 +26,7 @@ import {
 const lattice = 'bench';
 const PER_ROUND = 150;
 const WARM_UP = 3000;
+const PARALLEL_CALLS = 10_000;
 
 const bench: Bench = async ({ args, log }) => {
   const roundsArg = args.indexOf('--rounds');
@@ -88,11 +89,18 @@ const bench: Bench = async ({ args, log }) => {
     for (const fn of Object.values(variants)) for (let i = 0; i < WARM_UP; i++) await fn();
     log(`measuring ${rounds} interleaved rounds of ${PER_ROUND} sequential calls per variant`);
     const t = await interleaved(variants, { rounds, perRound: PER_ROUND });
+    if (args.includes('--rounds-detail')) {
+      for (const [name, v] of Object.entries(t)) {
+        log(
+          `${name.padEnd(16)} ${v.rounds.map((r) => (percentile(r, 50) * 1000).toFixed(0)).join(' ')}`,
+        );
+      }
+    }
     log('measuring 64 in flight');
     const parallel = {
-      raw: await throughput(PER_ROUND * 40, 64, variants.raw),
-      remote: await throughput(PER_ROUND * 40, 64, variants.remote),
-      local: await throughput(PER_ROUND * 40, 64, variants.local),
+      raw: await throughput(PARALLEL_CALLS, 64, variants.raw),
+      remote: await throughput(PARALLEL_CALLS, 64, variants.remote),
+      local: await throughput(PARALLEL_CALLS, 64, variants.local),
     };
     const loadAfter = loadavg();
     await view.stop();
@@ -169,6 +177,7 @@ const bench: Bench = async ({ args, log }) => {
         `Sequential figures: ${rounds} rounds; in each, ${PER_ROUND} timed calls of every variant in turn (after 20 untimed), so load changes fall on all of them alike.`,
         `Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(1)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} cores shared with other developers.`,
         'The component is the AssemblyScript probe (operation "echo", 4-byte payload), 2 instances per host.',
+        '64 in flight: 10,000 calls; to another host this mostly measures shedding (2 instances take 8 calls at a time, the rest is refused BUSY and retried), so it swings 5k-11k calls/s between runs.',
         'Other-host: the caller (this process) routes by the heartbeat table to a host running as its own process; the host runs the call in an instance worker thread.',
         "The goal is judged against raw request/reply to an echo responder in another process: a host is always another process, so that is the like-for-like raw path (the in-process raw responder shares the caller's event loop).",
       ],
