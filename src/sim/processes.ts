@@ -29,7 +29,18 @@ export async function startReconcilerProcess(
   const name = `reconciler-${cloud}`;
   const { pid } = await spawnAloft(
     name,
-    ['reconciler', '--nats-url', natsUrls(c), '--lattice', state.lattice, '--id', name],
+    [
+      'reconciler',
+      '--nats-url',
+      natsUrls(c),
+      '--lattice',
+      state.lattice,
+      '--id',
+      name,
+      // Each process its own free port: a shared ALOFT_METRICS_PORT would collide.
+      '--metrics-port',
+      '0',
+    ],
     logs(state),
     30_000,
     execIn(state, cloud),
@@ -66,6 +77,8 @@ export async function startHostProcess(
       `role=${role}`,
       '--data-dir',
       join(simDir(state.dataDir), 'hosts', name),
+      '--metrics-port',
+      '0',
     ],
     logs(state),
     30_000,
