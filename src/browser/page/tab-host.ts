@@ -78,8 +78,8 @@ export function tabPlatform(options: TabHostOptions): HostPlatform {
 /**
  * Joins the lattice from this tab as a host, with the one implementation of the protocol every
  * host runs (`startHostOn`). A tab serves calls and the control requests addressed to it; it
- * neither writes lattice state (the lattice-wide verbs) nor reports other hosts lost — the other
- * hosts and the reconcilers do, and a tab's credentials may not.
+ * neither writes lattice state (the lattice-wide verbs), nor reports other hosts lost, nor creates
+ * the log stream — the other hosts and the reconcilers do, and a tab's credentials may not.
  */
 export function startTabHost(options: TabHostOptions): Promise<Host> {
   return startHostOn(
@@ -92,6 +92,7 @@ export function startTabHost(options: TabHostOptions): Promise<Host> {
       providerKinds: {},
       reportLosses: false,
       serveLatticeVerbs: false,
+      createLogStream: false,
       ...(options.onCall ? { onCall: options.onCall } : {}),
     },
     tabPlatform(options),
