@@ -1,6 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
-  connectLattice,
   createCaller,
   encodeJson,
   ensureLogStream,
@@ -15,28 +14,27 @@ import {
   type LatticeConnectionOptions,
   type LatticeState,
 } from '../lattice/index.ts';
-import { createRuntime, type Runtime } from '../runtime/index.ts';
-import { builtinProviders } from '../providers/index.ts';
+import type { CapabilityHandler, Runtime } from '../runtime/index.ts';
+import { defaultProviders } from '../providers/index.ts';
 import { deferred, silentLogger, type Logger } from '../support/index.ts';
+import type { Artifact } from './artifacts.ts';
 import {
   createTracing,
   readTraceContext,
-  traceHeaders,
   TRACING_DISABLED,
   type MetricsRegistry,
   type TracingConfig,
 } from '../telemetry/index.ts';
 import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
-import { hostIdentity } from './identity.ts';
+import type { HostIdentity } from './identity.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
 import { hostInstruments } from './instrument.ts';
 import { hostMetrics } from './metrics.ts';
-import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
-import { httpCallOptions, withServedBy } from './http-ingress.ts';
+import { invokeLocal, serveCalls } from './serve.ts';
 import { createCallStats, type CallObserver } from './call-stats.ts';
-import type { ProviderFactory, RunningProvider } from './providers.ts';
-import { fromWire, toWire } from '../lattice/index.ts';
+import { hostProviderContext } from './provider-context.ts';
+import type { ProviderContext, ProviderFactory, RunningProvider } from './providers.ts';
 
 export type HostState = 'starting' | 'running' | 'draining' | 'stopping' | 'stopped';
 
@@ -55,7 +53,10 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   logger?: Logger;
   /** Working directory for relative component paths. */
   cwd?: string;
-  /** Provider kinds this host can start (`provider.start`), by kind name. Default: the built-ins. */
+  /**
+   * Provider kinds this host can start (`provider.start`), by kind name. Default: the built-ins
+   * on Node (`startHost`), none on other platforms.
+   */
   providerKinds?: Record<string, ProviderFactory>;
   /**
    * A metrics registry the host adds its metrics to (docs/observability.md): one per host, since
@@ -66,6 +67,42 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   tracing?: TracingConfig;
   /** Told of every call this host serves (after the heartbeat statistics count it). */
   onCall?: CallObserver;
+  /**
+   * Publish `host_lost` when this host sees another go silent. Default true; a browser tab's
+   * credentials may not publish it (the other hosts and the reconcilers still do).
+   */
+  reportLosses?: boolean;
+  /**
+   * Serve the lattice-wide control verbs (`link.put`, `config.put`, …, queue group `ctl`). Default
+   * true; a browser tab does not write lattice state.
+   */
+  serveLatticeVerbs?: boolean;
+  /**
+   * Create the lattice's component log stream when it is missing. Default true; a browser tab's
+   * credentials may not create streams (the Node hosts do), and its log lines are kept all the same.
+   */
+  createLogStream?: boolean;
+}
+
+/**
+ * What differs between the platforms a host runs on (Node, a browser tab): how it reaches NATS,
+ * who it is, how its components run and where their bytes come from. Everything else — joining,
+ * heartbeats, the control interface, serving calls, capabilities — is the one implementation in
+ * {@link startHostOn}. Node's is `nodePlatform()` (node-platform.ts); the tab's is in src/browser.
+ */
+export interface HostPlatform {
+  /** Connects to the lattice's NATS; `name` is the connection's name in NATS monitoring. */
+  connect(name: string, logger: Logger): Promise<NatsConnection>;
+  identity: HostIdentity;
+  /** The runtime for this host's components; their capability calls go to `capabilities`. */
+  createRuntime(options: { logger: Logger; capabilities: CapabilityHandler }): Runtime;
+  /** Fetches a component by reference and verifies its digest before anything runs. */
+  fetchArtifact(ref: string, nc: NatsConnection): Promise<Artifact>;
+  /**
+   * Runs `fn` every `ms` for the heartbeat; returns the function that stops it. Default
+   * `setInterval`. A tab drives it from a worker, whose timers a hidden page does not throttle.
+   */
+  every?(ms: number, fn: () => void): () => void;
 }
 
 /** A running host: a member of the lattice that runs components and serves calls to them. */
@@ -91,15 +128,15 @@ export interface Host {
 }
 
 /**
- * Starts a host: connects, joins the lattice (heartbeats, control subjects, `host_started`),
- * and watches the other hosts and the lattice state.
+ * Starts a host on a platform: connects, joins the lattice (heartbeats, control subjects,
+ * `host_started`), and watches the other hosts and the lattice state. On Node use `startHost`.
  *
  * @example
- * const host = await startHost({ lattice: 'default', servers: ['nats://127.0.0.1:4222'], labels: { cloud: 'aws' } });
+ * const host = await startHostOn({ lattice: 'default', servers: [wsUrl], labels: { runtime: 'browser' } }, platform);
  * await host.stop();
  */
-export async function startHost(options: HostOptions): Promise<Host> {
-  const identity = hostIdentity({ seed: options.seed, name: options.name });
+export async function startHostOn(options: HostOptions, platform: HostPlatform): Promise<Host> {
+  const identity = platform.identity;
   const log = (options.logger ?? silentLogger).child({
     hostId: identity.id.slice(0, 12),
     host: identity.name,
@@ -149,13 +186,19 @@ export async function startHost(options: HostOptions): Promise<Host> {
       'aloft.lattice': lattice,
     },
   });
-  const nc = await connectLattice({ ...options, name: `aloft-host ${identity.name}`, logger: log });
+  const nc = await platform.connect(`aloft-host ${identity.name}`, log);
   const latticeState: LatticeState = await openLatticeState(nc, lattice);
-  const view = await watchHosts(nc, { lattice, logger: log, reportLossAs: source });
+  const view = await watchHosts(nc, {
+    lattice,
+    logger: log,
+    ...(options.reportLosses === false ? {} : { reportLossAs: source }),
+  });
   // Component log history (aloft logs); without it logs are still followed live.
-  await ensureLogStream(nc, lattice).catch((err: unknown) =>
-    log.warn('no log stream: component log lines are not kept', { error: err }),
-  );
+  if (options.createLogStream !== false) {
+    await ensureLogStream(nc, lattice).catch((err: unknown) =>
+      log.warn('no log stream: component log lines are not kept', { error: err }),
+    );
+  }
   const metrics = options.metrics
     ? hostMetrics(options.metrics, { nc, view, placements, providers, identity, labels, lattice })
     : undefined;
@@ -192,19 +235,40 @@ export async function startHost(options: HostOptions): Promise<Host> {
       });
     },
   });
-  const runtime: Runtime = createRuntime({
+  const providerContext = (name: string, config: Record<string, string>): ProviderContext =>
+    hostProviderContext(
+      {
+        nc,
+        lattice,
+        hostId: identity.id,
+        hostName: identity.name,
+        logger: log,
+        labels: () => labels,
+        latticeState,
+        placements,
+        accepting,
+        onIdleChange,
+        instruments,
+        tracing,
+        view,
+        isElsewhere: (component) => view.rank(component, self).some((h) => h !== identity.id),
+        caller,
+      },
+      name,
+      config,
+    );
+  // The built-in providers for components without a logging or config link.
+  const defaults = {
+    logging: await defaultProviders.logging(providerContext('default-logging', {})),
+    config: await defaultProviders.config(providerContext('default-config', {})),
+  };
+  const runtime: Runtime = platform.createRuntime({
     logger: log,
-    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     capabilities: hostCapabilities({
-      nc,
-      lattice,
-      hostId: identity.id,
-      hostName: identity.name,
-      labels: () => labels,
-      logger: log,
       state: latticeState,
       caller: () => caller,
       providers,
+      defaults,
       instruments,
     }),
   });
@@ -310,10 +374,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
     if (state === 'stopping' || state === 'stopped') return done.promise;
     if (state === 'running') await drain(graceMs);
     state = 'stopping';
-    clearInterval(timer);
+    stopBeating();
     publishEvent('host_stopped', { name: identity.name });
     await control.stop();
-    await Promise.allSettled([...providers.values()].map((p) => p.instance.stop()));
+    await Promise.allSettled(
+      [...[...providers.values()].map((p) => p.instance), ...Object.values(defaults)].map((i) =>
+        i.stop(),
+      ),
+    );
     for (const p of providers.values()) for (const sub of p.subs) sub.unsubscribe();
     providers.clear();
     await view.stop();
@@ -332,53 +400,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
     hostId: identity.id,
     name: identity.name,
     logger: log,
-    cwd: options.cwd,
+    fetchArtifact: (ref) => platform.fetchArtifact(ref, nc),
+    serveLatticeVerbs: options.serveLatticeVerbs ?? true,
     startedAt,
     placements,
     providers,
-    providerKinds: options.providerKinds ?? builtinProviders,
-    providerContext: (name, config) => ({
-      nc,
-      lattice,
-      hostId: identity.id,
-      logger: log,
-      config,
-      tracing,
-      handleHttp: async (component, request, timeoutMs, trace) => {
-        const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
-        let servedBy: string | undefined;
-        const out = await caller.call(component, HANDLER_OPS.http, encoded, {
-          timeoutMs,
-          noResponderWaitMs: Math.min(timeoutMs, 2000),
-          ...httpCallOptions(request, timeoutMs),
-          ...(trace ? { headers: traceHeaders(trace) } : {}),
-          onServed: (hostId) => (servedBy = hostId),
-        });
-        const response = fromWire(JSON.parse(new TextDecoder().decode(out)));
-        const header = config.served_by_header?.trim().toLowerCase();
-        return header ? withServedBy(response, header, view, servedBy) : response;
-      },
-      deliverMessage: async (component, message, timeoutMs, trace) => {
-        const encoded = new TextEncoder().encode(JSON.stringify(toWire(message)));
-        await caller.call(component, HANDLER_OPS.message, encoded, {
-          timeoutMs,
-          ...(trace ? { headers: traceHeaders(trace) } : {}),
-        });
-      },
-      // Links name this provider as their target (component → provider), or, for inbound
-      // capabilities as wadm writes them (http-server → component), as their source.
-      linksTo: () =>
-        latticeState
-          .links()
-          .flatMap((l) =>
-            l.target === name
-              ? [l]
-              : l.source === name
-                ? [{ ...l, source: l.target, target: name }]
-                : [],
-          ),
-      onLinksChange: (listener) => latticeState.onChange((kind) => kind === 'link' && listener()),
-    }),
+    providerKinds: options.providerKinds ?? {},
+    providerContext,
     labels,
     runtime,
     latticeState,
@@ -403,7 +431,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const control = await startControl(ctx);
   await latticeState.ready();
   state = 'running';
-  const timer = setInterval(beat, heartbeatMs);
+  let stopBeating: () => void;
+  if (platform.every) stopBeating = platform.every(heartbeatMs, beat);
+  else {
+    const timer = setInterval(beat, heartbeatMs);
+    stopBeating = () => clearInterval(timer);
+  }
   beat();
   publishEvent('host_started', { name: identity.name, labels });
   // After a reconnect (e.g. the host was paused or its server died) announce ourselves at once.

@@ -2,19 +2,17 @@
  * The host process (`aloft host`): starts a host from options and stops it gracefully on SIGTERM
  * or SIGINT (cordon, finish in-flight calls within the grace period, publish host_stopped, exit).
  */
+import { jsonLogger, parseLogLevel } from '../support/index.ts';
 import {
-  jsonLogger,
-  parseLogLevel,
   startHealthServer,
   type HealthServer,
-} from '../support/index.ts';
-import {
   createRegistry,
   processMetrics,
   startMetricsServer,
   type MetricsServer,
 } from '../telemetry/index.ts';
-import { startHost, type Host, type HostOptions } from './host.ts';
+import type { Host, HostOptions } from './host.ts';
+import { startHost } from './node-platform.ts';
 
 /** The process's metrics endpoint (`--metrics-port`, `ALOFT_METRICS_PORT`). */
 export interface ProcessTelemetry {

@@ -1,4 +1,6 @@
-import { blobStoreNats } from './kinds/blobstore.ts';
+import { blobStoreMemory, blobStoreNats } from './kinds/blobstore.ts';
+import { configLattice } from './kinds/config.ts';
+import { loggingLattice } from './kinds/logging.ts';
 import { httpClientProvider } from './kinds/http-client.ts';
 import { httpServerProvider } from './kinds/http-server.ts';
 import { keyValueMemory, keyValueNats, keyValueRedis } from './kinds/keyvalue.ts';
@@ -19,6 +21,9 @@ export const builtinProviders: Readonly<Record<string, ProviderFactory>> = {
   'keyvalue-memory': keyValueMemory,
   'messaging-nats': messagingNats,
   'blobstore-nats': blobStoreNats,
+  'blobstore-memory': blobStoreMemory,
+  'logging-lattice': loggingLattice,
+  'config-lattice': configLattice,
   'http-client': httpClientProvider,
   'http-server': httpServerProvider,
 };

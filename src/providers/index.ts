@@ -11,6 +11,7 @@ export {
   type ProviderLink,
 } from './provider.ts';
 export { builtinProviders } from './builtin.ts';
+export { DEFAULT_PROVIDER_KINDS, defaultProviders } from './defaults.ts';
 export { keyValueInstance } from './kinds/keyvalue.ts';
 export { blobStoreInstance } from './kinds/blobstore.ts';
 export * from './keyvalue/index.ts';

@@ -29,7 +29,19 @@ export async function startReconcilerProcess(
   const name = `reconciler-${cloud}`;
   const { pid } = await spawnAloft(
     name,
-    ['reconciler', '--nats-url', natsUrls(c), '--lattice', state.lattice, '--id', name],
+    [
+      'reconciler',
+      '--nats-url',
+      natsUrls(c),
+      '--lattice',
+      state.lattice,
+      '--id',
+      name,
+      ...credsArgs(state, 'reconciler'),
+      // Each process its own free port: a shared ALOFT_METRICS_PORT would collide.
+      '--metrics-port',
+      '0',
+    ],
     logs(state),
     30_000,
     execIn(state, cloud),
@@ -66,6 +78,9 @@ export async function startHostProcess(
       `role=${role}`,
       '--data-dir',
       join(simDir(state.dataDir), 'hosts', name),
+      ...credsArgs(state, 'host'),
+      '--metrics-port',
+      '0',
     ],
     logs(state),
     30_000,
@@ -100,4 +115,10 @@ export async function restartNats(n: CloudState['nats'][number]): Promise<number
     ...(n.reachHost ? { reachHost: n.reachHost } : {}),
   });
   return server.pid;
+}
+
+/** `--creds <file>` of a role when the simulation runs with NATS accounts (`sim up --auth`). */
+function credsArgs(state: SimState, role: string): string[] {
+  const file = state.auth?.creds[role];
+  return file ? ['--creds', file] : [];
 }

@@ -40,7 +40,7 @@ describe('InstancePool', () => {
   it('stops a worker that finishes starting after the pool was closed', async () => {
     const { spawner, starts, terminated } = heldSpawner();
     const pool = new InstancePool({
-      init: { glue: '', modules: {}, imports: [], memoryLimitBytes: 65_536 },
+      init: { glue: '', modules: {}, imports: [], memoryLimitBytes: 65_536, maxMessageBytes: 1024 },
       spawner,
       maxInstances: 1,
       minInstances: 1,
