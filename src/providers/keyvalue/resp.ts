@@ -190,26 +190,36 @@ export function respClient(options: RespClientOptions): RespClient {
       });
     });
 
-  const ready = async (): Promise<Conn> => {
-    if (closed) throw new RedisUnavailableError('the redis client is closed');
-    if (live) return live;
+  /** The live connection, or one dial shared by every command waiting for it. */
+  const ready = (): Promise<Conn> => {
+    if (closed) return Promise.reject(new RedisUnavailableError('the redis client is closed'));
+    if (live) return Promise.resolve(live);
     if (dialing) return dialing;
     if (performance.now() < downUntil) {
-      throw new RedisUnavailableError(`redis at ${where} is unreachable: ${lastFailure}`);
+      return Promise.reject(
+        new RedisUnavailableError(`redis at ${where} is unreachable: ${lastFailure}`),
+      );
     }
-    dialing = dial();
-    try {
-      live = await dialing;
-      return live;
-    } catch (err) {
-      lastFailure = err instanceof Error ? err.message : String(err);
-      downUntil = performance.now() + retryDelay;
-      throw new RedisUnavailableError(`redis at ${where} is unreachable: ${lastFailure}`, {
-        cause: err,
-      });
-    } finally {
+    // Every command waiting for this dial gets the same answer, a failure as an unavailable
+    // server (not only the first one to ask).
+    dialing = dial().then(
+      (c) => {
+        live = c;
+        return c;
+      },
+      (err: unknown) => {
+        lastFailure = err instanceof Error ? err.message : String(err);
+        downUntil = performance.now() + retryDelay;
+        throw new RedisUnavailableError(`redis at ${where} is unreachable: ${lastFailure}`, {
+          cause: err,
+        });
+      },
+    );
+    const settled = (): void => {
       dialing = undefined;
-    }
+    };
+    dialing.then(settled, settled);
+    return dialing;
   };
 
   return {
