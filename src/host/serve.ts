@@ -105,7 +105,7 @@ export async function invokeLocalHttp(
   ctx: Pick<ServeContext, 'accepting' | 'onIdleChange' | 'instruments'>,
   p: Placement,
   request: HttpRequest,
-  call: { timeoutMs: number; shed: boolean; trace?: TraceContext | undefined },
+  call: { timeoutMs: number; shed: Shed; trace?: TraceContext | undefined },
 ): Promise<HttpResponse> {
   const served = ctx.instruments.served(p.name, HANDLER_OPS.http, call.trace);
   try {
@@ -119,6 +119,9 @@ export async function invokeLocalHttp(
     throw err;
   }
 }
+
+/** Whether a saturated pool refuses the call (BUSY) rather than queue it; a function is asked only then. */
+type Shed = boolean | (() => boolean);
 
 function runLocal(
   ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
@@ -148,7 +151,7 @@ function runLocal(
 async function guarded<T>(
   ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
   p: Placement,
-  shed: boolean,
+  shed: Shed,
   counted: boolean,
   run: () => Promise<T>,
 ): Promise<T> {
@@ -159,8 +162,8 @@ async function guarded<T>(
       { retryable: true },
     );
   }
-  const stats = p.component.stats();
-  if (shed && stats.queued > 0 && stats.queued >= p.count * 4) {
+  const queued = p.component.stats().queued;
+  if (queued > 0 && queued >= p.count * 4 && (typeof shed === 'function' ? shed() : shed)) {
     throw new LatticeError(LatticeCodes.BUSY, `${p.name} is saturated on this host`, {
       retryable: true,
     });
