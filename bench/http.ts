@@ -1,40 +1,67 @@
 /**
- * `npm run bench -- http [--duration=8] [--connections=16] [--instances=4]`: the sample app
- * (examples/counter) under a real HTTP load generator (`wrk`, from Debian), against a plain Node
- * `http` server doing the same key-value work directly on the same JetStream KV, in the same run:
+ * `npm run bench -- http [--duration=5] [--rounds=3] [--connections=16] [--instances=4]`: the
+ * sample app (examples/counter) under a real HTTP load generator (`wrk`, from Debian), against a
+ * plain Node `http` server doing the same work directly on the same JetStream KV, in the same run:
  *
  * - plain: bench/http-plain-server.ts in its own process (the baseline);
  * - same host: the component on the host that runs the http-server, key-value and messaging
  *   providers (ingress → local instance → local provider → NATS KV);
  * - other host: the component on a second host; the HTTP request and every capability call
- *   cross the lattice.
+ *   cross the lattice (a lattice of its own, so both deployments run side by side).
  *
- * Two workloads per setup: GET /counters/<name> (one KV read) and POST /counters/<name> (an
- * atomic increment, a publish and, in the component, a log line), over 16 counter names.
+ * All three run at once and are measured in alternating rounds (a shared machine's load changes
+ * fall on each alike); a setup's ratio is the median of its per-round ratios to the plain server.
+ * Two workloads: GET /counters/<name> (one KV read) and POST /counters/<name> (an atomic
+ * increment, a publish and a log line), over 16 counter names.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { connectLattice, encodeJson, subjectsFor, type ControlVerb } from '../src/lattice/index.ts';
-import { freePort, recordPid, signalPid, startNatsServer } from '../src/nats/index.ts';
+import { connectLattice, ensureLogStream } from '../src/lattice/index.ts';
+import { freePort, signalPid, startNatsServer } from '../src/nats/index.ts';
 import { spawnHost, type HostProcess } from '../test/support/hosts.ts';
-import { recordEvents, startComponent, writeComponent } from '../test/support/lattice.ts';
+import { writeComponent } from '../test/support/lattice.ts';
 import { example } from '../test/support/samples.ts';
 import type { Bench, BenchResult, BenchRow } from './harness.ts';
-import { runWrk, type WrkResult } from './wrk.ts';
+import { deployCounter, startPlainServer } from './http-deploy.ts';
+import { cpuMs, mainThreadCpuMs } from './proc.ts';
+import { runWrk } from './wrk.ts';
 
 const lattice = 'benchhttp';
+/** The other-host deployment's lattice (its own links, buckets and log stream). */
+const otherLattice = 'benchhttp2';
 const WORKLOADS = ['POST', 'GET'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const arg = (args: string[], name: string, fallback: number): number =>
   Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 
+/** One setup under load: where to send requests and which processes serve them. */
+interface Target {
+  name: 'plain' | 'same host' | 'other host';
+  url: string;
+  pids: number[];
+  rounds: Record<Workload, Round[]>;
+}
+
+/** One wrk run's figures. */
+interface Round {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  failed: number;
+  /** CPU time (user + system, every thread) of the serving processes per request. */
+  cpuUs: number;
+  /** The same, main threads only. */
+  mainUs: number;
+  /** nats-server's CPU time per request. */
+  natsUs: number;
+}
+
 const bench: Bench = async ({ args, log }) => {
-  const load = loadavg();
-  const durationS = arg(args, 'duration', 8);
+  const loadBefore = loadavg();
+  const durationS = arg(args, 'duration', 5);
+  const roundCount = arg(args, 'rounds', 3);
   const connections = arg(args, 'connections', 16);
   const instances = arg(args, 'instances', 4);
   const setups = (
@@ -47,69 +74,92 @@ const bench: Bench = async ({ args, log }) => {
   );
   const nc = await connectLattice({ servers: server.url });
   const hosts: HostProcess[] = [];
-  const results: Record<string, Record<Workload, Measured>> = {};
-  /** Runs the workloads against `base`; `pids` are the processes that serve (for CPU time). */
-  const measure = async (setup: string, base: string, pids: number[]): Promise<void> => {
-    results[setup] = {} as Record<Workload, Measured>;
-    for (const method of WORKLOADS) {
-      log(`${setup}: ${method} warm-up`);
-      await runWrk({ url: base, method, durationS: 2, connections, dir });
-      log(`${setup}: ${method} ${durationS} s, ${connections} connections`);
-      const cpu0 = cpuMs(pids);
-      const r = await runWrk({ url: base, method, durationS, connections, dir });
-      results[setup][method] = {
-        ...r,
-        cpuUsPerRequest: ((cpuMs(pids) - cpu0) * 1000) / r.requests,
-      };
-    }
+  const targets: Target[] = [];
+  const target = (name: Target['name'], url: string, pids: number[]): void => {
+    targets.push({ name, url, pids, rounds: { POST: [], GET: [] } });
+  };
+  let plainPid: number | undefined;
+  const host = async (name: string, inLattice: string): Promise<HostProcess> => {
+    const h = await spawnHost({
+      natsUrls: [server.url],
+      lattice: inLattice,
+      name,
+      dataDir: join(dir, name),
+      logLevel: 'warn',
+    });
+    hosts.push(h);
+    return h;
   };
   try {
     log('building the sample app (cached by content hash)');
     const ref = writeComponent(dir, 'counter', await example('counter'));
+    // The log stream keeps the component's log lines; the plain server's land in it too.
+    await ensureLogStream(nc, lattice);
 
     if (setups.includes('plain')) {
-      const plainPort = await freePort();
-      const plain = await startPlainServer(server.url, plainPort);
-      try {
-        await measure('plain', `http://127.0.0.1:${plainPort}`, [plain]);
-      } finally {
-        signalPid(plain, 'SIGTERM');
-      }
+      const port = await freePort();
+      plainPid = await startPlainServer(server.url, lattice, port);
+      target('plain', `http://127.0.0.1:${port}`, [plainPid]);
+    }
+    if (setups.includes('same')) {
+      const edge = await host('edge', lattice);
+      const port = await freePort();
+      await deployCounter(
+        nc,
+        lattice,
+        { providers: edge.id, component: edge.id },
+        ref,
+        port,
+        instances,
+      );
+      target('same host', `http://127.0.0.1:${port}`, [edge.pid]);
+    }
+    if (setups.includes('other')) {
+      const edge = await host('edge2', otherLattice);
+      const other = await host('other', otherLattice);
+      const port = await freePort();
+      await deployCounter(
+        nc,
+        otherLattice,
+        { providers: edge.id, component: other.id },
+        ref,
+        port,
+        instances,
+      );
+      target('other host', `http://127.0.0.1:${port}`, [edge.pid, other.pid]);
     }
 
-    const edge = await spawnHost({
-      natsUrls: [server.url],
-      lattice,
-      name: 'edge',
-      dataDir: join(dir, 'edge'),
-      logLevel: 'warn',
-    });
-    hosts.push(edge);
-    const other = await spawnHost({
-      natsUrls: [server.url],
-      lattice,
-      name: 'other',
-      dataDir: join(dir, 'other'),
-      logLevel: 'warn',
-    });
-    hosts.push(other);
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    await deployCounter(nc, edge.id, ref, port, instances);
-    if (setups.includes('same')) await measure('same host', base, [edge.pid]);
-    if (!setups.includes('other')) return report();
-
-    log('moving the component to the other host');
-    const events = recordEvents(nc, lattice, ['component_started', 'component_stopped']);
-    await startComponent(nc, lattice, other.id, { name: 'counter', ref, count: instances });
-    await events.waitFor('component_started', (d) => d.hostId === other.id, 120_000);
-    await control(nc, 'component.stop', { name: 'counter' }, edge.id);
-    await events.waitFor('component_stopped', (d) => d.hostId === edge.id);
-    events.stop();
-    await measure('other host', base, [edge.pid, other.pid]);
+    for (const t of targets) {
+      for (const method of WORKLOADS) {
+        log(`${t.name}: ${method} warm-up`);
+        await runWrk({ url: t.url, method, durationS: 3, connections, dir });
+      }
+    }
+    for (let r = 0; r < roundCount; r++) {
+      for (const method of WORKLOADS) {
+        for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
+          log(`round ${r + 1}/${roundCount}: ${t.name} ${method}, ${durationS} s`);
+          const cpu0 = cpuMs(t.pids);
+          const main0 = mainThreadCpuMs(t.pids);
+          const nats0 = cpuMs([server.pid]);
+          const w = await runWrk({ url: t.url, method, durationS, connections, dir });
+          const perRequest = (ms: number): number => (ms * 1000) / w.requests;
+          t.rounds[method].push({
+            rps: w.requestsPerSec,
+            p50Ms: w.p50Ms,
+            p99Ms: w.p99Ms,
+            failed: w.failed,
+            cpuUs: perRequest(cpuMs(t.pids) - cpu0),
+            mainUs: perRequest(mainThreadCpuMs(t.pids) - main0),
+            natsUs: perRequest(cpuMs([server.pid]) - nats0),
+          });
+        }
+      }
+    }
     return report();
   } finally {
     await nc.close();
+    if (plainPid !== undefined) signalPid(plainPid, 'SIGTERM');
     await Promise.all(hosts.map((h) => h.stop()));
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -118,150 +168,92 @@ const bench: Bench = async ({ args, log }) => {
   function report(): BenchResult {
     const rows: BenchRow[] = [];
     for (const method of WORKLOADS) {
-      const baseline = results.plain?.[method] ?? results['same host']![method];
-      for (const [setup, byMethod] of Object.entries(results)) {
-        const r = byMethod[method];
-        const same = setup === 'same host';
+      const base = targets[0]!;
+      const baseRounds = base.rounds[method];
+      const baseline = medians(baseRounds);
+      for (const t of targets) {
+        const m = medians(t.rounds[method]);
+        const ratio = (f: (r: Round) => number): number =>
+          median(t.rounds[method].map((r, i) => f(r) / f(baseRounds[i]!)));
         rows.push(
           {
-            name: `${method} ${setup}: requests/s`,
-            value: r.requestsPerSec,
+            name: `${method} ${t.name}: requests/s`,
+            value: m.rps,
             unit: 'req/s',
-            ratio: r.requestsPerSec / baseline.requestsPerSec,
-            ...(same ? { goal: '≥ 0.5× plain' } : {}),
+            ratio: ratio((r) => r.rps),
+            ...(t.name === 'same host' ? { goal: '≥ 0.5× plain' } : {}),
           },
           {
-            name: `${method} ${setup}: p50`,
-            value: r.p50Ms,
+            name: `${method} ${t.name}: p50`,
+            value: m.p50Ms,
             unit: 'ms',
-            ratio: r.p50Ms / baseline.p50Ms,
+            ratio: ratio((r) => r.p50Ms),
           },
           {
-            name: `${method} ${setup}: p99`,
-            value: r.p99Ms,
+            name: `${method} ${t.name}: p99`,
+            value: m.p99Ms,
             unit: 'ms',
-            ratio: r.p99Ms / baseline.p99Ms,
+            ratio: ratio((r) => r.p99Ms),
           },
           {
-            name: `${method} ${setup}: server CPU per request`,
-            value: r.cpuUsPerRequest,
+            name: `${method} ${t.name}: server CPU per request`,
+            value: m.cpuUs,
             unit: 'µs',
-            ratio: r.cpuUsPerRequest / baseline.cpuUsPerRequest,
+            ratio: m.cpuUs / baseline.cpuUs,
+          },
+          {
+            name: `${method} ${t.name}: of which main threads`,
+            value: m.mainUs,
+            unit: 'µs',
+            ratio: m.mainUs / baseline.mainUs,
+          },
+          {
+            name: `${method} ${t.name}: nats-server CPU per request`,
+            value: m.natsUs,
+            unit: 'µs',
+            ratio: m.natsUs / baseline.natsUs,
           },
         );
-        if (r.failed > 0) {
+        const failed = t.rounds[method].reduce((n, r) => n + r.failed, 0);
+        if (failed > 0) {
           rows.push({
-            name: `${method} ${setup}: failed responses`,
-            value: r.failed,
+            name: `${method} ${t.name}: failed responses`,
+            value: failed,
             unit: 'requests',
           });
         }
       }
     }
+    const loadAfter = loadavg();
+    const fmt = (l: number[]): string => l.map((x) => x.toFixed(1)).join(' / ');
     return {
       title: 'http: the sample app under wrk vs a plain Node http server on the same NATS KV',
-      baseline:
-        'a plain Node http server (its own process) doing the same KV work on the same JetStream KV, same run',
+      baseline: `${targets[0]?.name ?? 'plain'}: a plain Node http server (its own process) doing the same work on the same JetStream KV, measured in alternating rounds with the other setups`,
       rows,
       notes: [
-        `wrk 1 thread, ${connections} connections, ${durationS} s per figure after a 2 s warm-up; 16 counter names.`,
-        `GET: one KV read. POST: an atomic increment, a publish on counters.changed and, in the component, a log line (published on the lattice's log subject).`,
-        `The component is examples/counter (TypeScript, componentize-js), ${instances} instances; hosts are their own processes (log level warn).`,
-        `load average at start: ${load.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores (shared machine; wrk, NATS, the server and the hosts share them).`,
+        `wrk 1 thread, ${connections} connections; ${roundCount} rounds of ${durationS} s per setup and workload, setups alternating (order reversed every other round), after a 3 s warm-up each; 16 counter names. Figures are medians over rounds; requests/s, p50 and p99 ratios are medians of per-round ratios.`,
+        `GET: one KV read. POST: an atomic increment, a publish on counters.changed and a log line (JSON on the lattice's log subject, kept by the log stream) — the plain server publishes the same log line.`,
+        `The component is examples/counter (TypeScript, componentize-js), ${instances} instances; hosts are their own processes (log level warn), each setup idle while another is measured. CPU per request is user + system time of the serving processes from /proc, every thread ("of which main threads": the processes' main threads).`,
+        `Load average (1/5/15 min) before ${fmt(loadBefore)}, after ${fmt(loadAfter)} on ${cpus().length} cores (shared machine; wrk, NATS, the servers and the hosts share them).`,
       ],
     };
   }
 };
 export default bench;
 
-interface Measured extends WrkResult {
-  /** CPU time (user + system, every thread) of the serving processes per request. */
-  cpuUsPerRequest: number;
-}
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? Number.NaN;
+};
 
-/** User + system CPU milliseconds of processes so far, from /proc (Linux). */
-function cpuMs(pids: number[]): number {
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  let total = 0;
-  for (const pid of pids) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) * tick;
-  }
-  return total;
-}
-
-async function control(
-  nc: NatsConnection,
-  verb: ControlVerb,
-  body: unknown,
-  hostId?: string,
-): Promise<void> {
-  const reply = await nc.request(subjectsFor(lattice).control(verb, hostId), encodeJson(body), {
-    timeout: 10_000,
-  });
-  const error = reply.headers?.get('Aloft-Error');
-  if (error) throw new Error(`${verb}: ${error}`);
-}
-
-/** Providers and the component on `hostId`, linked as the sample app's manifest links them. */
-async function deployCounter(
-  nc: NatsConnection,
-  hostId: string,
-  ref: string,
-  port: number,
-  instances: number,
-): Promise<void> {
-  const events = recordEvents(nc, lattice, ['provider_started', 'component_started']);
-  await control(nc, 'provider.start', { name: 'kv', kind: 'keyvalue-nats' }, hostId);
-  await control(nc, 'provider.start', { name: 'messaging', kind: 'messaging-nats' }, hostId);
-  const address = `127.0.0.1:${port}`;
-  await control(
-    nc,
-    'provider.start',
-    { name: 'http', kind: 'http-server', config: { address } },
-    hostId,
-  );
-  await startComponent(nc, lattice, hostId, { name: 'counter', ref, count: instances });
-  for (const name of ['kv', 'messaging', 'http']) {
-    await events.waitFor('provider_started', (d) => d.name === name);
-  }
-  await events.waitFor('component_started', (d) => d.name === 'counter', 120_000);
-  events.stop();
-  await control(nc, 'link.put', { source: 'counter', target: 'kv', interface: 'keyvalue' });
-  await control(nc, 'link.put', { source: 'counter', target: 'messaging', interface: 'messaging' });
-  await control(nc, 'link.put', {
-    source: 'http',
-    target: 'counter',
-    interface: 'wasi:http/incoming-handler',
-  });
-  for (let i = 0; ; i++) {
-    const r = await fetch(`http://${address}/health`).catch(() => undefined);
-    if (r?.status === 200) return;
-    if (i > 400) throw new Error('the HTTP route never came up');
-    await new Promise((res) => setTimeout(res, 25));
-  }
-}
-
-/** bench/http-plain-server.ts as its own process; resolves with its PID once it listens. */
-async function startPlainServer(url: string, port: number): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(import.meta.dirname, 'http-plain-server.ts'),
-      url,
-      lattice,
-      String(port),
-    ],
-    { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const pid = child.pid ?? 0;
-  recordPid(pid, 'bench plain http server');
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`plain server exited (${code})`)));
-  });
-  return pid;
+function medians(rounds: Round[]): Omit<Round, 'failed'> {
+  const of = (f: (r: Round) => number): number => median(rounds.map(f));
+  return {
+    rps: of((r) => r.rps),
+    p50Ms: of((r) => r.p50Ms),
+    p99Ms: of((r) => r.p99Ms),
+    cpuUs: of((r) => r.cpuUs),
+    mainUs: of((r) => r.mainUs),
+    natsUs: of((r) => r.natsUs),
+  };
 }

@@ -25,6 +25,26 @@ export function hostCapabilities(ctx: {
   defaults: Readonly<Record<DefaultedInterface, ProviderInstance>>;
   instruments: HostInstruments;
 }): CapabilityHandler {
+  // The link serving (component, interface, link name): looked up in the lattice state once, and
+  // again after any link changes (a capability call is the hot path; the state holds every link).
+  const links = new Map<string, Link | null>();
+  ctx.state.onChange((kind) => {
+    if (kind === 'link') links.clear();
+  });
+  const linkFor = (component: string, iface: string, name: string): Link | undefined => {
+    const key = `${component}\u0000${iface}\u0000${name}`;
+    let link = links.get(key);
+    if (link === undefined) {
+      link =
+        ctx.state
+          .links()
+          .find(
+            (l) => l.source === component && linkServes(l.interface, iface) && l.name === name,
+          ) ?? null;
+      links.set(key, link);
+    }
+    return link ?? undefined;
+  };
   const viaLink = async (
     call: CapabilityCall,
     link: Link,
@@ -85,15 +105,7 @@ export function hostCapabilities(ctx: {
           }),
       );
     }
-    const linkName = call.context.metadata.link ?? 'default';
-    const link = ctx.state
-      .links()
-      .find(
-        (l) =>
-          l.source === call.component &&
-          linkServes(l.interface, call.interface) &&
-          l.name === linkName,
-      );
+    const link = linkFor(call.component, call.interface, call.context.metadata.link ?? 'default');
     if (!link && (call.interface === 'logging' || call.interface === 'config')) {
       // The documented default: the host's own logging-lattice / config-lattice instance.
       return (await ctx.defaults[call.interface].handle({

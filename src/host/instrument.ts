@@ -47,6 +47,17 @@ export interface HostInstruments {
   ): Promise<T>;
 }
 
+/** `run()`, with a synchronous throw turned into a rejection as an async function would. */
+function settle<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return run();
+  } catch (err) {
+    // An async function rejects with whatever was thrown; so does this.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(err);
+  }
+}
+
 /** Codes of calls refused before they started: the caller tries another instance. */
 const SHED: ReadonlySet<string> = new Set(['BUSY', 'UNAVAILABLE']);
 
@@ -79,6 +90,8 @@ export function hostInstruments(options: {
   const prov = options.metrics ? providerMetrics(options.metrics) : undefined;
   const caps = options.metrics ? capabilityMetrics(options.metrics) : undefined;
   const observe = options.observe;
+  // Nothing records capability and provider calls: run them as they are (no span, no wrapper).
+  const quiet = !tracing.enabled && options.metrics === undefined;
   /** Bound series per component and operation: the hot path does one map lookup. */
   const series = new Map<
     string,
@@ -137,65 +150,82 @@ export function hostInstruments(options: {
         },
       };
     },
-    async capability(call, parent, run) {
-      const span = tracing.startSpan(`${call.interface}.${call.function}`, {
-        kind: 'client',
-        parent,
-        attributes: tracing.enabled
-          ? {
-              ...attrs,
-              'aloft.component': call.component,
-              'aloft.interface': call.interface,
-              'aloft.function': call.function,
-              'aloft.provider': call.target,
-            }
-          : undefined,
-      });
-      try {
-        const out = await run(span.context);
-        span.end();
-        caps?.inc({ component: call.component, interface: call.interface, outcome: 'ok' });
-        return out;
-      } catch (err) {
-        const failure = describe(err);
-        span.end(failure);
-        caps?.inc({ component: call.component, interface: call.interface, outcome: failure.code });
-        throw err;
-      }
+    capability(call, parent, run) {
+      return quiet ? settle(() => run(parent)) : traced(call, parent, run);
     },
-    async provider(call, parent, remote, run) {
-      const t0 = performance.now();
-      const span = tracing.startSpan(`${call.provider} ${call.interface}.${call.function}`, {
-        kind: remote ? 'server' : 'internal',
-        parent,
-        attributes: tracing.enabled
-          ? {
-              ...attrs,
-              'aloft.provider': call.provider,
-              'aloft.interface': call.interface,
-              'aloft.function': call.function,
-              'aloft.component': call.component,
-            }
-          : undefined,
-      });
-      const count = (outcome: string, code?: string): void => {
-        if (!prov) return;
-        const labels = { provider: call.provider, interface: call.interface };
-        prov.calls.inc({ ...labels, function: call.function, outcome });
-        prov.duration.observe(labels, (performance.now() - t0) / 1000);
-        if (code) prov.errors.inc({ ...labels, code });
-      };
-      try {
-        const out = await run(span.context);
-        count('ok');
-        span.end();
-        return out;
-      } catch (err) {
-        const failure = describe(err);
-        count('error', failure.code);
-        span.end(failure);
-        throw err;
-      }
+    provider(call, parent, remote, run) {
+      return quiet ? settle(() => run(parent)) : counted(call, parent, remote, run);
     },
   };
+
+  async function traced<T>(
+    call: { component: string; interface: string; function: string; target?: string },
+    parent: TraceContext | undefined,
+    run: (trace: TraceContext | undefined) => Promise<T>,
+  ): Promise<T> {
+    const span = tracing.startSpan(`${call.interface}.${call.function}`, {
+      kind: 'client',
+      parent,
+      attributes: tracing.enabled
+        ? {
+            ...attrs,
+            'aloft.component': call.component,
+            'aloft.interface': call.interface,
+            'aloft.function': call.function,
+            'aloft.provider': call.target,
+          }
+        : undefined,
+    });
+    try {
+      const out = await run(span.context);
+      span.end();
+      caps?.inc({ component: call.component, interface: call.interface, outcome: 'ok' });
+      return out;
+    } catch (err) {
+      const failure = describe(err);
+      span.end(failure);
+      caps?.inc({ component: call.component, interface: call.interface, outcome: failure.code });
+      throw err;
+    }
+  }
+
+  async function counted<T>(
+    call: { provider: string; interface: string; function: string; component: string },
+    parent: TraceContext | undefined,
+    remote: boolean,
+    run: (trace: TraceContext | undefined) => Promise<T>,
+  ): Promise<T> {
+    const t0 = performance.now();
+    const span = tracing.startSpan(`${call.provider} ${call.interface}.${call.function}`, {
+      kind: remote ? 'server' : 'internal',
+      parent,
+      attributes: tracing.enabled
+        ? {
+            ...attrs,
+            'aloft.provider': call.provider,
+            'aloft.interface': call.interface,
+            'aloft.function': call.function,
+            'aloft.component': call.component,
+          }
+        : undefined,
+    });
+    const count = (outcome: string, code?: string): void => {
+      if (!prov) return;
+      const labels = { provider: call.provider, interface: call.interface };
+      prov.calls.inc({ ...labels, function: call.function, outcome });
+      prov.duration.observe(labels, (performance.now() - t0) / 1000);
+      if (code) prov.errors.inc({ ...labels, code });
+    };
+    try {
+      const out = await run(span.context);
+      count('ok');
+      span.end();
+      return out;
+    } catch (err) {
+      const failure = describe(err);
+      count('error', failure.code);
+      span.end(failure);
+      throw err;
+    }
+  }
 }

@@ -63,16 +63,17 @@ export function hostProviderContext(
       // cannot start here (draining, saturated) does it go the lattice way below.
       const p = deps.placements.get(component);
       if (p && deps.accepting()) {
-        const shed = deps.isElsewhere(component);
+        // A saturated pool sheds only when another host serves the component (asked only then).
+        const elsewhere = (): boolean => deps.isElsewhere(component);
         try {
           const response = await invokeLocalHttp(deps, p, request as HttpRequest, {
             timeoutMs,
-            shed,
+            shed: elsewhere,
             trace,
           });
           return label(response, deps.hostId);
         } catch (err) {
-          if (!shed || !isNotStarted(err)) throw err;
+          if (!isNotStarted(err) || !elsewhere()) throw err;
         }
       }
       const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));

@@ -113,7 +113,7 @@ export async function invokeLocalHttp(
   ctx: Pick<ServeContext, 'accepting' | 'onIdleChange' | 'instruments'>,
   p: Placement,
   request: HttpRequest,
-  call: { timeoutMs: number; shed: boolean; trace?: TraceContext | undefined },
+  call: { timeoutMs: number; shed: Shed; trace?: TraceContext | undefined },
 ): Promise<HttpResponse> {
   const served = ctx.instruments.served(p.name, HANDLER_OPS.http, call.trace);
   try {
@@ -127,6 +127,9 @@ export async function invokeLocalHttp(
     throw err;
   }
 }
+
+/** Whether a saturated pool refuses the call (BUSY) rather than queue it; a function is asked only then. */
+type Shed = boolean | (() => boolean);
 
 function runLocal(
   ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
@@ -156,7 +159,7 @@ function runLocal(
 async function guarded<T>(
   ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
   p: Placement,
-  shed: boolean,
+  shed: Shed,
   counted: boolean,
   run: () => Promise<T>,
 ): Promise<T> {
@@ -169,7 +172,11 @@ async function guarded<T>(
   }
   const stats = p.component.stats();
   // Work waiting for instances that are starting (e.g. while others wait on I/O) is not shed.
-  if (shed && stats.queued > 0 && stats.queued >= p.count * 4 + stats.starting) {
+  if (
+    stats.queued > 0 &&
+    stats.queued >= p.count * 4 + stats.starting &&
+    (typeof shed === 'function' ? shed() : shed)
+  ) {
     throw new LatticeError(LatticeCodes.BUSY, `${p.name} is saturated on this host`, {
       retryable: true,
     });

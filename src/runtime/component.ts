@@ -77,12 +77,12 @@ export function loadedComponent(spec: {
     sha256: spec.sha256,
     handlers: spec.handlers,
     capabilities: spec.capabilities,
-    handleHttp: async (request, options) =>
-      (await invoke(
+    handleHttp: (request, options) =>
+      invoke(
         'http-handler',
         [request as unknown as Value],
         options,
-      )) as unknown as HttpResponse,
+      ) as unknown as Promise<HttpResponse>,
     handleMessage: async (message, options) => {
       await invoke('message-handler', [message as unknown as Value], options);
     },

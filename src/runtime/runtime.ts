@@ -221,15 +221,14 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         maxQueue: limits.maxQueue,
         maxMessageBytes: limits.maxMessageBytes,
         logger: log,
-        onHostCall: async (call, state) => ({
-          ok: await options.capabilities({
+        onHostCall: (call, state) =>
+          options.capabilities({
             component: loadOptions.name,
             interface: interfaceShortName(call.iface) as CapabilityInterface,
             function: call.fn,
             args: call.args,
             context: state,
           }),
-        }),
       });
       await pool.warm().catch(async (err: unknown) => {
         releaseCompiled(compiledKey);

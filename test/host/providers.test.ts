@@ -140,6 +140,37 @@ describe('providers behind links, local and remote', { timeout: 120_000 }, () =>
     events.stop();
   });
 
+  it('a link changed or deleted at run time governs the very next capability call', async () => {
+    // Hosts keep each link they looked up until the links change: the change must reach them.
+    const untilLink = (ok: (prefix: string | undefined) => boolean): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const check = (): boolean => {
+          const l = a.latticeState.links().find((x) => x.source === 'app');
+          return ok(l ? (l.config.prefix ?? '') : undefined);
+        };
+        if (check()) return resolve();
+        const off = a.latticeState.onChange(() => {
+          if (!check()) return;
+          off();
+          resolve();
+        });
+      });
+    assert.equal(text(await a.caller.call('app', 'kv-get', utf8('local'))), 'yes');
+    await ctl('link.put', {
+      source: 'app',
+      target: 'kv',
+      interface: 'aloft:platform/keyvalue',
+      config: { prefix: 'p2:' },
+    });
+    await untilLink((prefix) => prefix === 'p2:');
+    await assert.rejects(a.caller.call('app', 'kv-get', utf8('local')), /NOT_FOUND|no key local/);
+    await a.caller.call('app', 'kv-set', utf8('local=again'));
+    assert.equal(text(await a.caller.call('app', 'kv-get', utf8('local'))), 'again');
+    await ctl('link.del', { source: 'app', interface: 'aloft:platform/keyvalue' });
+    await untilLink((prefix) => prefix === undefined);
+    await assert.rejects(a.caller.call('app', 'kv-get', utf8('local')), /LINK_MISSING|no link/);
+  });
+
   it('an unknown provider kind is refused with the kinds that exist', async () => {
     const reply = await nc.request(
       subjectsFor(lattice).control('provider.start', a.id),

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { HeaderList, HttpResponseData } from './types.ts';
+import type { HttpResponseData } from './types.ts';
 
 /** Error codes that mean "no instance can serve this now": answered 503 with Retry-After. */
 export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
@@ -52,20 +52,9 @@ export function sendText(
   res.end(body);
 }
 
-function groupHeaders(headers: HeaderList): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [name, value] of headers) {
-    const n = name.toLowerCase();
-    if (HOP_BY_HOP.has(n)) continue;
-    const list = out.get(n) ?? [];
-    list.push(value);
-    out.set(n, list);
-  }
-  return out;
-}
-
 /**
- * Writes a component's response.
+ * Writes a component's response: its headers in order (a repeated name stays repeated, e.g.
+ * `set-cookie`), less the hop-by-hop ones, then `content-length` and the body.
  *
  * @throws {Error} when the status or a header is invalid (nothing has been sent yet then).
  */
@@ -75,10 +64,13 @@ export function sendResponse(res: ServerResponse, response: HttpResponseData): v
     throw new Error(`invalid HTTP status ${String(status)}`);
   }
   if (!(body instanceof Uint8Array)) throw new Error('the response body is not bytes');
-  for (const [name, values] of groupHeaders(Array.isArray(headers) ? headers : [])) {
-    res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
+  // A flat [name, value, …] list: writeHead validates each pair and writes it as it is.
+  const flat: string[] = [];
+  for (const [name, value] of Array.isArray(headers) ? headers : []) {
+    if (HOP_BY_HOP.has(name.toLowerCase())) continue;
+    flat.push(name, value);
   }
-  res.setHeader('content-length', String(body.length));
-  res.writeHead(status);
+  flat.push('content-length', String(body.length));
+  res.writeHead(status, flat);
   res.end(body);
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { AloftError, deferred, silentLogger, type Logger } from '../../support/index.ts';
 import { matchRoute, type HttpRoute } from './routes.ts';
 import { sendResponse, sendText, statusForError } from './respond.ts';
-import type { HeaderList, HttpHandler, HttpRequestData } from './types.ts';
+import type { HeaderList, HttpHandler, HttpRequestData, HttpResponseData } from './types.ts';
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -57,6 +57,30 @@ function requestHeaders(req: IncomingMessage): HeaderList {
     out.push([(req.rawHeaders[i] ?? '').toLowerCase(), req.rawHeaders[i + 1] ?? '']);
   }
   return out;
+}
+
+/** True unless the request says it has no body: no length (or 0) and no transfer coding. */
+function mayHaveBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** One request in flight: whether it was answered, and its abort signal, made on first use. */
+class Call {
+  answered = false;
+  #abort: AbortController | undefined;
+  #reason: Error | undefined;
+
+  signal(): AbortSignal {
+    this.#abort ??= new AbortController();
+    if (this.#reason && !this.#abort.signal.aborted) this.#abort.abort(this.#reason);
+    return this.#abort.signal;
+  }
+
+  abort(reason: Error): void {
+    this.#reason ??= reason;
+    if (this.#abort && !this.#abort.signal.aborted) this.#abort.abort(reason);
+  }
 }
 
 /** Reads the body; resolves undefined (having answered 413) when it exceeds `max`. */
@@ -115,11 +139,26 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   let idle = deferred<void>();
   idle.resolve();
 
-  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** Answers with the handler's result, or its failure mapped to a status (never both). */
+  const answer = (res: ServerResponse, target: string, path: string, err: unknown): void => {
+    const status = statusForError(err);
+    if (status === 503) {
+      return sendText(res, 503, 'no instance can serve this request now; retry shortly', {
+        'retry-after': retryAfter,
+      });
+    }
+    const code = (err as { code?: unknown }).code;
+    log.warn('http request failed', { target, path, status, code, error: err });
+    sendText(res, status, status === 504 ? 'the service did not answer in time' : 'internal error');
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, call: Call): Promise<void> => {
     const path = req.url ?? '/';
     const route = matchRoute(routes, req.headers.host, path);
     if (!route) return sendText(res, 404, 'no route for this host and path');
-    const body = await readBody(req, res, maxBody);
+    // A request without a length or chunked encoding has no body (RFC 9112 §6.3): nothing to
+    // read; Node discards what is left of a request once its response is sent.
+    const body = mayHaveBody(req) ? await readBody(req, res, maxBody) : new Uint8Array(0);
     if (body === undefined) return;
     const request: HttpRequestData = {
       method: req.method ?? 'GET',
@@ -127,52 +166,48 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       headers: requestHeaders(req),
       body,
     };
-    const abort = new AbortController();
-    // 'close' follows every response; only one that closes unfinished means the client left
-    // (an Error per request costs a stack trace each).
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort(new Error('the client went away'));
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
+    // One timer per request; the signal (and its AbortController) only when the handler asks.
+    const timer = setTimeout(() => {
+      if (call.answered) return;
+      call.answered = true;
+      call.abort(new Error('request timed out'));
+      log.warn('http request timed out', { target: route.target, path, timeoutMs });
+      sendText(res, 504, `no response within ${timeoutMs} ms`);
+    }, timeoutMs);
+    let result: HttpResponseData;
     try {
-      const result = await Promise.race([
-        options.handle(route.target, request, { timeoutMs, signal: abort.signal }),
-        timedOut,
-      ]);
-      if (result === 'timeout') {
-        abort.abort(new Error('request timed out'));
-        log.warn('http request timed out', { target: route.target, path, timeoutMs });
-        return sendText(res, 504, `no response within ${timeoutMs} ms`);
-      }
+      result = await options.handle(route.target, request, {
+        timeoutMs,
+        get signal() {
+          return call.signal();
+        },
+      });
+    } catch (err) {
+      clearTimeout(timer);
+      if (call.answered) return;
+      call.answered = true;
+      return answer(res, route.target, path, err);
+    }
+    clearTimeout(timer);
+    if (call.answered) return;
+    call.answered = true;
+    try {
       sendResponse(res, result);
     } catch (err) {
-      const status = statusForError(err);
-      const code = (err as { code?: unknown }).code;
-      if (status === 503) {
-        return sendText(res, 503, 'no instance can serve this request now; retry shortly', {
-          'retry-after': retryAfter,
-        });
-      }
-      log.warn('http request failed', { target: route.target, path, status, code, error: err });
-      sendText(
-        res,
-        status,
-        status === 504 ? 'the service did not answer in time' : 'internal error',
-      );
-    } finally {
-      clearTimeout(timer);
+      answer(res, route.target, path, err);
     }
   };
 
   const server = createServer({ keepAlive: true }, (req, res) => {
     if (inFlight++ === 0) idle = deferred<void>();
+    const call = new Call();
+    // 'close' follows every response; only one that closes unfinished means the client left
+    // (an Error per request costs a stack trace each).
     res.once('close', () => {
+      if (!res.writableFinished) call.abort(new Error('the client went away'));
       if (--inFlight === 0) idle.resolve();
     });
-    serve(req, res).catch((err: unknown) => {
+    serve(req, res, call).catch((err: unknown) => {
       log.error('http request handling failed', { error: err });
       sendText(res, 500, 'internal error');
     });

@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Toolchain identities that change a build's output; part of every cache key. */
+/**
+ * Toolchain identities that change a build's output; part of every cache key. `entry` counts
+ * versions of the generated TypeScript entry module (typescript.ts).
+ */
 export const TOOLCHAIN = {
-  ts: 'componentize-js@0.23.0+typescript@5.9.3',
+  ts: 'componentize-js@0.23.0+typescript@5.9.3+entry@2',
   as: 'assemblyscript@0.28.9+jco@1.35.0',
 } as const;
 

@@ -52,8 +52,8 @@ export interface PoolOptions {
   maxQueue: number;
   /** Largest request, response or host-call message in bytes. */
   maxMessageBytes: number;
-  /** Answers a guest's capability call. */
-  onHostCall(call: HostCallRequest, state: InvocationState): Promise<HostCallReply>;
+  /** Answers a guest's capability call: resolves with its `ok` value, or throws its error. */
+  onHostCall(call: HostCallRequest, state: InvocationState): Promise<Value>;
   logger: Logger;
 }
 
@@ -82,7 +82,12 @@ interface Job {
   deadline: number;
   timeoutMs: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Made when a capability call first asks for the invocation's signal. */
   abort: AbortController | undefined;
+  /** What the invocation failed with (aborts a signal asked for afterwards too). */
+  failure: Error | undefined;
+  /** What its capability calls see of it; made at the first one. */
+  state: InvocationState | undefined;
   settled: boolean;
   /** Channel sequence number once handed to an instance. */
   seq: number;
@@ -106,6 +111,22 @@ class Instance implements InstanceView {
   get inHostCall(): boolean {
     return this.end?.inHostCall ?? false;
   }
+}
+
+/** The invocation as its capability calls see it; the AbortController only once one asks. */
+function stateOf(job: Job): InvocationState {
+  job.state ??= {
+    deadline: job.deadline,
+    metadata: job.metadata,
+    get signal(): AbortSignal {
+      if (!job.abort) {
+        job.abort = new AbortController();
+        if (job.failure) job.abort.abort(job.failure);
+      }
+      return job.abort.signal;
+    },
+  };
+  return job.state;
 }
 
 const unloaded = (started = false): ComponentError =>
@@ -161,6 +182,8 @@ export class InstancePool {
         timeoutMs,
         timer: undefined,
         abort: undefined,
+        failure: undefined,
+        state: undefined,
         settled: false,
         seq: -1,
         resolve,
@@ -338,15 +361,10 @@ export class InstancePool {
     if (!job) {
       reply = { err: { code: 'COMPONENT_UNLOADED', message: 'the invocation is gone' } };
     } else {
-      job.abort ??= new AbortController();
       // This instance now waits on I/O: work queued behind it may need another one.
       this.#pump();
       try {
-        reply = await this.#o.onHostCall(call, {
-          deadline: job.deadline,
-          signal: job.abort.signal,
-          metadata: job.metadata,
-        });
+        reply = { ok: await this.#o.onHostCall(call, stateOf(job)) };
       } catch (err) {
         const own = (err as { code?: unknown } | null)?.code;
         const code =
@@ -366,12 +384,16 @@ export class InstancePool {
   /** Hands buffered `logging.log` calls to the host, in order; their outcome is not awaited. */
   #deliverLogs(job: Job, logs: CarriesLogs['logs']): void {
     if (!logs) return;
-    job.abort ??= new AbortController();
-    const state = { deadline: job.deadline, signal: job.abort.signal, metadata: job.metadata };
+    const state = stateOf(job);
+    const failed = (err: unknown): void => {
+      this.#o.logger.warn('logging capability failed', { error: err });
+    };
     for (const args of logs) {
-      this.#o.onHostCall({ iface: 'logging', fn: 'log', args }, state).catch((err: unknown) => {
-        this.#o.logger.warn('logging capability failed', { error: err });
-      });
+      try {
+        this.#o.onHostCall({ iface: 'logging', fn: 'log', args }, state).catch(failed);
+      } catch (err) {
+        failed(err);
+      }
     }
   }
 
@@ -404,6 +426,7 @@ export class InstancePool {
     job.settled = true;
     clearTimeout(job.timer);
     if (outcome instanceof Error) {
+      job.failure = outcome;
       job.abort?.abort(outcome);
       job.reject(outcome);
     } else {
