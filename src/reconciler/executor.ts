@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { encodeJson, request, subjectsFor } from '../lattice/index.ts';
+import { encodeJson, LatticeCodes, LatticeError, request, subjectsFor } from '../lattice/index.ts';
 import { errorMessage, silentLogger, type Logger } from '../support/index.ts';
 import { toControlRequest } from './commands.ts';
 import type { Command } from './model.ts';
@@ -20,7 +20,12 @@ export interface Pending {
 export function createExecutor(
   nc: NatsConnection,
   lattice: string,
-  options: { logger?: Logger; pendingMs?: number } = {},
+  options: {
+    logger?: Logger;
+    pendingMs?: number;
+    /** A command found nobody at its host's control subject: the host's connection is gone. */
+    onNoResponders?: (hostId: string) => void;
+  } = {},
 ): {
   execute(commands: readonly Command[], epoch: number): void;
   pending(now: number): Command[];
@@ -51,6 +56,9 @@ export function createExecutor(
     } catch (err) {
       log.warn('command failed', { type: c.type, app: c.app, error: errorMessage(err) });
       pending = pending.filter((p) => p.command !== c); // let the next round plan it again
+      if (err instanceof LatticeError && err.code === LatticeCodes.NO_RESPONDERS && 'hostId' in c) {
+        options.onNoResponders?.(c.hostId);
+      }
     }
   };
 

@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import {
   bucketsFor,
   encodeJson,
+  LatticeCodes,
   openLatticeState,
   watchHosts,
   type HostsView,
@@ -58,7 +59,12 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const statusKv = await new Kvm(nc).open(bucketsFor(lattice).apps);
   const lease = await startLease(nc, lattice, id, { ...options.lease, logger: log });
   const observer = observeLattice(nc, lattice, view, state, log);
-  const executor = createExecutor(nc, lattice, { logger: log });
+  const executor = createExecutor(nc, lattice, {
+    logger: log,
+    // Nobody at a host's control subject: its connection is gone. Probe it now (and declare it
+    // lost) rather than wait for its heartbeats to be missed.
+    onNoResponders: (hostId) => view.suspect(hostId, 2000, LatticeCodes.NO_RESPONDERS),
+  });
   let statuses: AppStatus[] = [];
   let lastStatusJson = '';
   let running: Promise<void> | undefined;
