@@ -14,8 +14,8 @@ export interface Pending {
 /**
  * Sends commands as control requests, stamped with the lease epoch. Each application's commands
  * run in order on a queue of their own (apps proceed in parallel). Sent commands stay "pending"
- * for `pendingMs` so the next reconciliation plans on top of them instead of repeating them
- * while hosts are still acting.
+ * until the hosts report their effect (`settle`) or for `pendingMs` at most, so the next
+ * reconciliation plans on top of them instead of repeating them while hosts are still acting.
  */
 export function createExecutor(
   nc: NatsConnection,
@@ -29,6 +29,8 @@ export function createExecutor(
 ): {
   execute(commands: readonly Command[], epoch: number): void;
   pending(now: number): Command[];
+  /** Forgets pending commands whose effect `done` reports (e.g. seen in the observed state). */
+  settle(done: (command: Command) => boolean): void;
   idle(): Promise<void>;
 } {
   const s = subjectsFor(lattice);
@@ -74,6 +76,9 @@ export function createExecutor(
           if (queues.get(c.app) === next) queues.delete(c.app);
         });
       }
+    },
+    settle(done) {
+      pending = pending.filter((p) => !done(p.command));
     },
     pending(now) {
       pending = pending.filter((p) => now - p.sentAt < keep);

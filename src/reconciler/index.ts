@@ -33,7 +33,7 @@ export type {
   AppStatus,
 } from './model.ts';
 export { reconcile, planApps, appStatuses, type Plan } from './reconcile.ts';
-export { applyCommands } from './simulate.ts';
+export { applyCommands, reflectedIn } from './simulate.ts';
 export { toControlRequest, type ControlRequest, type ControlRequestOptions } from './commands.ts';
 export { splitByWeight } from './placement/weights.ts';
 export { planSpread, IMPLICIT_SPREAD } from './placement/spread.ts';

@@ -16,7 +16,7 @@ import { startLease, type Lease, type LeaseOptions } from './lease-kv.ts';
 import type { AppStatus } from './model.ts';
 import { observeLattice } from './observer.ts';
 import { planApps } from './reconcile.ts';
-import { applyCommands } from './simulate.ts';
+import { applyCommands, reflectedIn } from './simulate.ts';
 
 export interface Reconciler {
   readonly id: string;
@@ -80,6 +80,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     }
     const desired = desiredState.current();
     const now = Date.now();
+    executor.settle((c) => reflectedIn(c, observed));
     const planned = applyCommands(observed, executor.pending(performance.now()), now, {
       pending: true,
     });
