@@ -149,6 +149,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       ),
     );
   };
+  let newestEpoch = (): number => 0;
   const beat = (): void => {
     if (nc.isClosed()) return;
     const components: Record<string, number> = {};
@@ -167,6 +168,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         inFlight: inFlight(),
         capacity: [...placements.values()].reduce((n, p) => n + p.count, 0),
       },
+      epoch: newestEpoch(),
     };
     nc.publish(s.heartbeat(identity.id), encodeJson(hb));
   };
@@ -314,6 +316,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     stop,
   };
   const control = await startControl(ctx);
+  newestEpoch = () => control.newestEpoch();
   await latticeState.ready();
   state = 'running';
   const timer = setInterval(beat, heartbeatMs);

@@ -121,6 +121,7 @@ export async function watchHosts(
         lastSeenMs: clock.monotonic(),
         intervalMs: beat.intervalMs,
         suspectUntilMs: prev?.suspectUntilMs ?? 0,
+        ...(beat.epoch === undefined ? {} : { epoch: beat.epoch }),
       };
       hosts.set(beat.hostId, entry);
       emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });

@@ -129,5 +129,7 @@ export const Heartbeat = z.object({
   components: z.record(z.string(), z.number().int().nonnegative()),
   providers: z.array(z.string()),
   load: z.object({ inFlight: z.number().nonnegative(), capacity: z.number().nonnegative() }),
+  /** The newest reconciler lease epoch this host has obeyed (it refuses older ones). */
+  epoch: z.number().int().nonnegative().optional(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;

@@ -13,9 +13,10 @@ export interface Pending {
 
 /**
  * Sends commands as control requests, stamped with the lease epoch. Each application's commands
- * run in order on a queue of their own (apps proceed in parallel). Sent commands stay "pending"
- * until the hosts report their effect (`settle`) or for `pendingMs` at most, so the next
- * reconciliation plans on top of them instead of repeating them while hosts are still acting.
+ * run in order on a queue of their own (apps proceed in parallel); a command whose turn comes
+ * after this process stopped acting is dropped. Sent commands stay "pending" until the hosts
+ * report their effect (`settle`) or for `pendingMs` at most, so the next reconciliation plans on
+ * top of them instead of repeating them while hosts are still acting.
  */
 export function createExecutor(
   nc: NatsConnection,
@@ -27,7 +28,7 @@ export function createExecutor(
     onNoResponders?: (hostId: string) => void;
   } = {},
 ): {
-  execute(commands: readonly Command[], epoch: number): void;
+  execute(commands: readonly Command[], epoch: number, mayAct?: () => boolean): void;
   pending(now: number): Command[];
   /** Forgets pending commands whose effect `done` reports (e.g. seen in the observed state). */
   settle(done: (command: Command) => boolean): void;
@@ -39,7 +40,12 @@ export function createExecutor(
   const queues = new Map<string, Promise<void>>();
   let pending: Pending[] = [];
 
-  const send = async (c: Command, epoch: number): Promise<void> => {
+  const send = async (c: Command, epoch: number, mayAct: () => boolean): Promise<void> => {
+    if (!mayAct()) {
+      log.info('command dropped: no longer acting', { type: c.type, app: c.app });
+      pending = pending.filter((p) => p.command !== c);
+      return;
+    }
     const req = toControlRequest(c, epoch, { providerKind: providerKindFor });
     const body: Record<string, unknown> = { ...req.body };
     if (c.type === 'start' || c.type === 'scale') body.version = c.version;
@@ -65,12 +71,12 @@ export function createExecutor(
   };
 
   return {
-    execute(commands, epoch) {
+    execute(commands, epoch, mayAct = () => true) {
       const now = performance.now();
       for (const c of commands) {
         pending.push({ command: c, sentAt: now });
         const prev = queues.get(c.app) ?? Promise.resolve();
-        const next = prev.then(() => send(c, epoch));
+        const next = prev.then(() => send(c, epoch, mayAct));
         queues.set(c.app, next);
         void next.finally(() => {
           if (queues.get(c.app) === next) queues.delete(c.app);

@@ -20,8 +20,13 @@ export interface LoadSecond {
 
 export interface LoadGenerator {
   history: LoadSecond[];
-  /** Calls so far; `errorsByOrigin` counts failures by the cloud whose ingress made the call. */
-  totals(): { ok: number; errors: number; errorsByOrigin: Record<string, number> };
+  /** Calls so far; `…ByOrigin` count them by the cloud whose ingress made the call. */
+  totals(): {
+    ok: number;
+    errors: number;
+    okByOrigin: Record<string, number>;
+    errorsByOrigin: Record<string, number>;
+  };
   stop(): Promise<void>;
 }
 
@@ -69,10 +74,12 @@ export async function startLoad(options: {
     return 'unknown';
   };
   const errorsByOrigin: Record<string, number> = {};
+  const okByOrigin: Record<string, number> = {};
   const observeFrom =
     (origin: string) =>
     (o: CallOutcome): void => {
-      if (!o.ok) errorsByOrigin[origin] = (errorsByOrigin[origin] ?? 0) + 1;
+      const tally = o.ok ? okByOrigin : errorsByOrigin;
+      tally[origin] = (tally[origin] ?? 0) + 1;
       observe(o);
     };
   const observe = (o: CallOutcome): void => {
@@ -131,7 +138,12 @@ export async function startLoad(options: {
   }, interval);
   return {
     history,
-    totals: () => ({ ok, errors, errorsByOrigin: { ...errorsByOrigin } }),
+    totals: () => ({
+      ok,
+      errors,
+      okByOrigin: { ...okByOrigin },
+      errorsByOrigin: { ...errorsByOrigin },
+    }),
     stop: async () => {
       clearInterval(fire);
       clearInterval(tick);

@@ -88,7 +88,7 @@ export async function startSim(
   return state;
 }
 
-/** Starts the cloud's reconciler (one per cloud; the lease decides which acts). */
+/** Starts the cloud's reconciler (one per cloud; the one a majority of them grants acts). */
 async function startReconcilerProcess(
   state: SimState,
   cloud: string,
@@ -96,9 +96,20 @@ async function startReconcilerProcess(
   const c = state.clouds[cloud];
   const urls = (c?.nats ?? []).map((n) => n.url).join(',');
   const name = `reconciler-${cloud}`;
+  const peers = Object.keys(state.clouds).map((k) => `reconciler-${k}`);
   const { pid } = await spawnAloft(
     name,
-    ['reconciler', '--nats-url', urls, '--lattice', state.lattice, '--id', name],
+    [
+      'reconciler',
+      '--nats-url',
+      urls,
+      '--lattice',
+      state.lattice,
+      '--id',
+      name,
+      '--peers',
+      peers.join(','),
+    ],
     join(simDir(state.dataDir), 'logs'),
   );
   return { name, pid };

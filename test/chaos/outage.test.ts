@@ -1,9 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Kvm } from '@nats-io/kv';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { bucketsFor, connectLattice, watchHosts, type HostsView } from '../../src/lattice/index.ts';
+import {
+  bucketsFor,
+  connectLattice,
+  subjectsFor,
+  watchHosts,
+  type HostsView,
+} from '../../src/lattice/index.ts';
+import { leaseStatus } from '../../src/reconciler/index.ts';
 import {
   deploySample,
   hangCloud,
@@ -17,17 +25,38 @@ import {
   type LoadGenerator,
   type SimState,
 } from '../../src/sim/index.ts';
+import { pollUntil } from '../../src/support/index.ts';
 import { tempDir } from '../support/tmp.ts';
+
+type Event = { at: number; type: string; source: string; data: Record<string, unknown> };
+
+/** The test's own eyes in one cloud: a connection to that cloud's NATS only, and what it sees. */
+interface Observer {
+  cloud: string;
+  nc: NatsConnection;
+  view: HostsView;
+  events: Event[];
+}
 
 /**
  * Chaos suite, outage and restore: the same simulation and fault injection `aloft sim` offers,
- * under load from every cloud that is up.
+ * under load from every cloud that is up. The test watches each scenario from a cloud the fault
+ * does not touch. Each scenario prints its chain of events (host_lost with who noticed and how,
+ * the commands' effects) so a slow run shows where the time went.
  */
 describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
   const dir = tempDir('aloft-chaos-');
   let state: SimState;
-  let nc: NatsConnection;
+  const observers: Record<string, Observer> = {};
+  /** The current scenario's observer. */
+  let obs: Observer;
   let view: HostsView;
+  let nc: NatsConnection;
+  const watchFrom = (cloud: string): void => {
+    obs = observers[cloud]!;
+    view = obs.view;
+    nc = obs.nc;
+  };
   let load: LoadGenerator;
   const component = 'echo';
   /**
@@ -47,6 +76,45 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       .entries()
       .filter((e) => !cloud || e.labels.cloud === cloud)
       .reduce((n, e) => n + (e.components[component] ?? 0), 0);
+  const clouds = (): string[] => Object.keys(state.clouds);
+  /** Resolves once every cloud in `from` has made `n` more successful calls. */
+  const callsFrom = async (from: string[], n: number): Promise<void> => {
+    const base = load.totals().okByOrigin;
+    await pollUntil(
+      () =>
+        from.every((c) => (load.totals().okByOrigin[c] ?? 0) - (base[c] ?? 0) >= n)
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, intervalMs: 20, what: `${n} calls from ${from.join(', ')}` },
+    );
+  };
+  const acting = async (): Promise<string> =>
+    pollUntil(async () => (await leaseStatus(nc, state.lattice)).find((s) => s.acting)?.id, {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      what: 'a reconciler to act',
+    });
+  /** A host id or event source as a name: "gcp-1", "reconciler-aws", "ingress/aws". */
+  const nameOf = (idOrSource: string): string => {
+    const hosts = Object.values(readSimState(dir.path)?.clouds ?? {}).flatMap((c) => c.hosts);
+    const tail = idOrSource.replace(/^aloft:\/\/[^/]+\//, '').replace(/^(host|reconciler)\//, '');
+    return hosts.find((h) => h.hostId === tail)?.name ?? tail.slice(0, 12);
+  };
+  /** The chain of events since `t0`: "+812 host_lost gcp-1 by aws-2 (its connection closed …)". */
+  const chain = (t0: number): string =>
+    obs.events
+      .filter((e) => e.at >= t0 && !['host_started', 'host_stopped'].includes(e.type))
+      .map((e) => {
+        const host = typeof e.data.hostId === 'string' ? nameOf(e.data.hostId) : '';
+        const extra =
+          e.type === 'host_lost'
+            ? `${host} by ${nameOf(e.source)} (${String(e.data.reason)})`
+            : e.type === 'reconciler_acting'
+              ? `${String(e.data.id)} epoch ${String(e.data.epoch)}`
+              : `${host} ${JSON.stringify(e.data.name)}×${JSON.stringify(e.data.count)}`;
+        return `+${Math.round(e.at - t0)} ${e.type} ${extra}`;
+      })
+      .join('; ');
 
   before(async () => {
     state = await startSim({
@@ -56,10 +124,23 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       lattice: 'sim',
       dataDir: dir.path,
     });
-    nc = await connectLattice({
-      servers: Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url)),
-    });
-    view = await watchHosts(nc, { lattice: state.lattice });
+    for (const [cloud, c] of Object.entries(state.clouds)) {
+      const conn = await connectLattice({ servers: c.nats.map((n) => n.url) });
+      const events: Event[] = [];
+      conn.subscribe(subjectsFor(state.lattice).eventsAll, {
+        callback: (_err, m) => {
+          try {
+            const ev = JSON.parse(new TextDecoder().decode(m.data)) as Omit<Event, 'at'>;
+            events.push({ ...ev, at: performance.now(), type: ev.type.replace(/^.*\./, '') });
+          } catch {
+            // not an event
+          }
+        },
+      });
+      const v = await watchHosts(conn, { lattice: state.lattice });
+      observers[cloud] = { cloud, nc: conn, view: v, events };
+    }
+    watchFrom('aws');
     await deploySample(state, nc, component);
     load = await startLoad({
       lattice: state.lattice,
@@ -75,61 +156,86 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
           .filter(([, c]) => c.condition === 'up')
           .map(([n]) => n),
     });
-    await new Promise((r) => setTimeout(r, 3000)); // steady state before the fault
+    await callsFrom(clouds(), 40); // steady state: every ingress is being served
   });
 
   after(async () => {
     await load.stop();
-    await view.stop();
-    await nc.close();
+    for (const o of Object.values(observers)) {
+      await o.view.stop();
+      await o.nc.close();
+    }
+    // ALOFT_CHAOS_LOGS=<dir> keeps every process's log of the run there, for a closer look.
+    const keep = process.env.ALOFT_CHAOS_LOGS;
+    if (keep) cpSync(join(dir.path, 'sim', 'logs'), keep, { recursive: true });
     await stopSim(dir.path);
     dir.remove();
   });
 
+  /** The cloud killed in the outage (and restored), and the one hung: neither runs the acting reconciler. */
+  let victim = '';
+  let hung = '';
+
   it('outage of 1 of 3 clouds: zero failed calls, capacity re-placed within 5 s, p99 during failover ≤ 1 s', async () => {
+    const actingCloud = (await acting()).replace(/^reconciler-/, '');
+    [victim, hung] = clouds().filter((c) => c !== actingCloud) as [string, string];
+    watchFrom(actingCloud);
     assert.equal(total(), 6);
+    const survivors = clouds().filter((c) => c !== victim);
     const before = load.totals();
     const killedAt = performance.now();
     const killedSecond = load.history.length;
-    killCloud(dir.path, 'gcp');
+    killCloud(dir.path, victim);
     await view.waitFor(
-      (v) => v.entries().every((e) => e.labels.cloud !== 'gcp') && total() === 6,
+      (v) => v.entries().every((e) => e.labels.cloud !== victim) && total() === 6,
       15_000,
     );
     const replacedMs = performance.now() - killedAt;
-    await new Promise((r) => setTimeout(r, 3000));
+    await callsFrom(survivors, 80); // the failover window's calls, all answered
     const after = load.totals();
     const window = load.history.slice(killedSecond, killedSecond + 12);
     const p99 = Math.max(...window.map((s) => s.p99Ms));
     console.log(
-      `capacity re-placed ${Math.round(replacedMs)} ms after the kill; failover p99 ${p99.toFixed(1)} ms; ${after.ok - before.ok} calls during, ${after.errors - before.errors} failed`,
+      `${victim} killed: capacity re-placed ${Math.round(replacedMs)} ms after the kill; failover p99 ${p99.toFixed(1)} ms; ${after.ok - before.ok} calls during, ${after.errors - before.errors} failed (${survivorFailures(before, [victim])} from survivors)`,
     );
-    assert.equal(survivorFailures(before, ['gcp']), 0, 'no failed calls from the surviving clouds');
-    // Issue #7's goal is 5 s; measured 2.7–6.3 s on this shared 2-core machine, so the test holds
-    // the bound the platform meets reliably today (10 s) and prints the figure.
-    assert.ok(replacedMs <= 10_000, `capacity re-placed after ${Math.round(replacedMs)} ms`);
+    console.log(`  chain: ${chain(killedAt)}`);
+    assert.equal(
+      survivorFailures(before, [victim]),
+      0,
+      'no failed calls from the surviving clouds',
+    );
+    assert.ok(replacedMs <= 5000, `capacity re-placed after ${Math.round(replacedMs)} ms`);
     assert.ok(p99 <= 1000, `p99 during failover ${p99.toFixed(1)} ms`);
   });
 
   it('restore: the cloud returns and the preferred placement is back within 10 s', async () => {
     const beforeRestore = load.totals();
     const restoreStarted = performance.now();
-    const restoring = restoreCloud(dir.path, 'gcp');
+    const restoring = restoreCloud(dir.path, victim);
+    await view.waitFor((v) => v.entries().some((e) => e.labels.cloud === victim), 30_000);
+    const firstJoinedAt = performance.now();
     await view.waitFor(
-      (v) => v.entries().filter((e) => e.labels.cloud === 'gcp').length === 2,
+      (v) => v.entries().filter((e) => e.labels.cloud === victim).length === 2,
       30_000,
     );
     const joinedAt = performance.now();
-    await view.waitFor(
-      () => total('gcp') === 2 && total('aws') === 2 && total('azure') === 2,
-      10_000,
-    );
-    const rebalanceMs = performance.now() - joinedAt;
+    await view.waitFor(() => clouds().every((c) => total(c) === 2), 10_000);
+    const balancedAt = performance.now();
+    const rebalanceMs = balancedAt - joinedAt;
     await restoring;
     console.log(
-      `gcp hosts joined ${Math.round(joinedAt - restoreStarted)} ms after restore began; rebalanced ${Math.round(rebalanceMs)} ms after they joined`,
+      `${victim}'s hosts joined ${Math.round(firstJoinedAt - restoreStarted)}–${Math.round(joinedAt - restoreStarted)} ms after restore began; rebalanced ${Math.round(rebalanceMs)} ms after both joined (${Math.round(balancedAt - firstJoinedAt)} ms after the first)`,
+    );
+    console.log(`  chain: ${chain(firstJoinedAt)}`);
+    // Its reconciler votes again (after its quiet first lease period) before the next fault.
+    await pollUntil(
+      async () =>
+        (await leaseStatus(nc, state.lattice)).find((s) => s.id === `reconciler-${victim}`)
+          ?.promisedTo ?? undefined,
+      { timeoutMs: 20_000, intervalMs: 100, what: `reconciler-${victim} to vote again` },
     );
     assert.equal(survivorFailures(beforeRestore, []), 0, 'no failed calls through the return');
+    assert.ok(rebalanceMs <= 10_000);
   });
 
   it('hang of a cloud: its hosts are detected within 3.5 s and calls reroute with none failed', async () => {
@@ -137,71 +243,98 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     const hungAt = performance.now();
     const lost = new Map<string, number>();
     const off = view.onChange((c) => {
-      if (c.type === 'lost' && c.entry.labels.cloud === 'azure')
+      if (c.type === 'lost' && c.entry.labels.cloud === hung)
         lost.set(c.hostId, performance.now() - hungAt);
     });
-    hangCloud(dir.path, 'azure');
-    await view.waitFor((v) => v.entries().every((e) => e.labels.cloud !== 'azure'), 10_000);
+    hangCloud(dir.path, hung);
+    await view.waitFor((v) => v.entries().every((e) => e.labels.cloud !== hung), 10_000);
     off();
-    await new Promise((r) => setTimeout(r, 2000));
+    await callsFrom(
+      clouds().filter((c) => c !== hung),
+      80,
+    );
     const detectMs = Math.max(...lost.values());
     const after = load.totals();
     console.log(
-      `hung cloud's hosts lost after ${Math.round(detectMs)} ms; ${after.ok - before.ok} calls meanwhile, ${after.errors - before.errors} failed`,
+      `${hung} hung: its hosts lost after ${Math.round(detectMs)} ms; ${after.ok - before.ok} calls meanwhile, ${after.errors - before.errors} failed`,
     );
+    console.log(`  chain: ${chain(hungAt)}`);
     assert.equal(lost.size, 2);
     assert.ok(detectMs <= 3500, `detected after ${Math.round(detectMs)} ms`);
-    assert.equal(survivorFailures(before, ['azure']), 0);
+    assert.equal(survivorFailures(before, [hung]), 0);
     healAll(dir.path);
     await view.waitFor(
-      (v) => v.entries().filter((e) => e.labels.cloud === 'azure').length === 2,
+      (v) => v.entries().filter((e) => e.labels.cloud === hung).length === 2,
       15_000,
     );
+    await view.waitFor(() => clouds().every((c) => total(c) === 2), 15_000);
   });
 
-  it("the acting reconciler's cloud fails: another reconciler acts within 5 s", async () => {
-    const kv = await new Kvm(nc).open(bucketsFor(state.lattice).lease);
-    const holder = async (): Promise<string> => {
-      const e = await kv.get('reconciler').catch(() => null);
-      return e && e.length > 0 ? (JSON.parse(e.string()) as { holder: string }).holder : '';
-    };
-    let acting = await holder();
-    for (let i = 0; i < 100 && !acting; i++) {
-      await new Promise((r) => setTimeout(r, 100)); // a lease released by a restarted reconciler is taken again within a step
-      acting = await holder();
-    }
-    const cloud = acting.replace(/^reconciler-/, '');
-    assert.ok(state.clouds[cloud], `the lease is held by a cloud's reconciler (${acting})`);
-    // Where the lease bucket's JetStream stream has its leader: if it dies with the cloud, no one
-    // can write the lease until JetStream elects a new stream leader (4–6.5 s on nats-server 2.9).
+  it("the acting reconciler's cloud fails, with the JetStream leaders of the lattice's state: another reconciler acts within 5 s", async () => {
+    const id = await acting();
+    const cloud = id.replace(/^reconciler-/, '');
+    assert.ok(state.clouds[cloud], `the acting reconciler is a cloud's (${id})`);
+    watchFrom(clouds().find((c) => c !== cloud)!);
+    // Make the same cloud lead every stream of the lattice's state, so that its loss also costs
+    // JetStream a leader election (4–6.5 s on nats-server 2.9): none of it may be in the path.
     const jsm = await jetstreamManager(nc);
-    const streamLeader =
-      (await jsm.streams.info(`KV_${bucketsFor(state.lattice).lease}`)).cluster?.leader ?? '';
-    const boundMs = streamLeader === cloud ? 15_000 : 5_000;
+    const b = bucketsFor(state.lattice);
+    const all: string[] = [];
+    for await (const name of jsm.streams.names()) all.push(name);
+    const streams = [b.apps, b.state, b.config]
+      .map((name) => `KV_${name}`)
+      .filter((name) => all.includes(name));
+    assert.ok(streams.length >= 2, `the lattice's state streams exist (${all.join(', ')})`);
+    const leaders: Record<string, string> = {};
+    for (const stream of streams) {
+      leaders[stream] = await pollUntil(
+        async () => {
+          const leader = (await jsm.streams.info(stream)).cluster?.leader ?? '';
+          if (leader === cloud) return leader;
+          await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, {
+            timeout: 2000,
+          });
+          return undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 300, what: `${stream}'s leader to move to ${cloud}` },
+      );
+    }
+    assert.ok(await acting().then((now) => now === id), `${id} still acts`);
     const beforeKill = load.totals();
     const killedAt = performance.now();
+    const takeover = new Promise<{ id: string; ms: number }>((resolve) => {
+      const sub = nc.subscribe(subjectsFor(state.lattice).event('reconciler_acting'), {
+        callback: (_err, m) => {
+          const ev = JSON.parse(new TextDecoder().decode(m.data)) as { data: { id: string } };
+          if (ev.data.id === id) return;
+          sub.unsubscribe();
+          resolve({ id: ev.data.id, ms: performance.now() - killedAt });
+        },
+      });
+    });
     killCloud(dir.path, cloud);
-    let now = acting;
-    while ((now === acting || now === '') && performance.now() - killedAt < 20_000) {
-      await new Promise((r) => setTimeout(r, 100));
-      now = await holder();
-    }
-    const takeoverMs = performance.now() - killedAt;
+    const next = await Promise.race([
+      takeover,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no reconciler acted within 20 s')), 20_000),
+      ),
+    ]);
     // And it acts: the lost cloud's share is re-placed on the survivors.
     await view.waitFor(
       (v) => v.entries().every((e) => e.labels.cloud !== cloud) && total() === 6,
-      10_000,
+      15_000,
     );
-    const actedMs = performance.now() - killedAt;
+    const replacedMs = performance.now() - killedAt;
+    await callsFrom(
+      clouds().filter((c) => c !== cloud),
+      40,
+    );
     console.log(
-      `lease moved from ${acting} to ${now} after ${Math.round(takeoverMs)} ms (lease stream leader was ${streamLeader}); capacity re-placed after ${Math.round(actedMs)} ms`,
+      `${cloud} killed with the acting reconciler (${id}) and the leaders of ${streams.join(', ')}: ${next.id} acting after ${Math.round(next.ms)} ms; capacity re-placed after ${Math.round(replacedMs)} ms`,
     );
-    assert.notEqual(now, acting);
-    assert.notEqual(now, '');
-    assert.ok(
-      takeoverMs <= boundMs,
-      `takeover after ${Math.round(takeoverMs)} ms (bound ${boundMs} ms)`,
-    );
+    console.log(`  chain: ${chain(killedAt)}`);
+    assert.ok(next.ms <= 5000, `another reconciler acted after ${Math.round(next.ms)} ms`);
+    assert.ok(replacedMs <= 5000, `capacity re-placed after ${Math.round(replacedMs)} ms`);
     assert.equal(survivorFailures(beforeKill, [cloud]), 0);
   });
 });

@@ -10,6 +10,8 @@ export async function spawnReconciler(opts: {
   natsUrls: string[];
   lattice: string;
   id: string;
+  /** Every reconciler's id (the lease's voters); default: this one alone. */
+  peers?: string[];
 }): Promise<{
   id: string;
   pid: number;
@@ -29,6 +31,7 @@ export async function spawnReconciler(opts: {
       opts.lattice,
       '--id',
       opts.id,
+      ...(opts.peers ? ['--peers', opts.peers.join(',')] : []),
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],

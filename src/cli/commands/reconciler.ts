@@ -5,12 +5,16 @@ import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 
 export const command: Command = {
-  summary: 'Run a reconciler (any number may run; one acts, by lease)',
-  usage: 'aloft reconciler [--lattice NAME] [--nats-url URL] [--id ID]',
+  summary: 'Run a reconciler (one per --peers entry; the one a majority of them grants acts)',
+  usage:
+    'aloft reconciler [--lattice NAME] [--nats-url URL] [--id ID] [--peers ID,ID,…]\n' +
+    '  --peers  every reconciler of the lattice, this one included, the same list on each;\n' +
+    '           without it this reconciler is the only one (run no other)',
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
     id: { type: 'string' },
+    peers: { type: 'string' },
     'data-dir': { type: 'string' },
   },
   run({ values, io }) {
@@ -26,6 +30,7 @@ export const command: Command = {
         (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? up?.lattice ?? 'default',
       ),
       ...(values.id ? { id: values.id as string } : {}),
+      ...(values.peers ? { peers: (values.peers as string).split(',') } : {}),
     });
   },
 };
