@@ -26,6 +26,12 @@ export function createExecutor(
     pendingMs?: number;
     /** A command found nobody at its host's control subject: the host's connection is gone. */
     onNoResponders?: (hostId: string) => void;
+    /**
+     * Whether a host is fit to be commanded now (e.g. its heartbeat is not overdue). A command to
+     * a host that is not is dropped for the next round to plan again, instead of holding the
+     * app's queue for the request timeout if the host hangs. Default: always.
+     */
+    reachable?: (hostId: string) => boolean;
   } = {},
 ): {
   execute(commands: readonly Command[], epoch: number, mayAct?: () => boolean): void;
@@ -46,6 +52,14 @@ export function createExecutor(
       pending = pending.filter((p) => p.command !== c);
       return;
     }
+    if ('hostId' in c && options.reachable?.(c.hostId) === false) {
+      log.info('command dropped: its host is overdue', {
+        type: c.type,
+        host: c.hostId.slice(0, 12),
+      });
+      pending = pending.filter((p) => p.command !== c);
+      return;
+    }
     const req = toControlRequest(c, epoch, { providerKind: providerKindFor });
     const body: Record<string, unknown> = { ...req.body };
     if (c.type === 'start' || c.type === 'scale') body.version = c.version;
@@ -54,7 +68,8 @@ export function createExecutor(
       body.ref = c.ref;
     }
     try {
-      await request(nc, s.control(req.verb, req.hostId), encodeJson(body), { timeoutMs: 3000 });
+      // Hosts acknowledge before they act: a healthy one answers in milliseconds.
+      await request(nc, s.control(req.verb, req.hostId), encodeJson(body), { timeoutMs: 2000 });
       log.info('command sent', {
         type: c.type,
         app: c.app,

@@ -73,6 +73,11 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     // Nobody at a host's control subject: its connection is gone. Probe it now (and declare it
     // lost) rather than wait for its heartbeats to be missed.
     onNoResponders: (hostId) => view.suspect(hostId, 2000, LatticeCodes.NO_RESPONDERS),
+    // A host whose heartbeat is overdue may hang: commanding it could hold the app's queue.
+    reachable: (hostId) => {
+      const e = view.get(hostId);
+      return e !== undefined && performance.now() - e.lastSeenMs <= 1.5 * e.intervalMs;
+    },
   });
   let statuses: AppStatus[] = [];
   let lastStatusJson = '';

@@ -26,6 +26,8 @@ export interface LoadGenerator {
     errors: number;
     okByOrigin: Record<string, number>;
     errorsByOrigin: Record<string, number>;
+    /** Failures by `<origin> <error code>`, e.g. `aws TIMEOUT`. */
+    errorCodes: Record<string, number>;
   };
   stop(): Promise<void>;
 }
@@ -75,11 +77,14 @@ export async function startLoad(options: {
   };
   const errorsByOrigin: Record<string, number> = {};
   const okByOrigin: Record<string, number> = {};
+  const errorCodes: Record<string, number> = {};
   const observeFrom =
     (origin: string) =>
     (o: CallOutcome): void => {
       const tally = o.ok ? okByOrigin : errorsByOrigin;
       tally[origin] = (tally[origin] ?? 0) + 1;
+      const key = `${origin} ${o.code ?? 'ERROR'}`;
+      if (!o.ok) errorCodes[key] = (errorCodes[key] ?? 0) + 1;
       observe(o);
     };
   const observe = (o: CallOutcome): void => {
@@ -143,6 +148,7 @@ export async function startLoad(options: {
       errors,
       okByOrigin: { ...okByOrigin },
       errorsByOrigin: { ...errorsByOrigin },
+      errorCodes: { ...errorCodes },
     }),
     stop: async () => {
       clearInterval(fire);

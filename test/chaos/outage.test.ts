@@ -71,6 +71,13 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     Object.entries(load.totals().errorsByOrigin)
       .filter(([cloud]) => !down.includes(cloud))
       .reduce((n, [cloud, e]) => n + e - (since.errorsByOrigin[cloud] ?? 0), 0);
+  /** Failed calls since `since` by origin and code, e.g. "aws TIMEOUT ×1", for the log. */
+  const failuresSince = (since: { errorCodes: Record<string, number> }): string =>
+    Object.entries(load.totals().errorCodes)
+      .map(([k, n]) => [k, n - (since.errorCodes[k] ?? 0)] as const)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ') || 'none';
   const total = (cloud?: string): number =>
     view
       .entries()
@@ -226,7 +233,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     console.log(
       `${victim}'s hosts joined ${Math.round(firstJoinedAt - restoreStarted)}–${Math.round(joinedAt - restoreStarted)} ms after restore began; rebalanced ${Math.round(rebalanceMs)} ms after both joined (${Math.round(balancedAt - firstJoinedAt)} ms after the first)`,
     );
-    console.log(`  chain: ${chain(firstJoinedAt)}`);
+    console.log(`  chain: ${chain(firstJoinedAt)}; failed: ${failuresSince(beforeRestore)}`);
     // Its reconciler votes again (after its quiet first lease period) before the next fault.
     await pollUntil(
       async () =>
@@ -258,7 +265,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     console.log(
       `${hung} hung: its hosts lost after ${Math.round(detectMs)} ms; ${after.ok - before.ok} calls meanwhile, ${after.errors - before.errors} failed`,
     );
-    console.log(`  chain: ${chain(hungAt)}`);
+    console.log(`  chain: ${chain(hungAt)}; failed: ${failuresSince(before)}`);
     assert.equal(lost.size, 2);
     assert.ok(detectMs <= 3500, `detected after ${Math.round(detectMs)} ms`);
     assert.equal(survivorFailures(before, [hung]), 0);
@@ -271,35 +278,50 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
   });
 
   it("the acting reconciler's cloud fails, with the JetStream leaders of the lattice's state: another reconciler acts within 5 s", async () => {
-    const id = await acting();
-    const cloud = id.replace(/^reconciler-/, '');
-    assert.ok(state.clouds[cloud], `the acting reconciler is a cloud's (${id})`);
-    watchFrom(clouds().find((c) => c !== cloud)!);
-    // Make the same cloud lead every stream of the lattice's state, so that its loss also costs
-    // JetStream a leader election (4–6.5 s on nats-server 2.9): none of it may be in the path.
-    const jsm = await jetstreamManager(nc);
+    // Make the acting reconciler's cloud lead every stream of the lattice's state too, so that
+    // its loss also costs JetStream a leader election (4–6.5 s on nats-server 2.9): none of it
+    // may be in the path.
+    // (JetStream may still be recovering from the hang: its meta leader may have been there.)
+    const jsm = await pollUntil(() => jetstreamManager(nc), {
+      timeoutMs: 30_000,
+      intervalMs: 300,
+      what: 'JetStream to answer',
+    });
     const b = bucketsFor(state.lattice);
-    const all: string[] = [];
-    for await (const name of jsm.streams.names()) all.push(name);
-    const streams = [b.apps, b.state, b.config]
-      .map((name) => `KV_${name}`)
-      .filter((name) => all.includes(name));
-    assert.ok(streams.length >= 2, `the lattice's state streams exist (${all.join(', ')})`);
-    const leaders: Record<string, string> = {};
-    for (const stream of streams) {
-      leaders[stream] = await pollUntil(
-        async () => {
-          const leader = (await jsm.streams.info(stream)).cluster?.leader ?? '';
-          if (leader === cloud) return leader;
-          await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, {
-            timeout: 2000,
-          });
-          return undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 300, what: `${stream}'s leader to move to ${cloud}` },
-      );
+    const wanted = [b.apps, b.state, b.config].map((name) => `KV_${name}`);
+    const streams = await pollUntil(
+      async () => {
+        const all: string[] = [];
+        for await (const name of jsm.streams.names()) all.push(name);
+        const found = wanted.filter((name) => all.includes(name));
+        return found.length >= 2 ? found : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 300, what: "the lattice's state streams" },
+    );
+    let id = '';
+    let cloud = '';
+    for (let attempt = 0; attempt < 5 && !id; attempt++) {
+      const candidate = await acting();
+      cloud = candidate.replace(/^reconciler-/, '');
+      assert.ok(state.clouds[cloud], `the acting reconciler is a cloud's (${candidate})`);
+      for (const stream of streams) {
+        await pollUntil(
+          async () => {
+            if ((await jsm.streams.info(stream)).cluster?.leader === cloud) return true;
+            await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, {
+              timeout: 2000,
+            });
+            return undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 300, what: `${stream}'s leader to move to ${cloud}` },
+        );
+      }
+      if ((await acting()) === candidate) id = candidate;
+      else
+        console.log(`  the lease moved from ${candidate} while its cloud took the stream leaders`);
     }
-    assert.ok(await acting().then((now) => now === id), `${id} still acts`);
+    assert.ok(id, 'the acting reconciler stayed put while its cloud took the stream leaders');
+    watchFrom(clouds().find((c) => c !== cloud)!);
     const beforeKill = load.totals();
     const killedAt = performance.now();
     const takeover = new Promise<{ id: string; ms: number }>((resolve) => {
@@ -312,6 +334,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
         },
       });
     });
+    await nc.flush();
     killCloud(dir.path, cloud);
     const next = await Promise.race([
       takeover,
@@ -332,7 +355,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     console.log(
       `${cloud} killed with the acting reconciler (${id}) and the leaders of ${streams.join(', ')}: ${next.id} acting after ${Math.round(next.ms)} ms; capacity re-placed after ${Math.round(replacedMs)} ms`,
     );
-    console.log(`  chain: ${chain(killedAt)}`);
+    console.log(`  chain: ${chain(killedAt)}; failed: ${failuresSince(beforeKill)}`);
     assert.ok(next.ms <= 5000, `another reconciler acted after ${Math.round(next.ms)} ms`);
     assert.ok(replacedMs <= 5000, `capacity re-placed after ${Math.round(replacedMs)} ms`);
     assert.equal(survivorFailures(beforeKill, [cloud]), 0);
