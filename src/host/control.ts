@@ -16,6 +16,7 @@ import {
 import type { Runtime } from '../runtime/index.ts';
 import { AloftError, errorMessage, type Logger } from '../support/index.ts';
 import { fetchArtifact } from './artifacts.ts';
+import type { HostInstruments } from './instrument.ts';
 import type { Inventory, Placement } from './placements.ts';
 import {
   serveProvider,
@@ -47,6 +48,7 @@ export interface ControlContext {
   setCordoned(value: boolean): void;
   accepting(): boolean;
   serve(p: Placement): void;
+  instruments: HostInstruments;
   drain(graceMs: number): Promise<void>;
   stop(graceMs: number): Promise<void>;
 }
@@ -276,7 +278,7 @@ export async function startControl(
             subs: [],
           };
           ctx.providers.set(req.name, running);
-          serveProvider(ctx.nc, ctx.lattice, ctx.hostId, running, ctx.logger);
+          serveProvider(ctx.nc, ctx.lattice, ctx.hostId, running, ctx.logger, ctx.instruments);
           await ctx.nc.flush();
           ctx.changed();
           ctx.publishEvent('provider_started', {

@@ -2,6 +2,8 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { serveCapability, type CapabilityCall } from '../lattice/index.ts';
 import type { Logger } from '../support/index.ts';
 import type { ProviderInstance } from '../providers/index.ts';
+import { readTraceContext } from '../telemetry/index.ts';
+import type { HostInstruments } from './instrument.ts';
 
 // The provider model (call, context, instance, factory) is the providers module's; the host
 // implements the context and keeps the running instances.
@@ -35,15 +37,30 @@ export function serveProvider(
   hostId: string,
   p: RunningProvider,
   logger: Logger,
+  instruments: HostInstruments,
 ): void {
-  const handler = (call: CapabilityCall): Promise<unknown> =>
-    p.instance.handle({
-      component: call.component,
-      interface: call.interface,
-      function: call.function,
-      args: call.args,
-      linkConfig: call.link.config,
-    });
+  const handler = (
+    call: CapabilityCall,
+    request: { header(name: string): string | undefined },
+  ): Promise<unknown> =>
+    instruments.provider(
+      {
+        provider: p.name,
+        interface: call.interface,
+        function: call.function,
+        component: call.component,
+      },
+      readTraceContext((h) => request.header(h)),
+      true,
+      () =>
+        p.instance.handle({
+          component: call.component,
+          interface: call.interface,
+          function: call.function,
+          args: call.args,
+          linkConfig: call.link.config,
+        }),
+    );
   p.subs.push(...serveCapability(nc, lattice, p.name, handler, { hostId, logger }));
 }
 

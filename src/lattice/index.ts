@@ -32,7 +32,15 @@ export {
 } from './rpc.ts';
 export { CloudEvent, makeEvent, eventType, EVENT_TYPE_PREFIX } from './events.ts';
 export * as schemas from './schemas.ts';
-export type { Heartbeat, HostSummary, Labels, Link, Ack } from './schemas.ts';
+export type {
+  Heartbeat,
+  HostSummary,
+  Labels,
+  Link,
+  Ack,
+  CallStats,
+  ComponentLogLine,
+} from './schemas.ts';
 export {
   rankHosts,
   isExpired,
@@ -74,3 +82,10 @@ export {
   type CapabilityCall,
 } from './capability-codec.ts';
 export { serveCapability } from './capability-server.ts';
+export {
+  ensureLogStream,
+  logStreamName,
+  readComponentLogs,
+  LOG_RETENTION,
+  type LogEvent,
+} from './logs.ts';

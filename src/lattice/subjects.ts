@@ -81,6 +81,8 @@ export interface LatticeSubjects {
    * scatter (every reconciler answers with its view of the lease).
    */
   readonly lease: { vote: string; release: string; status: string };
+  /** Every component's log lines. */
+  readonly logsAll: string;
 }
 
 /**
@@ -111,6 +113,7 @@ export function subjectsFor(lattice: string): LatticeSubjects {
       release: `${root}.lease.v1.release`,
       status: `${root}.lease.v1.status`,
     },
+    logsAll: `${root}.log.>`,
   };
 }
 

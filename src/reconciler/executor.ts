@@ -32,6 +32,8 @@ export function createExecutor(
      * app's queue for the request timeout if the host hangs. Default: always.
      */
     reachable?: (hostId: string) => boolean;
+    /** Told about every command once it was sent (`ok`) or failed to reach its host. */
+    onSent?: (command: Command, ok: boolean) => void;
   } = {},
 ): {
   execute(commands: readonly Command[], epoch: number, mayAct?: () => boolean): void;
@@ -70,6 +72,7 @@ export function createExecutor(
     try {
       // Hosts acknowledge before they act: a healthy one answers in milliseconds.
       await request(nc, s.control(req.verb, req.hostId), encodeJson(body), { timeoutMs: 2000 });
+      options.onSent?.(c, true);
       log.info('command sent', {
         type: c.type,
         app: c.app,
@@ -77,6 +80,7 @@ export function createExecutor(
         host: 'hostId' in c ? c.hostId.slice(0, 12) : undefined,
       });
     } catch (err) {
+      options.onSent?.(c, false);
       log.warn('command failed', { type: c.type, app: c.app, error: errorMessage(err) });
       pending = pending.filter((p) => p.command !== c); // let the next round plan it again
       if (err instanceof LatticeError && err.code === LatticeCodes.NO_RESPONDERS && 'hostId' in c) {

@@ -10,10 +10,12 @@ import {
 } from '../lattice/index.ts';
 import { Kvm } from '@nats-io/kv';
 import { silentLogger, type Logger } from '../support/index.ts';
+import type { MetricsRegistry } from '../telemetry/index.ts';
 import { openAppStore, type AppStore } from './app-store.ts';
 import { createExecutor } from './executor.ts';
 import { startLease, type Lease, type LeaseOptions } from './lease-nats.ts';
 import type { AppStatus } from './model.ts';
+import { observeReconciler } from './metrics.ts';
 import { observeLattice } from './observer.ts';
 import { planApps } from './reconcile.ts';
 import { applyCommands, reflectedIn } from './simulate.ts';
@@ -40,6 +42,8 @@ export interface ReconcilerOptions {
   lease?: Omit<LeaseOptions, 'peers' | 'logger' | 'epochFloor'>;
   /** Periodic reconciliation even without events. Default 1000 ms. */
   tickMs?: number;
+  /** The process's metrics registry: the reconciler adds its metrics (docs/observability.md). */
+  metrics?: MetricsRegistry;
 }
 
 /**
@@ -68,8 +72,12 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     epochFloor: () => Math.max(0, ...view.entries().map((e) => e.epoch ?? 0)),
   });
   const observer = observeLattice(nc, lattice, view, state, log);
+  const metrics = options.metrics
+    ? observeReconciler(options.metrics, { nc, view, lease, id, lattice })
+    : undefined;
   const executor = createExecutor(nc, lattice, {
     logger: log,
+    ...(metrics ? { onSent: metrics.sent } : {}),
     // Nobody at a host's control subject: its connection is gone. Probe it now (and declare it
     // lost) rather than wait for its heartbeats to be missed.
     onNoResponders: (hostId) => view.suspect(hostId, 2000, LatticeCodes.NO_RESPONDERS),
@@ -95,6 +103,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       log.debug('waiting for inventories before planning');
       return; // an inventory is still on its way: do not plan on a partial view
     }
+    const t0 = performance.now();
     const desired = desiredState.current();
     const now = Date.now();
     executor.settle((c) => reflectedIn(c, observed));
@@ -108,6 +117,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       log.info('reconciling', { commands: plan.commands.length, epoch: lease.epoch() });
       executor.execute(plan.commands, lease.epoch(), () => lease.isLeader());
     }
+    metrics?.round((performance.now() - t0) / 1000);
     const json = JSON.stringify(statuses);
     if (json !== lastStatusJson) {
       lastStatusJson = json;

@@ -17,8 +17,10 @@ import {
   hangCloud,
   healAll,
   killCloud,
+  originClouds,
   readSimState,
   restoreCloud,
+  SAMPLE,
   startLoad,
   startSim,
   stopSim,
@@ -58,9 +60,12 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     nc = obs.nc;
   };
   let load: LoadGenerator;
-  const component = 'echo';
+  const component = SAMPLE.component;
+  /** Successful and failed requests by the cloud whose ingress they were sent to. */
+  const okByOrigin: Record<string, number> = {};
+  const errorCodes: Record<string, number> = {};
   /**
-   * Calls that failed since `since` (a `load.totals()` snapshot), counting only those made from
+   * Requests that failed since `since` (a `snapshot()`), counting only those sent to
    * the ingresses of clouds that stayed up: a dead cloud's ingress dies with it, and so do the
    * calls it had in flight.
    */
@@ -71,9 +76,13 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     Object.entries(load.totals().errorsByOrigin)
       .filter(([cloud]) => !down.includes(cloud))
       .reduce((n, [cloud, e]) => n + e - (since.errorsByOrigin[cloud] ?? 0), 0);
-  /** Failed calls since `since` by origin and code, e.g. "aws TIMEOUT ×1", for the log. */
+  /** A snapshot of the load's totals and of the failures by origin and status. */
+  const snapshot = (): ReturnType<LoadGenerator['totals']> & {
+    errorCodes: Record<string, number>;
+  } => ({ ...load.totals(), errorCodes: { ...errorCodes } });
+  /** Failed requests since `since` by origin and status, e.g. "aws 503 ×1", for the log. */
   const failuresSince = (since: { errorCodes: Record<string, number> }): string =>
-    Object.entries(load.totals().errorCodes)
+    Object.entries(errorCodes)
       .map(([k, n]) => [k, n - (since.errorCodes[k] ?? 0)] as const)
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k} ×${n}`)
@@ -84,14 +93,13 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       .filter((e) => !cloud || e.labels.cloud === cloud)
       .reduce((n, e) => n + (e.components[component] ?? 0), 0);
   const clouds = (): string[] => Object.keys(state.clouds);
-  /** Resolves once every cloud in `from` has made `n` more successful calls. */
+  const workers = (v: HostsView, cloud: string): number =>
+    v.entries().filter((e) => e.labels.cloud === cloud && e.labels.role === 'worker').length;
+  /** Resolves once every cloud in `from` has had `n` more requests answered through its ingress. */
   const callsFrom = async (from: string[], n: number): Promise<void> => {
-    const base = load.totals().okByOrigin;
+    const base = { ...okByOrigin };
     await pollUntil(
-      () =>
-        from.every((c) => (load.totals().okByOrigin[c] ?? 0) - (base[c] ?? 0) >= n)
-          ? true
-          : undefined,
+      () => (from.every((c) => (okByOrigin[c] ?? 0) - (base[c] ?? 0) >= n) ? true : undefined),
       { timeoutMs: 30_000, intervalMs: 20, what: `${n} calls from ${from.join(', ')}` },
     );
   };
@@ -148,20 +156,21 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       observers[cloud] = { cloud, nc: conn, view: v, events };
     }
     watchFrom('aws');
-    await deploySample(state, nc, component);
+    await deploySample(state, nc, undefined, { cacheDir: '.cache/components' });
+    // Real HTTP to every live cloud's ingress; GET /health runs the counter component only.
     load = await startLoad({
-      lattice: state.lattice,
-      urls: Object.fromEntries(
-        Object.entries(state.clouds).map(([c, cs]) => [c, cs.nats.map((n) => n.url)]),
-      ),
-      component,
-      operation: 'echo',
+      ingress: () => originClouds(readSimState(dir.path)),
+      requests: [{ method: 'GET', path: '/health' }],
       ratePerCloud: 40,
       maxSeconds: 300,
-      activeClouds: () =>
-        Object.entries(readSimState(dir.path)?.clouds ?? {})
-          .filter(([, c]) => c.condition === 'up')
-          .map(([n]) => n),
+      observe: (r) => {
+        if (r.status >= 200 && r.status < 300)
+          okByOrigin[r.origin] = (okByOrigin[r.origin] ?? 0) + 1;
+        else {
+          const key = `${r.origin} ${r.status || r.body.slice(0, 40)}`;
+          errorCodes[key] = (errorCodes[key] ?? 0) + 1;
+        }
+      },
     });
     await callsFrom(clouds(), 40); // steady state: every ingress is being served
   });
@@ -189,7 +198,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     watchFrom(actingCloud);
     assert.equal(total(), 6);
     const survivors = clouds().filter((c) => c !== victim);
-    const before = load.totals();
+    const before = snapshot();
     const killedAt = performance.now();
     const killedSecond = load.history.length;
     killCloud(dir.path, victim);
@@ -199,7 +208,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     );
     const replacedMs = performance.now() - killedAt;
     await callsFrom(survivors, 80); // the failover window's calls, all answered
-    const after = load.totals();
+    const after = snapshot();
     const window = load.history.slice(killedSecond, killedSecond + 12);
     const p99 = Math.max(...window.map((s) => s.p99Ms));
     console.log(
@@ -216,15 +225,12 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
   });
 
   it('restore: the cloud returns and the preferred placement is back within 10 s', async () => {
-    const beforeRestore = load.totals();
+    const beforeRestore = snapshot();
     const restoreStarted = performance.now();
     const restoring = restoreCloud(dir.path, victim);
-    await view.waitFor((v) => v.entries().some((e) => e.labels.cloud === victim), 30_000);
+    await view.waitFor((v) => workers(v, victim) > 0, 30_000);
     const firstJoinedAt = performance.now();
-    await view.waitFor(
-      (v) => v.entries().filter((e) => e.labels.cloud === victim).length === 2,
-      30_000,
-    );
+    await view.waitFor((v) => workers(v, victim) === 2, 30_000);
     const joinedAt = performance.now();
     await view.waitFor(() => clouds().every((c) => total(c) === 2), 10_000);
     const balancedAt = performance.now();
@@ -246,7 +252,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
   });
 
   it('hang of a cloud: its hosts are detected within 3.5 s and calls reroute with none failed', async () => {
-    const before = load.totals();
+    const before = snapshot();
     const hungAt = performance.now();
     const lost = new Map<string, number>();
     const off = view.onChange((c) => {
@@ -261,19 +267,16 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       80,
     );
     const detectMs = Math.max(...lost.values());
-    const after = load.totals();
+    const after = snapshot();
     console.log(
       `${hung} hung: its hosts lost after ${Math.round(detectMs)} ms; ${after.ok - before.ok} calls meanwhile, ${after.errors - before.errors} failed`,
     );
     console.log(`  chain: ${chain(hungAt)}; failed: ${failuresSince(before)}`);
-    assert.equal(lost.size, 2);
+    assert.equal(lost.size, 3, 'both workers and the ingress host');
     assert.ok(detectMs <= 3500, `detected after ${Math.round(detectMs)} ms`);
     assert.equal(survivorFailures(before, [hung]), 0);
-    healAll(dir.path);
-    await view.waitFor(
-      (v) => v.entries().filter((e) => e.labels.cloud === hung).length === 2,
-      15_000,
-    );
+    await healAll(dir.path);
+    await view.waitFor((v) => workers(v, hung) === 2, 15_000);
     await view.waitFor(() => clouds().every((c) => total(c) === 2), 15_000);
   });
 
@@ -322,7 +325,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     }
     assert.ok(id, 'the acting reconciler stayed put while its cloud took the stream leaders');
     watchFrom(clouds().find((c) => c !== cloud)!);
-    const beforeKill = load.totals();
+    const beforeKill = snapshot();
     const killedAt = performance.now();
     const takeover = new Promise<{ id: string; ms: number }>((resolve) => {
       const sub = nc.subscribe(subjectsFor(state.lattice).event('reconciler_acting'), {
