@@ -111,7 +111,10 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     });
   /** A host id or event source as a name: "gcp-1", "reconciler-aws", "ingress/aws". */
   const nameOf = (idOrSource: string): string => {
-    const hosts = Object.values(readSimState(dir.path)?.clouds ?? {}).flatMap((c) => c.hosts);
+    const hosts = Object.values(readSimState(dir.path)?.clouds ?? {}).flatMap((c) => [
+      ...c.hosts,
+      ...(c.ingress ? [c.ingress] : []),
+    ]);
     const tail = idOrSource.replace(/^aloft:\/\/[^/]+\//, '').replace(/^(host|reconciler)\//, '');
     return hosts.find((h) => h.hostId === tail)?.name ?? tail.slice(0, 12);
   };
@@ -126,7 +129,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
             ? `${host} by ${nameOf(e.source)} (${String(e.data.reason)})`
             : e.type === 'reconciler_acting'
               ? `${String(e.data.id)} epoch ${String(e.data.epoch)}`
-              : `${host} ${JSON.stringify(e.data.name)}×${JSON.stringify(e.data.count)}`;
+              : `${host} ${String(e.data.name)}${typeof e.data.count === 'number' ? `×${e.data.count}` : ''}`;
         return `+${Math.round(e.at - t0)} ${e.type} ${extra}`;
       })
       .join('; ');
