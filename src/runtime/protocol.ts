@@ -58,6 +58,8 @@ export interface WorkerInit {
   channel: ChannelBuffers;
   /** The linear-memory cap, to say in a trap message whether the guest hit it. */
   memoryLimitBytes: number;
+  /** Largest message on the channel (also the largest body a wasi:http response may write). */
+  maxMessageBytes: number;
 }
 
 /** What a new worker posts back once, after its first instantiation (or failure). */

@@ -203,6 +203,7 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
           modules,
           imports: artifact.imports,
           memoryLimitBytes: capPages * WASM_PAGE,
+          maxMessageBytes: limits.maxMessageBytes,
         },
         spawner: options.spawner,
         maxInstances: limits.maxInstances,

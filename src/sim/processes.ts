@@ -42,6 +42,9 @@ export async function startReconcilerProcess(
       name,
       '--peers',
       peers,
+      // Each process its own free port: a shared ALOFT_METRICS_PORT would collide.
+      '--metrics-port',
+      '0',
     ],
     logs(state),
     30_000,
@@ -79,6 +82,8 @@ export async function startHostProcess(
       `role=${role}`,
       '--data-dir',
       join(simDir(state.dataDir), 'hosts', name),
+      '--metrics-port',
+      '0',
     ],
     logs(state),
     30_000,

@@ -1,4 +1,7 @@
 import { decode, encode, type Value } from '../codec.ts';
+import type { HttpRequest } from '../types.ts';
+import { serveIncoming } from '../wasi/http.ts';
+import { wasiImports } from '../wasi/host.ts';
 import { GuestEnd } from '../channel.ts';
 import {
   interfaceShortName,
@@ -77,7 +80,15 @@ export async function runInstanceWorker(
     throw new CapabilityFailure(reply.err);
   };
   const imports: Record<string, Record<string, (...args: Value[]) => Value>> = {};
+  // WASI 0.2 for components built for other platforms; stdout/stderr lines become log lines.
+  const wasi = wasiImports((level, context, text) => logs.push([level, context, text]));
   for (const specifier of init.imports) {
+    if (specifier.startsWith('wasi:')) {
+      const shim = wasi[specifier.replace(/@.*$/, '')];
+      if (!shim) throw new Error(`unsupported WASI import ${specifier}`);
+      imports[specifier] = shim as Record<string, (...args: Value[]) => Value>;
+      continue;
+    }
     const iface = interfaceShortName(specifier);
     imports[specifier] = new Proxy(
       {},
@@ -125,7 +136,21 @@ export async function runInstanceWorker(
     const req = decode(end.nextRequest()) as unknown as InvokeRequest;
     let res: InvokeResponse;
     let poisoned = false;
-    const target = instance![req.iface]?.[req.fn];
+    let target = instance![req.iface]?.[req.fn];
+    const incoming = instance!.incomingHandler?.handle;
+    if (target === undefined && req.iface === 'httpHandler' && typeof incoming === 'function') {
+      // A wasi:http/incoming-handler component: the request goes in as wasi:http resources.
+      // The wasi:http proxy world gives every request a fresh instance (StarlingMonkey, for one,
+      // serves a single fetch event per instance): this one is replaced after answering.
+      poisoned = true;
+      const handle = incoming as unknown as Parameters<typeof serveIncoming>[0];
+      target = (request: Value) =>
+        serveIncoming(
+          handle,
+          request as unknown as HttpRequest,
+          init.maxMessageBytes,
+        ) as unknown as Value;
+    }
     if (typeof target !== 'function') {
       res = { missing: `${req.iface}.${req.fn}` };
     } else {
@@ -149,7 +174,8 @@ export async function runInstanceWorker(
       bytes = encode({ trap: `unencodable result: ${String(err)}` });
     }
     end.respond(bytes);
-    // A trap leaves the instance in an unknown state: the next request gets a fresh one.
+    // A trap leaves the instance in an unknown state (and a wasi:http request uses it up): the
+    // next request gets a fresh one, instantiated now, after the answer went out.
     if (poisoned) fresh();
   }
 }
