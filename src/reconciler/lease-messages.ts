@@ -10,6 +10,7 @@ export const VoteRequestMessage = z.object({
   epoch: Epoch,
   round: z.string().min(1).max(64),
   members: Members,
+  renewal: z.boolean().optional(),
 });
 
 export const VoteReplyMessage = z.object({

@@ -101,6 +101,8 @@ export async function startLease(
   const inbox = createInbox();
   const listeners = new Set<(leader: boolean) => void>();
   const waiters = new Set<() => void>();
+  /** Vote requests whose answer the machine deferred, by round. */
+  const awaiting = new Map<string, { msg: Msg; at: number }>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastConflictLog = Number.NEGATIVE_INFINITY;
   let stopped = false;
@@ -111,9 +113,13 @@ export async function startLease(
         case 'broadcast':
           nc.publish(s.lease.vote, encodeJson(a.request), { reply: inbox });
           break;
-        case 'reply':
-          msg?.respond(encodeJson(a.reply));
+        case 'reply': {
+          // A deferred answer comes from a later tick: reply to the request it answers.
+          const to = msg ?? awaiting.get(a.reply.round)?.msg;
+          awaiting.delete(a.reply.round);
+          to?.respond(encodeJson(a.reply));
           break;
+        }
         case 'release':
           nc.publish(s.lease.release, encodeJson(a.release));
           break;
@@ -152,8 +158,15 @@ export async function startLease(
   };
   const step = (event: LeaseEvent, msg?: Msg): void => {
     if (stopped && event.type !== 'stop') return;
-    const r = leaseStep(state, event, clock.monotonic());
+    const now = clock.monotonic();
+    const r = leaseStep(state, event, now);
     state = r.state;
+    if (msg && event.type === 'request' && !r.actions.some((a) => a.type === 'reply')) {
+      awaiting.set(event.request.round, { msg, at: now }); // answered when its promise expires
+    }
+    for (const [round, w] of awaiting) {
+      if (now - w.at > 4 * timings.roundTimeoutMs) awaiting.delete(round);
+    }
     perform(r.actions, msg);
     for (const w of waiters) w();
     schedule();

@@ -28,6 +28,8 @@ import {
   release,
   sameMembers,
   vote,
+  voteDeferred,
+  yieldsTo,
   type Grant,
 } from './lease-voter.ts';
 
@@ -73,6 +75,8 @@ export interface VoteRequest {
   /** `<incarnation>:<n>`, echoed in replies. */
   round: string;
   members: readonly string[];
+  /** Sent by a holder renewing (not by a candidate standing). */
+  renewal?: boolean;
 }
 
 export interface VoteReply {
@@ -101,6 +105,8 @@ interface Round {
   sentAt: number;
   granted: string[];
   denied: string[];
+  /** A voter that refused it had granted a newer epoch to another member. */
+  superseded?: boolean;
 }
 
 export interface LeaseState {
@@ -117,6 +123,10 @@ export interface LeaseState {
   knownEpoch: number;
   /** This voter's latest grant. */
   grant: Grant | null;
+  /** The latest renewal heard from a holder, granted or not: a live holder is not challenged. */
+  heard: { candidate: string; epoch: number; at: number } | null;
+  /** Requests to answer once the promise they met expires (`until`). */
+  deferred: { request: VoteRequest; until: number; grantAt: number }[];
   rounds: Round[];
   nextRound: number;
   /** When the newest round a majority granted was sent. */
@@ -168,6 +178,8 @@ export function initialLease(options: LeaseMachineOptions, now: number): LeaseSt
     epoch: 0,
     knownEpoch: 0,
     grant: null,
+    heard: null,
+    deferred: [],
     rounds: [],
     nextRound: 0,
     lastRenewOk: Number.NEGATIVE_INFINITY,
@@ -190,6 +202,11 @@ export function mayAct(s: LeaseState, now: number): boolean {
 
 /** The latest monotonic time at which the shell must tick the machine again. */
 export function nextDeadline(s: LeaseState): number {
+  if (s.role === 'stopped') return Number.POSITIVE_INFINITY;
+  return Math.min(roleDeadline(s), ...s.deferred.map((d) => d.until));
+}
+
+function roleDeadline(s: LeaseState): number {
   const o = s.options;
   switch (s.role) {
     case 'stopped':
@@ -233,6 +250,11 @@ export function leaseStep(state: LeaseState, event: LeaseEvent, now: number): Le
       }
       break;
     case 'request':
+      if (yieldsTo(s, event.request)) {
+        giveUp(s, actions); // our own vote goes back to what it was, free for them
+        s.role = 'follower';
+        s.retryAt = now + s.options.roundTimeoutMs + s.options.staggerMs;
+      }
       actions.push(...vote(s, event.request, now));
       break;
     case 'reply':
@@ -265,15 +287,15 @@ function onReply(s: LeaseState, r: VoteReply, now: number, actions: LeaseAction[
   const round = s.rounds.find((x) => x.id === r.round && x.epoch === r.epoch);
   if (!round || round.granted.includes(r.voter) || round.denied.includes(r.voter)) return;
   (r.granted ? round.granted : round.denied).push(r.voter);
-  if (
-    s.role === 'leader' &&
-    !r.granted &&
-    r.last &&
-    r.last.candidate !== o.id &&
-    r.last.epoch > s.epoch
-  ) {
-    // A voter granted a newer epoch to someone else: this lease is over. Stand again only once
-    // that holder could have lost its own lease.
+  if (!r.granted && r.last && r.last.candidate !== o.id && r.last.epoch > s.epoch) {
+    round.superseded = true;
+  }
+  const hopeless = round.denied.length > o.members.length - s.quorum;
+  if (s.role === 'leader' && round.superseded && hopeless) {
+    // Voters granted a newer epoch to someone else and this renewal cannot gather a majority:
+    // this lease is over. (One such refusal alone may come from a candidacy about to fail, and
+    // must not depose a holder the others still renew.) Stand again only once that holder could
+    // have lost its own lease.
     giveUp(s, actions);
     s.role = 'follower';
     s.retryAt = now + o.leaseMs + o.graceMs;
@@ -298,6 +320,7 @@ function giveUp(s: LeaseState, actions: LeaseAction[]): void {
 /** Timers: renew, give up a stalled candidacy, stand, and start or stop acting. */
 function advance(s: LeaseState, now: number, actions: LeaseAction[]): void {
   const o = s.options;
+  actions.push(...voteDeferred(s, now));
   s.rounds = s.rounds.filter((r) => now < r.sentAt + o.leaseMs);
   if (s.role === 'leader' && now >= s.lastRenewOk + o.leaseMs && now >= s.lastRoundAt + o.renewMs) {
     // No majority for a whole lease period: every promise to us may have expired. Follow (and
@@ -313,7 +336,11 @@ function advance(s: LeaseState, now: number, actions: LeaseAction[]): void {
       giveUp(s, actions);
       s.role = 'follower';
       s.failures++;
-      s.retryAt = now + o.staggerMs * (1 + rankOf(s)) * Math.min(s.failures, 4);
+      // Stand again in rank order (the first in rank soonest: after a split vote it wins with the
+      // others' votes, now released), backing off as failures repeat, with a jitter drawn from
+      // this member's id and epoch so that members that see the same rank do not collide again.
+      const spread = o.staggerMs * (1 + rankOf(s)) * Math.min(s.failures, 4);
+      s.retryAt = now + spread + (o.staggerMs / 2) * jitter(`${o.id}:${s.epoch}`);
     }
   }
   if (s.role === 'follower' && now >= candidacyAt(s)) {
@@ -338,7 +365,13 @@ function sendRound(s: LeaseState, now: number, actions: LeaseAction[]): void {
   s.lastRoundAt = now;
   actions.push({
     type: 'broadcast',
-    request: { candidate: o.id, epoch: s.epoch, round: round.id, members: o.members },
+    request: {
+      candidate: o.id,
+      epoch: s.epoch,
+      round: round.id,
+      members: o.members,
+      ...(s.role === 'leader' ? { renewal: true } : {}),
+    },
   });
 }
 
@@ -353,4 +386,11 @@ function reasonNotActing(s: LeaseState, now: number): string {
   if (s.role !== 'leader') return 'another reconciler holds a newer lease';
   if (now < s.conflictUntil) return 'a reconciler with a different --peers list is running';
   return `no majority renewed the lease for ${Math.round(now - s.lastRenewOk)} ms`;
+}
+
+/** A number in [0, 1) from a string (FNV-1a): deterministic, yet different per member and epoch. */
+function jitter(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h / 2 ** 32;
 }

@@ -151,27 +151,72 @@ describe('lease machine (majority of reconcilers)', () => {
     );
   });
 
-  it('a holder told by a voter of a newer epoch steps down at once and waits a lease period before standing', () => {
+  it('a holder whose renewal a majority refuses, naming a newer epoch, steps down at once and waits a lease period; one such refusal alone does not depose it', () => {
     const [a, b] = [machine('a'), machine('b')];
     at([a, b], T.leaseMs);
     round(a, requests(a.step({ type: 'tick' }))[0]!, [a, b]);
     a.at(T.leaseMs + T.renewMs);
     const renewal = requests(a.step({ type: 'tick' }))[0]!;
-    const denial: VoteReply = {
-      voter: 'c',
+    const denial = (voter: string): VoteReply => ({
+      voter,
       candidate: 'a',
       epoch: 1,
       round: renewal.round,
       granted: false,
-      last: { candidate: 'b', epoch: 2 },
+      last: { candidate: 'c', epoch: 2 },
       members: MEMBERS,
-    };
-    assert.deepEqual(a.step({ type: 'reply', reply: denial }), [
+    });
+    // c is standing (its candidacy may yet fail): a still has a majority in reach.
+    assert.deepEqual(a.step({ type: 'reply', reply: denial('c') }), []);
+    assert.equal(a.state.role, 'leader');
+    assert.deepEqual(a.step({ type: 'reply', reply: denial('b') }), [
       { type: 'release', release: { candidate: 'a', epoch: 1, held: true } },
       { type: 'stopActing', reason: 'another reconciler holds a newer lease' },
     ]);
     assert.equal(a.state.knownEpoch, 2);
     assert.equal(nextDeadline(a.state), T.leaseMs + T.renewMs + T.leaseMs + T.graceMs);
+  });
+
+  it('a candidate meeting a candidacy from a member ahead of it gives way: its vote goes to the other at once', () => {
+    const [a, b, c] = MEMBERS.map((id) => machine(id));
+    at([a!, b!, c!], T.leaseMs);
+    round(a!, requests(a!.step({ type: 'tick' }))[0]!, [a!, b!, c!]); // a holds, then dies
+    const expired = T.leaseMs + T.leaseMs + T.graceMs;
+    at([b!, c!], expired + T.staggerMs); // c's timer fired with b's: a split
+    const [fromB] = requests(b!.step({ type: 'tick' }));
+    const [fromC] = requests(c!.step({ type: 'tick' }));
+    assert.ok(fromB && fromC && fromB.epoch === fromC.epoch);
+    c!.step({ type: 'request', request: fromC }); // c votes for itself first
+    const acts = c!.step({ type: 'request', request: fromB });
+    assert.deepEqual(acts[0], {
+      type: 'release',
+      release: { candidate: 'c', epoch: fromC.epoch, held: false },
+    });
+    assert.equal(replies(acts)[0]?.granted, true, 'b is ahead of c after a');
+    const fromBToB = replies(b!.step({ type: 'request', request: fromB }));
+    const results = [...fromBToB, ...replies(acts)].flatMap((reply) =>
+      b!.step({ type: 'reply', reply }),
+    );
+    assert.deepEqual(results, [{ type: 'startActing', epoch: fromB.epoch }]);
+  });
+
+  it('a voter whose promise to the old holder ends within a round answers the new candidate then, instead of refusing', () => {
+    const [a, b, c] = MEMBERS.map((id) => machine(id));
+    at([a!, b!, c!], T.leaseMs);
+    const first = requests(a!.step({ type: 'tick' }))[0]!;
+    round(a!, first, [a!, b!]);
+    c!.at(T.leaseMs + 150); // c heard a's round 150 ms later than b: its promise ends later
+    c!.step({ type: 'request', request: first });
+    const expired = T.leaseMs + T.leaseMs + T.graceMs;
+    b!.at(expired);
+    const req = requests(b!.step({ type: 'tick' }))[0]!;
+    c!.at(expired);
+    assert.deepEqual(c!.step({ type: 'request', request: req }), [], 'no refusal');
+    assert.equal(nextDeadline(c!.state), T.leaseMs + 150 + T.leaseMs);
+    c!.at(T.leaseMs + 150 + T.leaseMs);
+    const [answer] = replies(c!.step({ type: 'tick' }));
+    assert.equal(answer?.granted, true);
+    assert.equal(answer?.round, req.round);
   });
 
   it('a candidacy given up is undone at the voters: they go back to their previous promise', () => {
@@ -321,6 +366,26 @@ describe('lease: simulated reconcilers', () => {
       );
       checkSafety(r.windows);
     }
+  });
+
+  it("with every message delayed up to 300 ms (voters' promises end that far apart), the holder's death still costs under leaseMs + 1.5 s", () => {
+    const took: number[] = [];
+    for (let seed = 1; seed <= 40; seed++) {
+      const opts = { n: 3, seed, maxDelayMs: 300, chaosUntil: 60_000 };
+      const holder = simulate({ ...opts, end: 6000 }).actingAt(5999)[0];
+      assert.ok(holder !== undefined, `seed ${seed}: someone acts before the kill`);
+      const r = simulate({
+        ...opts,
+        end: 12_000,
+        faults: [{ kind: 'crash', node: holder, at: 6000, length: 60_000 }],
+      });
+      checkSafety(r.windows);
+      const next = r.starts.find((x) => x.node !== holder && x.t > 6000);
+      took.push(next ? next.t - 6000 : Number.POSITIVE_INFINITY);
+    }
+    took.sort((x, y) => x - y);
+    const worst = took.at(-1) ?? 0;
+    assert.ok(worst <= T.leaseMs + 1500, `failover took up to ${Math.round(worst)} ms`);
   });
 
   it('a partitioned holder is replaced on the majority side and never acts alongside it', () => {
