@@ -64,6 +64,8 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
   /** Successful and failed requests by the cloud whose ingress they were sent to. */
   const okByOrigin: Record<string, number> = {};
   const errorCodes: Record<string, number> = {};
+  /** Answered requests that took over 500 ms: when they ended, through which ingress, served where. */
+  const slow: { at: number; origin: string; servedBy: string | undefined; ms: number }[] = [];
   /**
    * Requests that failed since `since` (a `snapshot()`), counting only those sent to
    * the ingresses of clouds that stayed up: a dead cloud's ingress dies with it, and so do the
@@ -167,9 +169,11 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       ratePerCloud: 40,
       maxSeconds: 300,
       observe: (r) => {
-        if (r.status >= 200 && r.status < 300)
+        if (r.status >= 200 && r.status < 300) {
           okByOrigin[r.origin] = (okByOrigin[r.origin] ?? 0) + 1;
-        else {
+          if (r.ms > 500)
+            slow.push({ at: performance.now(), origin: r.origin, servedBy: r.servedBy, ms: r.ms });
+        } else {
           const key = `${r.origin} ${r.status || r.body.slice(0, 40)}`;
           errorCodes[key] = (errorCodes[key] ?? 0) + 1;
         }
@@ -218,6 +222,17 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       `${victim} killed: capacity re-placed ${Math.round(replacedMs)} ms after the kill; failover p99 ${p99.toFixed(1)} ms; ${after.ok - before.ok} calls during, ${after.errors - before.errors} failed (${survivorFailures(before, [victim])} from survivors)`,
     );
     console.log(`  chain: ${chain(killedAt)}`);
+    const slowest = slow
+      .filter((x) => x.at >= killedAt - 1000)
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map(
+        (x) =>
+          `${Math.round(x.ms)} ms via ${x.origin} served by ${x.servedBy ?? '?'} (${Math.round(x.at - x.ms - killedAt)}…${Math.round(x.at - killedAt)} ms from the kill)`,
+      );
+    console.log(
+      `  p99 per second: ${window.map((w) => Math.round(w.p99Ms)).join(' ')} ms; slowest: ${slowest.join(', ') || 'none over 500 ms'}; failed: ${failuresSince(before)}`,
+    );
     assert.equal(
       survivorFailures(before, [victim]),
       0,
