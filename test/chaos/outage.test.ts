@@ -64,8 +64,8 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
   /** Successful and failed requests by the cloud whose ingress they were sent to. */
   const okByOrigin: Record<string, number> = {};
   const errorCodes: Record<string, number> = {};
-  /** Answered requests that took over 500 ms: when they ended, through which ingress, served where. */
-  const slow: { at: number; origin: string; servedBy: string | undefined; ms: number }[] = [];
+  /** Every answered request: when it ended, through which ingress, served where, how long. */
+  const answered: { at: number; origin: string; servedBy: string | undefined; ms: number }[] = [];
   /**
    * Requests that failed since `since` (a `snapshot()`), counting only those sent to
    * the ingresses of clouds that stayed up: a dead cloud's ingress dies with it, and so do the
@@ -171,8 +171,12 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       observe: (r) => {
         if (r.status >= 200 && r.status < 300) {
           okByOrigin[r.origin] = (okByOrigin[r.origin] ?? 0) + 1;
-          if (r.ms > 500)
-            slow.push({ at: performance.now(), origin: r.origin, servedBy: r.servedBy, ms: r.ms });
+          answered.push({
+            at: performance.now(),
+            origin: r.origin,
+            servedBy: r.servedBy,
+            ms: r.ms,
+          });
         } else {
           const key = `${r.origin} ${r.status || r.body.slice(0, 40)}`;
           errorCodes[key] = (errorCodes[key] ?? 0) + 1;
@@ -217,13 +221,25 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     await callsFrom(survivors, 80); // the failover window's calls, all answered
     const after = snapshot();
     const window = load.history.slice(killedSecond, killedSecond + 12);
-    const p99 = Math.max(...window.map((s) => s.p99Ms));
+    // p99 of each second from the kill until the survivors' 80 calls after the re-placement, the
+    // worst of them: the failover as users saw it. (The load's own per-second figures, printed too,
+    // also count in the kill's second the requests the dying cloud answered before it died.)
+    const seconds: number[][] = [];
+    for (const x of answered.filter((y) => y.at >= killedAt)) {
+      (seconds[Math.floor((x.at - killedAt) / 1000)] ??= []).push(x.ms);
+    }
+    const p99s = [...seconds].map((ms = []) => {
+      const sorted = [...ms].sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0;
+    });
+    const p99 = Math.max(0, ...p99s);
+    const during = seconds.flat();
     console.log(
       `${victim} killed: capacity re-placed ${Math.round(replacedMs)} ms after the kill; failover p99 ${p99.toFixed(1)} ms; ${after.ok - before.ok} calls during, ${after.errors - before.errors} failed (${survivorFailures(before, [victim])} from survivors)`,
     );
     console.log(`  chain: ${chain(killedAt)}`);
-    const slowest = slow
-      .filter((x) => x.at >= killedAt - 1000)
+    const slowest = answered
+      .filter((x) => x.at >= killedAt - 1000 && x.ms > 500)
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 5)
       .map(
@@ -231,7 +247,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
           `${Math.round(x.ms)} ms via ${x.origin} served by ${x.servedBy ?? '?'} (${Math.round(x.at - x.ms - killedAt)}…${Math.round(x.at - killedAt)} ms from the kill)`,
       );
     console.log(
-      `  p99 per second: ${window.map((w) => Math.round(w.p99Ms)).join(' ')} ms; slowest: ${slowest.join(', ') || 'none over 500 ms'}; failed: ${failuresSince(before)}`,
+      `  ${during.length} answered since the kill, p99 per second from it ${p99s.map(Math.round).join(' ')} ms (load history ${window.map((w) => Math.round(w.p99Ms)).join(' ')} ms); slowest from 1 s before: ${slowest.join(', ') || 'none over 500 ms'}; failed: ${failuresSince(before)}`,
     );
     assert.equal(
       survivorFailures(before, [victim]),
