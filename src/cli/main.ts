@@ -54,6 +54,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   dashboard: () => import('./commands/dashboard.ts'),
   build: () => import('./commands/build.ts'),
   inspect: () => import('./commands/inspect.ts'),
+  'nats config': () => import('./commands/nats-config.ts'),
 };
 
 /** The known verbs, sorted. */

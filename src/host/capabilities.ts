@@ -33,17 +33,22 @@ export function hostCapabilities(ctx: {
   ): Promise<Value> => {
     const local = ctx.providers.get(link.target);
     if (local) {
-      return (await ctx.instruments.provider({ ...span, provider: link.target }, trace, false, () =>
-        local.instance.handle({
-          component: call.component,
-          interface: call.interface,
-          function: call.function,
-          args: call.args,
-          linkConfig: link.config,
-          ...(call.context.metadata.traceparent
-            ? { traceparent: call.context.metadata.traceparent }
-            : {}),
-        }),
+      return (await ctx.instruments.provider(
+        { ...span, provider: link.target },
+        trace,
+        false,
+        (served) =>
+          local.instance.handle({
+            component: call.component,
+            interface: call.interface,
+            function: call.function,
+            args: call.args,
+            linkConfig: link.config,
+            ...(call.context.metadata.traceparent
+              ? { traceparent: call.context.metadata.traceparent }
+              : {}),
+            ...(served ? { trace: served } : {}),
+          }),
       )) as Value;
     }
     const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));

@@ -2,6 +2,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { z } from 'zod';
 import {
   decodeJson,
+  LATTICE_WIDE_VERBS,
   LatticeCodes,
   LatticeError,
   replyError,
@@ -15,7 +16,7 @@ import {
 } from '../lattice/index.ts';
 import type { Runtime } from '../runtime/index.ts';
 import { AloftError, errorMessage, type Logger } from '../support/index.ts';
-import { fetchArtifact } from './artifacts.ts';
+import type { Artifact } from './artifacts.ts';
 import type { HostInstruments } from './instrument.ts';
 import type { Inventory, Placement } from './placements.ts';
 import {
@@ -32,7 +33,10 @@ export interface ControlContext {
   hostId: string;
   name: string;
   logger: Logger;
-  cwd: string | undefined;
+  /** Fetches a component's bytes by reference, digest verified (the platform's way). */
+  fetchArtifact(ref: string): Promise<Artifact>;
+  /** Serve the lattice-wide verbs (queue group `ctl`); false on hosts that may not write state. */
+  serveLatticeVerbs: boolean;
   startedAt: string;
   placements: Map<string, Placement>;
   providers: Map<string, RunningProvider>;
@@ -123,10 +127,7 @@ export async function startControl(
         return;
       }
       const bytes =
-        existing?.ref === req.ref
-          ? existing.bytes
-          : (await fetchArtifact(req.ref, { nc: ctx.nc, lattice: ctx.lattice, cwd: ctx.cwd }))
-              .bytes;
+        existing?.ref === req.ref ? existing.bytes : (await ctx.fetchArtifact(req.ref)).bytes;
       const limits = {
         maxInstances: req.count,
         minInstances: Math.min(req.count, 4),
@@ -378,7 +379,7 @@ export async function startControl(
   };
 
   /** Lattice-wide verbs are served by one host of a queue group; the rest by the addressed host. */
-  const latticeWide = new Set<ControlVerb>(['link.put', 'link.del', 'config.put', 'config.del']);
+  const latticeWide = new Set<ControlVerb>(LATTICE_WIDE_VERBS);
   const run = (verb: ControlVerb, handler: Handler) => (_err: unknown, msg: Msg) => {
     void Promise.resolve(msg)
       .then(handler)
@@ -390,6 +391,7 @@ export async function startControl(
   };
   for (const [verb, handler] of Object.entries(handlers) as [ControlVerb, Handler][]) {
     if (latticeWide.has(verb)) {
+      if (!ctx.serveLatticeVerbs) continue;
       subs.push(ctx.nc.subscribe(s.control(verb), { queue: 'ctl', callback: run(verb, handler) }));
     } else {
       subs.push(ctx.nc.subscribe(s.control(verb, ctx.hostId), { callback: run(verb, handler) }));

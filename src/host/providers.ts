@@ -52,13 +52,14 @@ export function serveProvider(
       },
       readTraceContext((h) => request.header(h)),
       true,
-      () =>
+      (trace) =>
         p.instance.handle({
           component: call.component,
           interface: call.interface,
           function: call.function,
           args: call.args,
           linkConfig: call.link.config,
+          ...(trace ? { trace } : {}),
         }),
     );
   p.subs.push(...serveCapability(nc, lattice, p.name, handler, { hostId, logger }));

@@ -1,8 +1,9 @@
-import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
 import { decodeJson, encodeJson } from './codec.ts';
 import { CloudEvent, makeEvent } from './events.ts';
 import { LatticeCodes, LatticeError } from './errors.ts';
+import { HostIndex } from './host-index.ts';
 import { isExpired, rankHosts, type Caller, type HostEntry } from './routing.ts';
 import { request } from './rpc.ts';
 import { Heartbeat } from './schemas.ts';
@@ -71,7 +72,7 @@ export async function watchHosts(
   /** When any heartbeat last arrived: none for a while means we are the one cut off. */
   let lastAnyBeat = clock.monotonic();
   const s = subjectsFor(options.lattice);
-  const hosts = new Map<string, HostEntry>();
+  const hosts = new HostIndex();
   const listeners = new Set<(c: HostChange) => void>();
   const probing = new Set<string>();
   const emit = (c: HostChange): void => {
@@ -96,62 +97,68 @@ export async function watchHosts(
     emit({ type: 'lost', hostId, entry, reason });
   };
 
-  const subs: Subscription[] = [];
-  const hb = nc.subscribe(s.heartbeatsAll);
-  subs.push(hb);
-  void (async () => {
-    for await (const m of hb) {
-      let beat: Heartbeat;
-      try {
-        beat = decodeJson(m.data, Heartbeat, 'heartbeat');
-      } catch (err) {
-        log.debug('ignored malformed heartbeat', { subject: m.subject, error: err });
-        continue;
-      }
-      const prev = hosts.get(beat.hostId);
-      lastAnyBeat = clock.monotonic();
-      const entry: HostEntry = {
-        hostId: beat.hostId,
-        labels: beat.labels,
-        cordoned: beat.cordoned,
-        components: beat.components,
-        providers: beat.providers,
-        inventoryRevision: beat.inventoryRevision,
-        load: beat.load,
-        lastSeenMs: clock.monotonic(),
-        intervalMs: beat.intervalMs,
-        suspectUntilMs: prev?.suspectUntilMs ?? 0,
-        ...(beat.epoch === undefined ? {} : { epoch: beat.epoch }),
-      };
-      hosts.set(beat.hostId, entry);
-      emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });
+  // Callbacks, not async iterators: nats.js calls them in the order messages arrived, across
+  // subscriptions. Two iterators resume independently, so a stopping host's last heartbeat could be
+  // handled after its host_stopped, bringing it back to be declared lost three beats later.
+  const onBeat = (m: Msg): void => {
+    let beat: Heartbeat;
+    try {
+      beat = decodeJson(m.data, Heartbeat, 'heartbeat');
+    } catch (err) {
+      log.debug('ignored malformed heartbeat', { subject: m.subject, error: err });
+      return;
     }
-  })();
-
-  for (const type of ['host_stopped', 'host_lost'] as const) {
-    const sub = nc.subscribe(s.event(type));
-    subs.push(sub);
-    void (async () => {
-      for await (const m of sub) {
-        try {
-          const ev = decodeJson(m.data, CloudEvent, type);
-          const hostId = typeof ev.data.hostId === 'string' ? ev.data.hostId : ev.subject;
-          if (!hostId) continue;
-          const entry = hosts.get(hostId);
-          if (!entry) continue;
-          if (type === 'host_stopped') {
-            hosts.delete(hostId);
-            probedSilence.delete(hostId);
-            emit({ type: 'left', hostId, entry });
-          } else {
-            declareLost(hostId, `reported by ${ev.source}`, false);
-          }
-        } catch {
-          // malformed event: not ours to act on
-        }
+    const prev = hosts.get(beat.hostId);
+    lastAnyBeat = clock.monotonic();
+    const entry: HostEntry = {
+      hostId: beat.hostId,
+      labels: beat.labels,
+      cordoned: beat.cordoned,
+      components: beat.components,
+      providers: beat.providers,
+      inventoryRevision: beat.inventoryRevision,
+      load: beat.load,
+      lastSeenMs: clock.monotonic(),
+      intervalMs: beat.intervalMs,
+      suspectUntilMs: prev?.suspectUntilMs ?? 0,
+      ...(beat.epoch === undefined ? {} : { epoch: beat.epoch }),
+    };
+    hosts.set(entry);
+    emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });
+  };
+  const onEvent = (type: 'host_stopped' | 'host_lost', m: Msg): void => {
+    let ev: CloudEvent;
+    try {
+      ev = decodeJson(m.data, CloudEvent, type);
+    } catch {
+      return; // malformed event: not ours to act on
+    }
+    const hostId = typeof ev.data.hostId === 'string' ? ev.data.hostId : ev.subject;
+    const entry = hostId ? hosts.get(hostId) : undefined;
+    if (!hostId || !entry) return;
+    if (type === 'host_stopped') {
+      hosts.delete(hostId);
+      probedSilence.delete(hostId);
+      emit({ type: 'left', hostId, entry });
+    } else {
+      declareLost(hostId, `reported by ${ev.source}`, false);
+    }
+  };
+  const guarded =
+    (what: string, handle: (m: Msg) => void) =>
+    (_err: unknown, m: Msg): void => {
+      try {
+        handle(m);
+      } catch (err) {
+        log.error(`hosts view: handling a ${what} failed`, { error: err });
       }
-    })();
-  }
+    };
+  const subs: Subscription[] = [
+    nc.subscribe(s.heartbeatsAll, { callback: guarded('heartbeat', onBeat) }),
+    ...(['host_stopped', 'host_lost'] as const).map((type) =>
+      nc.subscribe(s.event(type), { callback: guarded(type, (m) => onEvent(type, m)) }),
+    ),
+  ];
 
   // Judge others by their silence only while our own view is trustworthy: not while disconnected
   // (then we are the one cut off), not right after this process was paused (SIGSTOP, a long GC),
@@ -184,14 +191,14 @@ export async function watchHosts(
       refreshAll(now);
       return;
     }
-    for (const [hostId, entry] of hosts) {
-      if (isExpired(entry, now)) declareLost(hostId, 'missed 3 heartbeats', true);
+    for (const entry of [...hosts.values()]) {
+      if (isExpired(entry, now)) declareLost(entry.hostId, 'missed 3 heartbeats', true);
       else if (
         now - entry.lastSeenMs > entry.intervalMs * lateFactor &&
-        probedSilence.get(hostId) !== entry.lastSeenMs
+        probedSilence.get(entry.hostId) !== entry.lastSeenMs
       ) {
-        probedSilence.set(hostId, entry.lastSeenMs);
-        void probe(hostId);
+        probedSilence.set(entry.hostId, entry.lastSeenMs);
+        void probe(entry.hostId);
       }
     }
   }, checkEvery);
@@ -207,7 +214,7 @@ export async function watchHosts(
     try {
       for (let attempt = 0; attempt < PROBES_FOR_LOSS; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, PROBE_SPACING_MS));
-        if (!hosts.has(hostId)) return; // lost or stopped meanwhile
+        if (!hosts.get(hostId)) return; // lost or stopped meanwhile
         try {
           await request(nc, s.control('host.ping', hostId), encodeJson({}), { timeoutMs: 500 });
           return; // it answered: alive
@@ -225,7 +232,14 @@ export async function watchHosts(
     entries: () => [...hosts.values()],
     get: (id) => hosts.get(id),
     rank: (component, caller, kind) =>
-      rankHosts(hosts.values(), component, caller, clock.monotonic(), Math.random, kind),
+      rankHosts(
+        hosts.candidates(component, kind),
+        component,
+        caller,
+        clock.monotonic(),
+        Math.random,
+        kind,
+      ),
     suspect: (hostId, ms, reason) => {
       const e = hosts.get(hostId);
       if (!e) return;

@@ -23,6 +23,7 @@ import {
   type LeaseEvent,
   type LeaseState,
   type LeaseTimings,
+  type VoteRequest,
 } from './lease.ts';
 import {
   LeaseStatus,
@@ -98,7 +99,6 @@ export async function startLease(
   }
   const incarnation = createInbox('').slice(1, 13);
   let state: LeaseState = initialLease({ id, members, incarnation, ...timings }, clock.monotonic());
-  const inbox = createInbox();
   const listeners = new Set<(leader: boolean) => void>();
   const waiters = new Set<() => void>();
   /** Vote requests whose answer the machine deferred, by round. */
@@ -111,7 +111,7 @@ export async function startLease(
     for (const a of actions) {
       switch (a.type) {
         case 'broadcast':
-          nc.publish(s.lease.vote, encodeJson(a.request), { reply: inbox });
+          void collect(a.request);
           break;
         case 'reply': {
           // A deferred answer comes from a later tick: reply to the request it answers.
@@ -176,6 +176,28 @@ export async function startLease(
     if (floor > state.knownEpoch) step({ type: 'epochFloor', epoch: floor });
     step({ type: 'tick' });
   };
+  /**
+   * Sends a round and feeds every answer back, for a round's timeout (plus room for a voter that
+   * answers when its promise expires). Replies come to this connection's own inbox, whatever
+   * prefix its credentials impose.
+   */
+  const collect = async (request: VoteRequest): Promise<void> => {
+    try {
+      const replies = await nc.requestMany(s.lease.vote, encodeJson(request), {
+        strategy: 'timer',
+        maxWait: timings.roundTimeoutMs + 200,
+      });
+      for await (const m of replies) {
+        try {
+          step({ type: 'reply', reply: decodeJson(m.data, VoteReplyMessage, 'vote reply') });
+        } catch (err) {
+          log.debug('ignored a malformed vote reply', { error: err });
+        }
+      }
+    } catch (err) {
+      log.debug('a lease round could not be sent', { error: err }); // it simply gets no majority
+    }
+  };
   const schedule = (): void => {
     if (stopped) return;
     if (timer) clearTimeout(timer);
@@ -205,12 +227,6 @@ export async function startLease(
       'vote request',
       (m) => decodeJson(m.data, VoteRequestMessage, 'vote request'),
       (request, m) => step({ type: 'request', request }, m),
-    ),
-    listen(
-      inbox,
-      'vote reply',
-      (m) => decodeJson(m.data, VoteReplyMessage, 'vote reply'),
-      (reply) => step({ type: 'reply', reply }),
     ),
     listen(
       s.lease.release,

@@ -3,6 +3,7 @@ import {
   bucketsFor,
   encodeJson,
   LatticeCodes,
+  latticeJetStream,
   openLatticeState,
   watchHosts,
   type HostsView,
@@ -63,7 +64,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const state: LatticeState = await openLatticeState(nc, lattice);
   await state.ready();
   const apps = await openAppStore(nc, lattice);
-  const statusKv = await new Kvm(nc).open(bucketsFor(lattice).apps);
+  const statusKv = await new Kvm(latticeJetStream(nc)).open(bucketsFor(lattice).apps);
   const lease = await startLease(nc, lattice, id, {
     ...options.lease,
     ...(options.peers ? { peers: options.peers } : {}),

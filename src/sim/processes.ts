@@ -42,6 +42,7 @@ export async function startReconcilerProcess(
       name,
       '--peers',
       peers,
+      ...credsArgs(state, 'reconciler'),
       // Each process its own free port: a shared ALOFT_METRICS_PORT would collide.
       '--metrics-port',
       '0',
@@ -82,6 +83,7 @@ export async function startHostProcess(
       `role=${role}`,
       '--data-dir',
       join(simDir(state.dataDir), 'hosts', name),
+      ...credsArgs(state, 'host'),
       '--metrics-port',
       '0',
     ],
@@ -118,4 +120,10 @@ export async function restartNats(n: CloudState['nats'][number]): Promise<number
     ...(n.reachHost ? { reachHost: n.reachHost } : {}),
   });
   return server.pid;
+}
+
+/** `--creds <file>` of a role when the simulation runs with NATS accounts (`sim up --auth`). */
+function credsArgs(state: SimState, role: string): string[] {
+  const file = state.auth?.creds[role];
+  return file ? ['--creds', file] : [];
 }

@@ -2,11 +2,13 @@ import { assertLatticeName } from '../../lattice/index.ts';
 import { isAlive, isPortOpen } from '../../nats/index.ts';
 import { cloudPids, readSimState } from '../../sim/index.ts';
 import { AloftError, jsonLogger, parseLogLevel } from '../../support/index.ts';
-import { startDashboard, type SimControls } from '../../web/index.ts';
+import { startDashboard, type Dashboard, type SimControls } from '../../web/index.ts';
 import type { Command } from '../command.ts';
+import { joinService, parseWebsocketUrls, simWebsocketUrls } from '../browser-hosts.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { simControls } from '../sim-controls.ts';
+import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
 
 /** The dashboard's usual port; when it is taken, any free port is used instead. */
 export const DEFAULT_DASHBOARD_PORT = 4280;
@@ -25,14 +27,19 @@ export async function dashboardPort(flag: string | undefined): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'Serve the live web dashboard of a lattice (fault buttons for a running simulation)',
-  usage: 'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--data-dir DIR] [--json]',
+  summary:
+    'Serve the live web dashboard of a lattice (fault buttons for a running simulation) and /join, where a browser tab becomes a host',
+  usage:
+    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-creds FILE] [--data-dir DIR] [--json] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
   options: {
     port: { type: 'string' },
     'nats-url': { type: 'string' },
     lattice: { type: 'string' },
+    'ws-url': { type: 'string' },
+    'browser-creds': { type: 'string' },
     'data-dir': { type: 'string' },
     json: { type: 'boolean' },
+    ...natsAuthOptions,
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -55,24 +62,65 @@ export const command: Command = {
         'default',
     );
     const controls: SimControls | undefined = sim ? simControls(dir) : undefined;
-    const dashboard = await startDashboard({
+    // Read-only credentials: a simulation's or `aloft up`'s observer, unless given explicitly.
+    const observer = sim?.auth?.creds.observer;
+    const auth = natsAuth(values, io.env, io.cwd, {
+      role: 'observer',
       lattice,
-      connection: { servers },
-      port: await dashboardPort(values.port as string | undefined),
-      ...(controls ? { sim: controls } : {}),
-      logger: jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL)),
+      up: urlFlag || sim ? undefined : up,
     });
-    if (values.json) io.out(JSON.stringify({ url: dashboard.url, lattice }));
+    // Where browser tabs reach NATS: --ws-url, else the simulation's or `aloft up`'s listener.
+    const wsFlag = values['ws-url'] as string | undefined;
+    const websocketUrls = wsFlag
+      ? parseWebsocketUrls(wsFlag)
+      : sim
+        ? simWebsocketUrls(sim)
+        : !urlFlag && up?.websocketUrl
+          ? [up.websocketUrl]
+          : [];
+    const logger = jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL));
+    const connection = { servers, ...(observer ? { credsFile: observer } : {}), ...auth };
+    // Tabs join as browser-role users: --browser-creds, else the simulation's or `aloft up`'s.
+    const browserCreds =
+      (values['browser-creds'] as string | undefined) ??
+      sim?.auth?.creds.browser ??
+      (urlFlag || sim ? undefined : up?.auth?.creds.browser);
+    const join = await joinService({
+      lattice,
+      connection,
+      websocketUrls,
+      credsFile: browserCreds,
+      logger,
+    });
+    let dashboard: Dashboard;
+    try {
+      dashboard = await startDashboard({
+        lattice,
+        connection,
+        port: await dashboardPort(values.port as string | undefined),
+        ...(controls ? { sim: controls } : {}),
+        routes: join.routes,
+        logger,
+      });
+    } catch (err) {
+      await join.stop();
+      throw err;
+    }
+    const joinUrl = websocketUrls.length > 0 ? `${dashboard.url}join` : undefined;
+    if (values.json) io.out(JSON.stringify({ url: dashboard.url, lattice, join: joinUrl }));
     else {
       io.out(`dashboard: ${dashboard.url}  (lattice ${lattice}${sim ? ', simulation' : ''})`);
+      if (joinUrl) io.out(`browser hosts: open ${joinUrl} in a tab to make it a host`);
       io.err('Ctrl-C stops it');
     }
+    const running = dashboard;
     const stop = (): void => {
-      void dashboard.stop();
+      void running.stop();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     await dashboard.closed();
+    await join.stop();
     return 0;
   },
 };

@@ -6,6 +6,7 @@ import { runHost } from '../../host/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
+import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
 import {
   METRICS_USAGE,
   metricsAddress,
@@ -17,7 +18,7 @@ import {
 
 export const command: Command = {
   summary: 'Run a host: join a lattice and run components placed on it',
-  usage: `aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--health-port N] ${METRICS_USAGE} ${TRACING_USAGE}`,
+  usage: `aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME] [--health-port N] ${METRICS_USAGE} ${TRACING_USAGE}`,
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -26,10 +27,7 @@ export const command: Command = {
     'heartbeat-ms': { type: 'string' },
     'grace-ms': { type: 'string' },
     'data-dir': { type: 'string' },
-    creds: { type: 'string' },
-    'tls-ca': { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
+    ...natsAuthOptions,
     locality: { type: 'string' },
     'health-port': { type: 'string' },
     ...metricsOptions,
@@ -46,12 +44,15 @@ export const command: Command = {
     const lattice = assertLatticeName(
       (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? up?.lattice ?? 'default',
     );
-    const credsFile = values.creds as string | undefined;
+    const auth = natsAuth(values, io.env, io.cwd, {
+      role: 'host',
+      lattice,
+      up: values['nats-url'] || io.env.NATS_URL ? undefined : up,
+    });
     const healthPort =
       values['health-port'] === undefined
         ? undefined
         : parseHealthPort(values['health-port'] as string);
-    const { readFileSync } = await import('node:fs');
     return runHost(
       {
         lattice,
@@ -61,16 +62,7 @@ export const command: Command = {
         heartbeatMs: Number(values['heartbeat-ms'] ?? 1000),
         cacheDir: resolve(dir, 'cache'),
         cwd: io.cwd,
-        ...(credsFile ? { credentials: readFileSync(credsFile, 'utf8') } : {}),
-        ...(values['tls-ca'] || values['tls-cert']
-          ? {
-              tls: {
-                ...(values['tls-ca'] ? { caFile: values['tls-ca'] as string } : {}),
-                ...(values['tls-cert'] ? { certFile: values['tls-cert'] as string } : {}),
-                ...(values['tls-key'] ? { keyFile: values['tls-key'] as string } : {}),
-              },
-            }
-          : {}),
+        ...auth,
         ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
         tracing: tracingFromCli(values, io.env),
       },

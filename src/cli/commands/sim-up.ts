@@ -21,11 +21,13 @@ import type { Command } from '../command.ts';
 import { dataDir } from '../local-state.ts';
 import { simControls } from '../sim-controls.ts';
 import { dashboardPort } from './dashboard.ts';
+import { joinService, simWebsocketUrls } from '../browser-hosts.ts';
+import type { JoinService } from '../../browser/index.ts';
 
 export const command: Command = {
   summary: 'Simulate several clouds on this machine, deploy a sample component, drive load, watch',
   usage:
-    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--dashboard-port N] [--down]',
+    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--dashboard-port N] [--down] [--auth]',
   options: {
     clouds: { type: 'string' },
     'hosts-per-cloud': { type: 'string' },
@@ -34,6 +36,7 @@ export const command: Command = {
     duration: { type: 'string' },
     down: { type: 'boolean' },
     'dashboard-port': { type: 'string' },
+    auth: { type: 'boolean' },
     'data-dir': { type: 'string' },
   },
   async run({ values, io }) {
@@ -62,23 +65,45 @@ export const command: Command = {
       topology,
       lattice: DEFAULT_SIM.lattice,
       dataDir: dir,
+      auth: values.auth === true,
     });
     state.supervisorPid = process.pid;
     writeSimState(state);
     const urls = Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url));
-    const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
+    const admin = state.auth?.creds.admin;
+    const nc = await connectLattice({
+      servers: urls,
+      name: 'aloft-sim',
+      ...(admin ? { credsFile: admin } : {}),
+    });
     const view = await watchHosts(nc, { lattice: state.lattice });
     let dashboard: Dashboard | undefined;
+    let join: JoinService | undefined;
     let recorder: Recorder | undefined;
     try {
+      const logger = jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL ?? 'warn'));
+      const websocketUrls = simWebsocketUrls(state);
+      const connection = {
+        servers: urls,
+        ...(state.auth?.creds.observer ? { credsFile: state.auth.creds.observer } : {}),
+      };
+      join = await joinService({
+        lattice: state.lattice,
+        connection,
+        websocketUrls,
+        credsFile: state.auth?.creds.browser,
+        logger,
+      });
       dashboard = await startDashboard({
         lattice: state.lattice,
-        connection: { servers: urls },
+        connection,
         port: await dashboardPort(values['dashboard-port'] as string | undefined),
         sim: simControls(dir),
-        logger: jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL ?? 'warn')),
+        routes: join.routes,
+        logger,
       });
       io.err(`dashboard: ${dashboard.url}`);
+      if (websocketUrls.length > 0) io.err(`browser hosts: open ${dashboard.url}join in a tab`);
       const component = SAMPLE.component;
       if (state.network.mode === 'netns') {
         io.err(
@@ -154,6 +179,7 @@ export const command: Command = {
       io.err('the timeline of this run: aloft sim report');
     } finally {
       await dashboard?.stop();
+      await join?.stop();
       await recorder?.stop();
       await view.stop();
       await nc.close();
