@@ -64,7 +64,9 @@ type Handler = (msg: Msg) => Promise<void>;
  * failing one gets an error reply and changes nothing. Work that takes time is acknowledged first
  * and reported by an event when it completes or fails.
  */
-export async function startControl(ctx: ControlContext): Promise<{ stop(): Promise<void> }> {
+export async function startControl(
+  ctx: ControlContext,
+): Promise<{ newestEpoch(): number; stop(): Promise<void> }> {
   const s = subjectsFor(ctx.lattice);
   const subs: Subscription[] = [];
   const queues = new Map<string, Promise<void>>();
@@ -428,6 +430,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
   }
 
   return {
+    newestEpoch: () => newestEpoch,
     stop: async () => {
       for (const sub of subs) sub.unsubscribe();
       await Promise.allSettled([...queues.values()]);

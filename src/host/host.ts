@@ -281,6 +281,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
       ),
     );
   };
+  let newestEpoch = (): number => 0;
   const beat = (): void => {
     if (nc.isClosed()) return;
     const components: Record<string, number> = {};
@@ -299,6 +300,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
         inFlight: inFlight(),
         capacity: [...placements.values()].reduce((n, p) => n + p.count, 0),
       },
+      epoch: newestEpoch(),
       ...(state === 'draining' || state === 'stopping' ? { draining: true } : {}),
       uptimeMs: Math.round(performance.now() - startedMs),
       calls: callStats.take(placements.keys()),
@@ -429,6 +431,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     stop,
   };
   const control = await startControl(ctx);
+  newestEpoch = () => control.newestEpoch();
   await latticeState.ready();
   state = 'running';
   let stopBeating: () => void;

@@ -40,12 +40,25 @@ export interface WatchHostsOptions {
   reportLossAs?: string;
   /** How often expiry is checked. Default 100 ms. */
   checkEveryMs?: number;
+  /** For the jitter of the late-heartbeat probe; default Math.random. */
+  random?: () => number;
 }
 
 /**
- * Watches heartbeats and host events. A host silent for three beat intervals is lost; a host whose
- * direct subject has no responders is probed at once and declared lost if the probe also finds
- * nobody, which detects a crash in milliseconds instead of seconds.
+ * A host whose heartbeat is this many intervals late (plus up to a quarter, different per
+ * observer, so that usually one probes and the others hear its `host_lost`) is probed directly.
+ */
+export const LATE_BEATS_FOR_PROBE = 1.25;
+/** A host is declared lost when this many probes, `PROBE_SPACING_MS` apart, all find nobody. */
+export const PROBES_FOR_LOSS = 3;
+export const PROBE_SPACING_MS = 150;
+
+/**
+ * Watches heartbeats and host events. A host silent for three beat intervals is lost (a hang, a
+ * partition). A crash is found sooner: a host whose heartbeat is late, or whose direct subject
+ * just had no responders for a call, is pinged directly; if NATS finds no subscriber three times
+ * in 300 ms, its connection is gone and it is lost. A slow or paused host still has its connection
+ * (the ping times out instead), so load never makes a live host look dead.
  */
 export async function watchHosts(
   nc: NatsConnection,
@@ -53,6 +66,11 @@ export async function watchHosts(
 ): Promise<HostsView> {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? silentLogger;
+  const lateFactor = LATE_BEATS_FOR_PROBE + 0.25 * (options.random ?? Math.random)();
+  /** Per host, the heartbeat time its last late-probe was for: one probe per silence. */
+  const probedSilence = new Map<string, number>();
+  /** When any heartbeat last arrived: none for a while means we are the one cut off. */
+  let lastAnyBeat = clock.monotonic();
   const s = subjectsFor(options.lattice);
   const hosts = new HostIndex();
   const listeners = new Set<(c: HostChange) => void>();
@@ -65,6 +83,7 @@ export async function watchHosts(
     const entry = hosts.get(hostId);
     if (!entry) return;
     hosts.delete(hostId);
+    probedSilence.delete(hostId);
     log.warn('host lost', { hostId, reason });
     if (publish && options.reportLossAs) {
       const ev = makeEvent(
@@ -90,6 +109,7 @@ export async function watchHosts(
       return;
     }
     const prev = hosts.get(beat.hostId);
+    lastAnyBeat = clock.monotonic();
     const entry: HostEntry = {
       hostId: beat.hostId,
       labels: beat.labels,
@@ -101,6 +121,7 @@ export async function watchHosts(
       lastSeenMs: clock.monotonic(),
       intervalMs: beat.intervalMs,
       suspectUntilMs: prev?.suspectUntilMs ?? 0,
+      ...(beat.epoch === undefined ? {} : { epoch: beat.epoch }),
     };
     hosts.set(entry);
     emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });
@@ -117,6 +138,7 @@ export async function watchHosts(
     if (!hostId || !entry) return;
     if (type === 'host_stopped') {
       hosts.delete(hostId);
+      probedSilence.delete(hostId);
       emit({ type: 'left', hostId, entry });
     } else {
       declareLost(hostId, `reported by ${ev.source}`, false);
@@ -138,9 +160,11 @@ export async function watchHosts(
     ),
   ];
 
-  // Judge others only while our own view is trustworthy: not while disconnected (then we are the
-  // one cut off), and not right after this process was paused (SIGSTOP, a long GC), when every
-  // peer would look silent. In both cases restart everyone's clock instead.
+  // Judge others by their silence only while our own view is trustworthy: not while disconnected
+  // (then we are the one cut off), not right after this process was paused (SIGSTOP, a long GC),
+  // and not while no heartbeat at all arrives (our server is hung or cut off, and the client has
+  // not noticed yet): every peer would look silent. Then restart everyone's clock instead; a host
+  // that really died is still found by the late-heartbeat probe, which finds no responders.
   const checkEvery = options.checkEveryMs ?? 100;
   let lastCheck = clock.monotonic();
   let connected = true;
@@ -160,29 +184,43 @@ export async function watchHosts(
     const now = clock.monotonic();
     const paused = now - lastCheck > Math.max(1000, checkEvery * 10);
     lastCheck = now;
-    if (paused || !connected) {
+    let shortest = Number.POSITIVE_INFINITY;
+    for (const e of hosts.values()) shortest = Math.min(shortest, e.intervalMs);
+    const deaf = now - lastAnyBeat > 2 * shortest;
+    if (paused || !connected || deaf) {
       refreshAll(now);
       return;
     }
-    for (const entry of hosts.values()) {
+    for (const entry of [...hosts.values()]) {
       if (isExpired(entry, now)) declareLost(entry.hostId, 'missed 3 heartbeats', true);
+      else if (
+        now - entry.lastSeenMs > entry.intervalMs * lateFactor &&
+        probedSilence.get(entry.hostId) !== entry.lastSeenMs
+      ) {
+        probedSilence.set(entry.hostId, entry.lastSeenMs);
+        void probe(entry.hostId);
+      }
     }
   }, checkEvery);
   timer.unref?.();
 
-  /** A direct ping that finds no subscriber twice, 100 ms apart, means the host's connection is gone. */
+  /**
+   * Direct pings that all find no subscriber, 150 ms apart, mean the host's connection is gone
+   * (three, so that a host reconnecting to another server in ~0.3 s is not declared lost).
+   */
   const probe = async (hostId: string): Promise<void> => {
     if (probing.has(hostId)) return;
     probing.add(hostId);
     try {
-      for (let attempt = 0; attempt < 2; attempt++) {
+      for (let attempt = 0; attempt < PROBES_FOR_LOSS; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, PROBE_SPACING_MS));
+        if (!hosts.get(hostId)) return; // lost or stopped meanwhile
         try {
           await request(nc, s.control('host.ping', hostId), encodeJson({}), { timeoutMs: 500 });
           return; // it answered: alive
         } catch (err) {
           if (!(err instanceof LatticeError) || err.code !== LatticeCodes.NO_RESPONDERS) return;
         }
-        await new Promise((r) => setTimeout(r, 100));
       }
       declareLost(hostId, 'its connection closed (no responders)', true);
     } finally {

@@ -89,11 +89,12 @@ describe('lattice roles', () => {
     }
     for (const never of [
       '$KV.aloft_a_apps.deployment.x',
-      '$KV.aloft_a_lease.reconciler',
+      s.lease.vote,
+      s.lease.release,
+      s.event('reconciler_acting'),
       '$O.aloft_a_artifacts.C.x',
       '$JS.API.STREAM.DELETE.KV_aloft_a_apps',
       '$JS.API.STREAM.PURGE.KV_aloft_a_apps',
-      '$JS.API.STREAM.CREATE.KV_aloft_a_lease',
       '$JS.API.STREAM.UPDATE.KV_aloft_a_state',
       '$JS.API.ACCOUNT.PURGE.A',
     ]) {
@@ -145,7 +146,11 @@ describe('lattice roles', () => {
     const r = perms('reconciler');
     for (const verb of mutating) assert.ok(permits(r.pub, s.control(verb, host)), verb);
     assert.ok(permits(r.pub, '$KV.aloft_a_apps.deployment.x'));
-    assert.ok(permits(r.pub, '$KV.aloft_a_lease.reconciler'));
+    for (const lease of [s.lease.vote, s.lease.release]) {
+      assert.ok(permits(r.pub, lease), lease);
+      assert.ok(permits(r.sub, lease), lease);
+    }
+    assert.equal(r.responses, true, 'it answers the other reconcilers’ votes');
     assert.equal(permits(r.pub, '$KV.aloft_a_state.link.x'), false);
     const o = perms('observer');
     for (const verb of mutating) assert.equal(permits(o.pub, s.control(verb, host)), false, verb);

@@ -22,8 +22,9 @@ export type LatticeRole = (typeof LATTICE_ROLES)[number];
 /** What each role is for, one line each (for `aloft nats config` and the docs). */
 export const ROLE_PURPOSE: Readonly<Record<LatticeRole, string>> = {
   admin: 'the CLI: control commands, deployments, artifacts, calls; reads everything',
-  reconciler: 'control commands, the apps and lease buckets; reads lattice state',
-  host: 'serves control requests, calls and capabilities; heartbeats, events; lattice state and provider buckets, never the apps, lease or artifact buckets; issues no command',
+  reconciler:
+    'control commands, the apps bucket, the lease votes among reconcilers; reads lattice state',
+  host: 'serves control requests, calls and capabilities; heartbeats, events; lattice state and provider buckets, never the apps or artifact buckets; issues no command',
   ingress: 'calls components; follows heartbeats to route them; reports lost hosts',
   caller: 'calls components, nothing else',
   provider: 'serves capability calls, nothing else',
@@ -154,17 +155,21 @@ export function rolePermissions(
   const JS_NEVER = js.never;
   const jsInfo = js.api('INFO');
   const anyStream = [...readStream('*'), ...js.api('STREAM.NAMES', 'STREAM.LIST')];
-  const protectedStreams = [kvStream(b.apps), kvStream(b.lease), objStream(b.artifacts)];
+  const protectedStreams = [kvStream(b.apps), objStream(b.artifacts)];
   /** What a host (or anything short of admin/reconciler) may never do to the platform's buckets. */
   const protectedWrites = [
     ...js.kv(b.apps),
-    ...js.kv(b.lease),
     ...js.obj(b.artifacts),
     ...['CREATE', 'UPDATE', 'DELETE', 'PURGE', 'MSG.DELETE'].flatMap((op) =>
       js.api(...protectedStreams.map((st) => `STREAM.${op}.${st}`)),
     ),
     ...js.api('STREAM.UPDATE.*', 'STREAM.DELETE.*', 'STREAM.MSG.DELETE.*'),
   ];
+  /**
+   * The reconcilers' lease: a vote or a release from anyone else could void a promise and let a
+   * second reconciler act, so only reconcilers may send them (and announce who acts).
+   */
+  const leaseOnly = [s.lease.vote, s.lease.release, s.event('reconciler_acting')];
   const mutatingControl = CONTROL_VERBS.filter(
     (v) => !(READ_ONLY_VERBS as readonly string[]).includes(v),
   ).flatMap((v) => [`${ctl}.${v}`, `${ctl}.${v}.*`]);
@@ -176,6 +181,7 @@ export function rolePermissions(
         pub: {
           allow: [
             `${R}.ctl.>`,
+            s.lease.status,
             ...s.callsAll,
             ...jsInfo,
             ...anyStream,
@@ -198,16 +204,29 @@ export function rolePermissions(
           allow: [
             `${ctl}.>`,
             s.event('host_lost'),
+            s.event('reconciler_acting'),
+            // The lease: votes among the reconcilers (answers go to the requester's inbox).
+            ...leaseOnly,
+            s.lease.status,
             ...jsInfo,
-            ...[b.state, b.apps, b.lease].flatMap((x) => readStream(kvStream(x))),
-            ...js.api(...[b.apps, b.lease].map((x) => `STREAM.CREATE.${kvStream(x)}`)),
+            ...[b.state, b.apps].flatMap((x) => readStream(kvStream(x))),
+            ...js.api(`STREAM.CREATE.${kvStream(b.apps)}`),
             ...js.kv(b.apps),
-            ...js.kv(b.lease),
           ],
           deny: [],
         },
-        sub: { allow: [...inbox, s.heartbeatsAll, s.eventsAll], deny: [] },
-        responses: false,
+        sub: {
+          allow: [
+            ...inbox,
+            s.heartbeatsAll,
+            s.eventsAll,
+            s.lease.vote,
+            s.lease.release,
+            s.lease.status,
+          ],
+          deny: [],
+        },
+        responses: true,
       };
     case 'host':
       return {
@@ -226,7 +245,7 @@ export function rolePermissions(
             ...apps,
           ],
           // Deny always wins: these hold even when the app subjects are as wide as `>`.
-          deny: [...mutatingControl, ...protectedWrites, ...JS_NEVER],
+          deny: [...mutatingControl, ...protectedWrites, ...leaseOnly, ...JS_NEVER],
         },
         sub: {
           allow: [...inbox, `${ctl}.>`, ...s.callsAll, s.heartbeatsAll, s.eventsAll, ...apps],
@@ -301,6 +320,7 @@ export function rolePermissions(
             s.control('host.ping'),
             `${ctl}.host.ping.*`,
             `${ctl}.host.inventory.*`,
+            s.lease.status,
             ...jsInfo,
             ...anyStream,
           ],

@@ -21,6 +21,8 @@ export interface HostEntry {
   intervalMs: number;
   /** Monotonic ms until which the host is suspected (a call to it just failed); 0 when not. */
   suspectUntilMs: number;
+  /** The newest reconciler lease epoch the host has obeyed, as its heartbeat reports it. */
+  epoch?: number;
 }
 
 export interface Caller {

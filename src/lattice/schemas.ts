@@ -147,6 +147,8 @@ export const Heartbeat = z.object({
   components: z.record(z.string(), z.number().int().nonnegative()),
   providers: z.array(z.string()),
   load: z.object({ inFlight: z.number().nonnegative(), capacity: z.number().nonnegative() }),
+  /** The newest reconciler lease epoch this host has obeyed (it refuses older ones). */
+  epoch: z.number().int().nonnegative().optional(),
   /** Added within v1 (optional): `draining` while the host drains or stops (it is also cordoned). */
   draining: z.boolean().optional(),
   /** Added within v1 (optional): milliseconds since the host started, on its monotonic clock. */

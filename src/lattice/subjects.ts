@@ -57,6 +57,7 @@ export const EVENT_TYPES = [
   'config_put',
   'config_deleted',
   'command_failed',
+  'reconciler_acting',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -83,6 +84,11 @@ export interface LatticeSubjects {
   readonly callsAll: string[];
   /** Component log lines, per component. */
   logs(component: string): string;
+  /**
+   * The reconcilers' lease: vote requests (every reconciler answers), releases, and a status
+   * scatter (every reconciler answers with its view of the lease).
+   */
+  readonly lease: { vote: string; release: string; status: string };
   /** Every component's log lines. */
   readonly logsAll: string;
 }
@@ -110,6 +116,11 @@ export function subjectsFor(lattice: string): LatticeSubjects {
     capabilityAny: (provider) => `${root}.cap.${provider}.any`,
     callsAll: [`${root}.rpc.>`, `${root}.cap.>`],
     logs: (component) => `${root}.log.${component}`,
+    lease: {
+      vote: `${root}.lease.v1.vote`,
+      release: `${root}.lease.v1.release`,
+      status: `${root}.lease.v1.status`,
+    },
     logsAll: `${root}.log.>`,
   };
 }
@@ -119,7 +130,6 @@ export function bucketsFor(lattice: string): {
   state: string;
   config: string;
   apps: string;
-  lease: string;
   artifacts: string;
 } {
   assertLatticeName(lattice);
@@ -127,7 +137,6 @@ export function bucketsFor(lattice: string): {
     state: `aloft_${lattice}_state`,
     config: `aloft_${lattice}_config`,
     apps: `aloft_${lattice}_apps`,
-    lease: `aloft_${lattice}_lease`,
     artifacts: `aloft_${lattice}_artifacts`,
   };
 }

@@ -33,31 +33,43 @@ export type {
   AppStatus,
 } from './model.ts';
 export { reconcile, planApps, appStatuses, type Plan } from './reconcile.ts';
-export { applyCommands } from './simulate.ts';
+export { applyCommands, reflectedIn } from './simulate.ts';
 export { toControlRequest, type ControlRequest, type ControlRequestOptions } from './commands.ts';
 export { splitByWeight } from './placement/weights.ts';
 export { planSpread, IMPLICIT_SPREAD } from './placement/spread.ts';
 export { planDaemon } from './placement/daemon.ts';
 export type { Candidate, PlacementResult, SpreadOutcome } from './placement/types.ts';
 export { openAppStore, type AppStore, type Deployment, type StoredManifest } from './app-store.ts';
-export { startLease, type Lease, type LeaseOptions } from './lease-kv.ts';
+export {
+  startLease,
+  leaseStatus,
+  leaseMembers,
+  type Lease,
+  type LeaseOptions,
+} from './lease-nats.ts';
+export type { LeaseStatus } from './lease-messages.ts';
 export { observeLattice, type LatticeObserver } from './observer.ts';
 export { createExecutor } from './executor.ts';
 export { providerKindFor } from './provider-kinds.ts';
 export { startReconciler, type Reconciler, type ReconcilerOptions } from './service.ts';
 export { runReconciler } from './main.ts';
 export {
+  DEFAULT_LEASE_TIMINGS,
   initialLease,
   leaseStep,
   mayAct,
   actingDeadline,
-  observedExpiry,
   nextDeadline,
+  quorumOf,
+  rankOf,
+  type LeaseTimings,
   type LeaseMachineOptions,
   type LeaseState,
   type LeaseRole,
   type LeaseEvent,
   type LeaseAction,
   type LeaseStep,
-  type LeaseValue,
+  type VoteRequest,
+  type VoteReply,
+  type Release,
 } from './lease.ts';

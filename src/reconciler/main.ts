@@ -10,12 +10,15 @@ import {
   startMetricsServer,
   type MetricsServer,
 } from '../telemetry/index.ts';
+import { leaseMembers } from './lease-nats.ts';
 import { startReconciler } from './service.ts';
 
 export async function runReconciler(
   options: Omit<LatticeConnectionOptions, 'logger' | 'name'> & {
     lattice: string;
     id?: string;
+    /** Every reconciler's id, this one's included (the lease's voters). */
+    peers?: string[];
     /** Serve `/livez` and `/readyz` on this port (0: any free port), for probes. */
     healthPort?: number;
     /** `[host:]port` for `/metrics`; none when undefined. */
@@ -26,6 +29,7 @@ export async function runReconciler(
 ): Promise<number> {
   const logger = jsonLogger(process.stderr, parseLogLevel(process.env.ALOFT_LOG_LEVEL));
   const id = options.id ?? `${hostname()}-${process.pid}`;
+  const peers = leaseMembers(id, options.peers); // a wrong list fails before connecting
   const registry = options.metricsAddress !== undefined ? createRegistry() : undefined;
   let metrics: MetricsServer | undefined;
   if (registry && options.metricsAddress !== undefined) {
@@ -44,6 +48,7 @@ export async function runReconciler(
       nc,
       lattice: options.lattice,
       id,
+      peers,
       logger,
       ...(registry ? { metrics: registry } : {}),
     });
@@ -62,6 +67,7 @@ export async function runReconciler(
       JSON.stringify({
         reconciler: id,
         lattice: options.lattice,
+        peers,
         ...(health ? { healthPort: health.port } : {}),
         ...(metrics ? { metricsUrl: metrics.url } : {}),
       }) + '\n',

@@ -8,7 +8,7 @@ import {
   reconcilerMetrics,
   type MetricsRegistry,
 } from '../telemetry/index.ts';
-import type { Lease } from './lease-kv.ts';
+import type { Lease } from './lease-nats.ts';
 import type { Command } from './model.ts';
 
 /**

@@ -98,3 +98,49 @@ export function applyCommands(
   }
   return { ...observed, hosts: [...hosts.values()], links: [...links.values()], configs };
 }
+
+/**
+ * Whether `observed` already shows the effect of `command` (or the command became moot because
+ * its host is gone). The executor keeps a sent command as pending only until this holds, so the
+ * next plan is made on what hosts report rather than on a fixed hold time.
+ */
+export function reflectedIn(command: Command, observed: Observed): boolean {
+  const c = command;
+  const host = 'hostId' in c ? observed.hosts.find((h) => h.hostId === c.hostId) : undefined;
+  if ('hostId' in c && !host) return true;
+  const component = (name: string): ObservedWorkload | undefined =>
+    host?.components.find((w) => w.name === name);
+  const provider = (name: string): ObservedWorkload | undefined =>
+    host?.providers.find((w) => w.name === name);
+  switch (c.type) {
+    case 'start': {
+      const w = component(c.component);
+      return w !== undefined && w.ref === c.ref && w.count === c.count;
+    }
+    case 'scale':
+      return c.count === 0 ? !component(c.component) : component(c.component)?.count === c.count;
+    case 'stop':
+      return !component(c.component);
+    case 'startProvider':
+      return provider(c.provider)?.ref === c.ref;
+    case 'stopProvider':
+      return !provider(c.provider);
+    case 'putConfig':
+      return JSON.stringify(observed.configs[c.name]) === JSON.stringify(c.values);
+    case 'deleteConfig':
+      return observed.configs[c.name] === undefined;
+    case 'putLink':
+      return observed.links.some(
+        (l) =>
+          l.source === c.link.source &&
+          l.interface === c.link.interface &&
+          l.name === c.link.name &&
+          l.target === c.link.target &&
+          JSON.stringify(l.config) === JSON.stringify(c.link.config),
+      );
+    case 'deleteLink':
+      return !observed.links.some(
+        (l) => l.source === c.source && l.interface === c.interface && l.name === c.name,
+      );
+  }
+}

@@ -20,13 +20,16 @@ function cloudOrThrow(state: SimState, cloud: string): CloudState {
 const logs = (state: SimState): string => join(simDir(state.dataDir), 'logs');
 const natsUrls = (c: CloudState): string => c.nats.map((n) => n.url).join(',');
 
-/** Starts the cloud's reconciler (one per cloud; the lease decides which acts). */
+/** Starts the cloud's reconciler (one per cloud; the one a majority of them grants acts). */
 export async function startReconcilerProcess(
   state: SimState,
   cloud: string,
 ): Promise<{ name: string; pid: number }> {
   const c = cloudOrThrow(state, cloud);
   const name = `reconciler-${cloud}`;
+  const peers = Object.keys(state.clouds)
+    .map((k) => `reconciler-${k}`)
+    .join(',');
   const { pid } = await spawnAloft(
     name,
     [
@@ -37,6 +40,8 @@ export async function startReconcilerProcess(
       state.lattice,
       '--id',
       name,
+      '--peers',
+      peers,
       ...credsArgs(state, 'reconciler'),
       // Each process its own free port: a shared ALOFT_METRICS_PORT would collide.
       '--metrics-port',

@@ -1,9 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Kvm } from '@nats-io/kv';
 import {
-  bucketsFor,
   connectLattice,
   requestJson,
   schemas,
@@ -26,6 +24,7 @@ import {
   type RequestResult,
   type SimState,
 } from '../../src/sim/index.ts';
+import { leaseStatus } from '../../src/reconciler/index.ts';
 import { pollUntil } from '../../src/support/index.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -98,13 +97,12 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
   it('partition of 1 of 3 clouds: the majority takes over and fences the old epoch, the minority decides nothing and acknowledges no write; after heal duplicates are trimmed and no acknowledged write is lost', async (t) => {
     if (unavailable) return t.skip(`network namespaces are unavailable: ${unavailable}`);
     // Isolate the cloud whose reconciler holds the lease: the hardest case for "stops acting".
-    const leases = await new Kvm(nc).open(bucketsFor(state.lattice).lease);
-    const lease = async (): Promise<{ holder: string; epoch: number }> => {
-      const e = await leases.get('reconciler').catch(() => null);
-      return e && e.length > 0
-        ? (JSON.parse(e.string()) as { holder: string; epoch: number })
-        : { holder: '', epoch: 0 };
+    /** The reconciler acting as seen through `conn` (every reconciler it reaches answers). */
+    const actingVia = async (conn: NatsConnection): Promise<{ holder: string; epoch: number }> => {
+      const acting = (await leaseStatus(conn, state.lattice)).find((s) => s.acting);
+      return acting ? { holder: acting.id, epoch: acting.epoch } : { holder: '', epoch: 0 };
     };
+    const lease = (): Promise<{ holder: string; epoch: number }> => actingVia(nc);
     let before = await lease();
     for (let i = 0; i < 100 && !before.holder; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -123,13 +121,7 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
     const majorityNc = await connectLattice({ servers: urlsOf(majority) });
     const minorityNc = await connectLattice({ servers: urlsOf([isolated]) });
     const majorityView: HostsView = await watchHosts(majorityNc, { lattice: state.lattice });
-    const majorityLeases = await new Kvm(majorityNc).open(bucketsFor(state.lattice).lease);
-    const majorityLease = async (): Promise<{ holder: string; epoch: number }> => {
-      const e = await majorityLeases.get('reconciler').catch(() => null);
-      return e && e.length > 0
-        ? (JSON.parse(e.string()) as { holder: string; epoch: number })
-        : { holder: '', epoch: 0 };
-    };
+    const majorityLease = (): Promise<{ holder: string; epoch: number }> => actingVia(majorityNc);
     const minorityView: HostsView = await watchHosts(minorityNc, { lattice: state.lattice });
     const instances = (view: HostsView, cloud?: string): number =>
       view

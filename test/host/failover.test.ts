@@ -8,7 +8,7 @@ import {
   watchHosts,
   type HostsView,
 } from '../../src/lattice/index.ts';
-import { startTopology, isAlive, type Topology } from '../../src/nats/index.ts';
+import { startTopology, isAlive, signalPid, type Topology } from '../../src/nats/index.ts';
 import { fixture } from '../runtime/fixtures.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { recordEvents, startComponent, text, utf8, writeComponent } from '../support/lattice.ts';
@@ -32,7 +32,8 @@ describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
 
   before(async () => {
     topo = await startTopology({ kind: 'cluster', dataDir: `${dir.path}/nats` });
-    nc = await connectLattice({ servers: topo.urls() });
+    // Not through azure's server: the last test hangs it.
+    nc = await connectLattice({ servers: [...topo.urls('aws'), ...topo.urls('gcp')] });
     view = await watchHosts(nc, { lattice });
     ref = writeComponent(dir.path, 'probe-as', await fixture('probe-as'));
   });
@@ -120,6 +121,26 @@ describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
     console.log(`host_lost after SIGKILL: ${Math.round(detectMs)} ms`);
     assert.ok(detectMs <= 3500, `host_lost after ${Math.round(detectMs)} ms`);
     await view.waitFor((v) => v.get(a.id) === undefined, 2000);
+    events.stop();
+  });
+
+  it('a host SIGKILLed while nobody calls it: its late heartbeat is probed, no responders, lost within 2.5 s', async () => {
+    const [a] = await startHosts('idle', 1);
+    assert.ok(a);
+    const events = recordEvents(nc, lattice, ['host_lost']);
+    // Kill right after a beat, the worst case for detection by heartbeats.
+    await view.waitFor((v) => (v.get(a.id)?.lastSeenMs ?? 0) > performance.now() - 50, 5000);
+    const killedAt = performance.now();
+    a.signal('SIGKILL');
+    const lost = await events.waitFor('host_lost', (d) => d.hostId === a.id, 5000);
+    const detectMs = lost.atMs - killedAt;
+    console.log(
+      `idle host lost ${Math.round(detectMs)} ms after SIGKILL: ${String(lost.event.data.reason)}`,
+    );
+    assert.equal(lost.event.data.reason, 'its connection closed (no responders)');
+    // 1.25–1.5 beats late, then three probes 150 ms apart (1.5–1.9 s, more on a loaded machine);
+    // missed heartbeats alone would take over 3 s.
+    assert.ok(detectMs <= 2500, `lost after ${Math.round(detectMs)} ms`);
     events.stop();
   });
 
@@ -250,5 +271,35 @@ describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
       'a graceful stop is not a loss',
     );
     events.stop();
+  });
+
+  it('an observer whose NATS server hangs declares nobody lost (it is the one cut off)', async () => {
+    const live = await startHosts('deaf', 2); // on aws and gcp
+    const azure = topo.servers('azure')[0];
+    assert.ok(azure);
+    const conn = await connectLattice({ servers: [azure.url], name: 'deaf observer' });
+    const deaf = await watchHosts(conn, { lattice, reportLossAs: 'aloft://failover/test/deaf' });
+    await deaf.waitFor((v) => live.every((h) => v.get(h.id)), 5000);
+    const declared: string[] = [];
+    const off = deaf.onChange((c) => {
+      if (c.type === 'lost' && live.some((h) => h.id === c.hostId)) declared.push(c.reason);
+    });
+    signalPid(azure.pid, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 4000)); // the fault's length: 4 missed beats
+    signalPid(azure.pid, 'SIGCONT');
+    // It hears heartbeats again.
+    await deaf.waitFor(
+      (v) => live.every((h) => (v.get(h.id)?.lastSeenMs ?? 0) > performance.now() - 900),
+      10_000,
+    );
+    off();
+    // Declaring them lost would also have published host_lost, queued until its server woke up.
+    assert.deepEqual(declared, [], 'live hosts declared lost by the cut-off observer');
+    assert.ok(
+      live.every((h) => view.get(h.id)),
+      'and nobody else dropped them',
+    );
+    await deaf.stop();
+    await conn.close();
   });
 });

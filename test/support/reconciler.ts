@@ -10,6 +10,8 @@ export async function spawnReconciler(opts: {
   natsUrls: string[];
   lattice: string;
   id: string;
+  /** Every reconciler's id (the lease's voters); default: this one alone. */
+  peers?: string[];
   /** More `aloft reconciler` arguments (e.g. `--metrics-port 127.0.0.1:0`). */
   args?: string[];
 }): Promise<{
@@ -33,6 +35,7 @@ export async function spawnReconciler(opts: {
       opts.lattice,
       '--id',
       opts.id,
+      ...(opts.peers ? ['--peers', opts.peers.join(',')] : []),
       ...(opts.args ?? []),
     ],
     {

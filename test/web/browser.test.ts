@@ -4,9 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Kvm } from '@nats-io/kv';
-import { bucketsFor, connectLattice } from '../../src/lattice/index.ts';
+import { connectLattice } from '../../src/lattice/index.ts';
 import { recordPid } from '../../src/nats/index.ts';
+import { leaseStatus } from '../../src/reconciler/index.ts';
 import {
   deploySample,
   originClouds,
@@ -143,8 +143,8 @@ describe('dashboard in chromium', { timeout: 240_000 }, () => {
   it('kill: the cloud’s hosts show lost and its instances re-placed on the others within 5 s', async () => {
     // The victim is a cloud whose reconciler does not hold the lease: losing the acting
     // reconciler adds the lease takeover, whose bound test/chaos/outage.test.ts holds.
-    const lease = await (await new Kvm(nc).open(bucketsFor(state.lattice).lease)).get('reconciler');
-    const holder = (lease?.json<{ holder: string }>().holder ?? '').replace('reconciler-', '');
+    const acting = (await leaseStatus(nc, state.lattice)).find((r) => r.acting);
+    const holder = (acting?.id ?? '').replace('reconciler-', '');
     const victim = ['gcp', 'azure', 'aws'].find((c) => c !== holder) ?? 'gcp';
     const others = ['aws', 'gcp', 'azure'].filter((c) => c !== victim);
     console.log(`killing ${victim} (the acting reconciler is in ${holder || 'no cloud yet'})`);

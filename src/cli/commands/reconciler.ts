@@ -8,12 +8,16 @@ import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
 import { METRICS_USAGE, metricsAddress, metricsOptions } from '../telemetry-options.ts';
 
 export const command: Command = {
-  summary: 'Run a reconciler (any number may run; one acts, by lease)',
-  usage: `aloft reconciler [--lattice NAME] [--nats-url URL] [--id ID] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME] [--health-port N] ${METRICS_USAGE}`,
+  summary: 'Run a reconciler (one per --peers entry; the one a majority of them grants acts)',
+  usage:
+    `aloft reconciler [--lattice NAME] [--nats-url URL] [--id ID] [--peers ID,ID,…] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME] [--health-port N] ${METRICS_USAGE}\n` +
+    '  --peers  every reconciler of the lattice, this one included, the same list on each;\n' +
+    '           without it this reconciler is the only one (run no other)',
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
     id: { type: 'string' },
+    peers: { type: 'string' },
     'health-port': { type: 'string' },
     'data-dir': { type: 'string' },
     ...natsAuthOptions,
@@ -34,6 +38,7 @@ export const command: Command = {
       servers: parseNatsUrls(url),
       lattice,
       ...(values.id ? { id: values.id as string } : {}),
+      ...(values.peers ? { peers: (values.peers as string).split(',') } : {}),
       ...natsAuth(values, io.env, io.cwd, {
         role: 'reconciler',
         lattice,
