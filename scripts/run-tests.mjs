@@ -36,6 +36,7 @@ if (files.length === 0) {
 
 const work = mkdtempSync(join(tmpdir(), 'aloft-tests-'));
 const pidLog = join(work, 'pids');
+const specLog = join(work, 'spec.txt');
 const concurrency = process.env.ALOFT_TEST_CONCURRENCY ?? '1';
 const result = spawnSync(
   process.execPath,
@@ -45,10 +46,22 @@ const result = spawnSync(
     '--test',
     `--test-concurrency=${concurrency}`,
     '--test-timeout=300000',
+    // TAP on stdout as it happens; a spec report on the side, whose summary of failures (with
+    // their errors and stacks) is printed again at the very end, where a truncated log keeps it.
+    '--test-reporter=tap',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=spec',
+    `--test-reporter-destination=${specLog}`,
     ...files.map((f) => relative(root, f)),
   ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, ALOFT_PID_LOG: pidLog } },
 );
+
+if (result.status !== 0 && existsSync(specLog)) {
+  const spec = readFileSync(specLog, 'utf8');
+  const at = spec.lastIndexOf('failing tests:');
+  if (at >= 0) console.log(`\n# ${spec.slice(at).split('\n').join('\n# ')}`);
+}
 
 let leaked = [];
 if (existsSync(pidLog)) {
