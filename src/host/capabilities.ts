@@ -7,6 +7,7 @@ import {
   subjectsFor,
 } from '../lattice/index.ts';
 import { linkServes, type RunningProvider } from './providers.ts';
+import type { HostSecurity } from './security.ts';
 import type { CapabilityHandler, Value } from '../runtime/index.ts';
 import { AloftError, type Logger } from '../support/index.ts';
 
@@ -28,6 +29,8 @@ export function hostCapabilities(ctx: {
   caller: () => LatticeCaller;
   /** Providers running on this host, by name. */
   providers: Map<string, RunningProvider>;
+  /** Opens `secret:<name>` values of the component's config and of its links' config. */
+  security: Pick<HostSecurity, 'resolveSecrets'>;
 }): CapabilityHandler {
   const s = subjectsFor(ctx.lattice);
   return async (call) => {
@@ -51,9 +54,14 @@ export function hostCapabilities(ctx: {
         return undefined;
       }
       case 'config': {
+        // The component's own named config; `secret:<name>` values are opened for it alone.
         const values = ctx.state.config(call.component) ?? {};
-        if (call.function === 'get') return values[call.args[0] as string];
-        return Object.entries(values);
+        if (call.function === 'get') {
+          const key = call.args[0] as string;
+          const v = values[key];
+          return v === undefined ? undefined : ctx.security.resolveSecrets({ [key]: v })[key];
+        }
+        return Object.entries(ctx.security.resolveSecrets(values));
       }
       case 'lattice': {
         const [component, operation, payload] = call.args as [string, string, Uint8Array];
@@ -84,7 +92,7 @@ export function hostCapabilities(ctx: {
             interface: call.interface,
             function: call.function,
             args: call.args,
-            linkConfig: link.config,
+            linkConfig: ctx.security.resolveSecrets(link.config),
           })) as Value;
         }
         const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));

@@ -17,6 +17,10 @@ import type { Runtime } from '../runtime/index.ts';
 import { AloftError, errorMessage, type Logger } from '../support/index.ts';
 import { fetchArtifact } from './artifacts.ts';
 import type { Inventory, Placement } from './placements.ts';
+import { claimsSummary } from './placements.ts';
+import { checkLinkAgainstClaims } from './link-claims.ts';
+import { remoteLinkConfig } from './secrets.ts';
+import type { HostSecurity } from './security.ts';
 import {
   serveProvider,
   type ProviderContext,
@@ -40,6 +44,7 @@ export interface ControlContext {
   labels: Record<string, string>;
   runtime: Runtime;
   latticeState: LatticeState;
+  security: HostSecurity;
   publishEvent(type: EventType, data: Record<string, unknown>): void;
   changed(): void;
   inventory(): Inventory;
@@ -123,6 +128,9 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
           ? existing.bytes
           : (await fetchArtifact(req.ref, { nc: ctx.nc, lattice: ctx.lattice, cwd: ctx.cwd }))
               .bytes;
+      // Signed, untampered, in date and from a trusted issuer (or development mode): else refused.
+      const verdict = await ctx.security.verify(bytes);
+      const claims = verdict.signed ? verdict.claims : undefined;
       const limits = {
         maxInstances: req.count,
         minInstances: Math.min(req.count, 4),
@@ -130,7 +138,16 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
         ...(req.limits?.deadlineMs ? { timeoutMs: req.limits.deadlineMs } : {}),
         ...(req.limits?.maxConcurrent ? { maxQueue: req.limits.maxConcurrent } : {}),
       };
-      const component = await ctx.runtime.load(bytes, { name: req.name, limits });
+      const component = await ctx.runtime.load(bytes, {
+        name: req.name,
+        limits,
+        ...(claims ? { allowedCapabilities: claims.aloft.caps } : {}),
+      });
+      if (verdict.signed) {
+        ctx.latticeState.putClaims(req.name, verdict.jwt).catch((err: unknown) => {
+          ctx.logger.warn('could not record the component claims', { name: req.name, error: err });
+        });
+      }
       if (existing) {
         // Swap in the new pool; the old one finishes what it has, then goes.
         const old = existing.component;
@@ -141,11 +158,13 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
         existing.version = req.version ?? existing.version;
         existing.bytes = bytes;
         existing.sha256 = component.sha256;
+        existing.claims = claims;
         ctx.changed();
         ctx.publishEvent('component_scaled', {
           name: req.name,
           count: req.count,
           sha256: component.sha256,
+          ...claimsSummary(claims),
         });
         await retire(old);
         return;
@@ -159,6 +178,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
         app: req.app,
         version: req.version,
         component,
+        claims,
         inFlight: 0,
         startedAt: new Date().toISOString(),
         subs: [],
@@ -172,6 +192,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
         count: req.count,
         sha256: component.sha256,
         app: req.app,
+        ...claimsSummary(claims),
       });
     } catch (err) {
       ctx.logger.warn('component start failed', { name: req.name, error: err });
@@ -180,6 +201,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
         ref: req.ref,
         code: err instanceof AloftError ? err.code : 'INTERNAL',
         error: errorMessage(err),
+        ...(err instanceof AloftError && err.hint ? { hint: err.hint } : {}),
       });
     }
   };
@@ -274,7 +296,9 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
             subs: [],
           };
           ctx.providers.set(req.name, running);
-          serveProvider(ctx.nc, ctx.lattice, ctx.hostId, running, ctx.logger);
+          serveProvider(ctx.nc, ctx.lattice, ctx.hostId, running, ctx.logger, (call) =>
+            remoteLinkConfig(call, req.name, ctx.latticeState, ctx.security),
+          );
           await ctx.nc.flush();
           ctx.changed();
           ctx.publishEvent('provider_started', {
@@ -343,6 +367,11 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
     },
     'link.put': async (msg) => {
       const link = parse(msg, schemas.Link, 'link.put');
+      // A component whose claims are known may be linked only to what they allow.
+      checkLinkAgainstClaims(
+        link,
+        ctx.placements.get(link.source)?.claims ?? ctx.security.knownClaims(link.source),
+      );
       await ctx.latticeState.putLink(link);
       ctx.publishEvent('link_put', { link });
       ack(msg);

@@ -16,10 +16,12 @@ import {
 } from '../lattice/index.ts';
 import { createRuntime, type Runtime } from '../runtime/index.ts';
 import { builtinProviders } from '../providers/index.ts';
-import { deferred, silentLogger, type Logger } from '../support/index.ts';
+import { deferred, silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
 import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
 import { hostIdentity } from './identity.ts';
+import { startHostSecurity, type HostSecurityOptions } from './security.ts';
+import { openedLinks } from './secrets.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
 import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
 import type { ProviderFactory, RunningProvider } from './providers.ts';
@@ -44,6 +46,13 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   cwd?: string;
   /** Provider kinds this host can start (`provider.start`), by kind name. Default: the built-ins. */
   providerKinds?: Record<string, ProviderFactory>;
+  /**
+   * What this host trusts (issuers, development mode) and its secrets key. Deny by default:
+   * without trusted issuers or `allowUnsigned` every component is refused (docs/security.md).
+   */
+  security?: HostSecurityOptions;
+  /** Time for claims validity. Default the system clock. */
+  clock?: Clock;
 }
 
 /** A running host: a member of the lattice that runs components and serves calls to them. */
@@ -99,6 +108,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
   const nc = await connectLattice({ ...options, name: `aloft-host ${identity.name}`, logger: log });
   const latticeState: LatticeState = await openLatticeState(nc, lattice);
+  const security = await startHostSecurity(nc, lattice, options.security ?? {}, {
+    latticeState,
+    clock: options.clock ?? systemClock,
+    logger: log,
+  }).catch(async (err: unknown) => {
+    await latticeState.stop();
+    await nc.close();
+    throw err;
+  });
   const view = await watchHosts(nc, { lattice, logger: log, reportLossAs: source });
   const self = {
     hostId: identity.id,
@@ -138,6 +156,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       state: latticeState,
       caller: () => caller,
       providers,
+      security,
     }),
   });
 
@@ -184,6 +203,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     cordoned,
     state,
     startedAt,
+    trust: {
+      trustedIssuers: [...security.trust().trustedIssuers],
+      allowUnsigned: security.trust().allowUnsigned,
+      secretsKey: security.canOpenSecrets,
+    },
     components: [...placements.values()].map(inventoryEntry),
     providers: [...providers.values()].map((p) => ({
       name: p.name,
@@ -245,6 +269,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     for (const p of providers.values()) for (const sub of p.subs) sub.unsubscribe();
     providers.clear();
     await view.stop();
+    await security.stop();
     await latticeState.stop();
     await runtime.close();
     await nc.drain().catch(() => undefined);
@@ -269,7 +294,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
       lattice,
       hostId: identity.id,
       logger: log,
-      config,
+      // `secret:<name>` values are opened here, for this provider only, and never stored.
+      config: security.resolveSecrets(config),
       handleHttp: async (component, request, timeoutMs) => {
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
         const out = await caller.call(component, HANDLER_OPS.http, encoded, {
@@ -285,20 +311,25 @@ export async function startHost(options: HostOptions): Promise<Host> {
       // Links name this provider as their target (component → provider), or, for inbound
       // capabilities as wadm writes them (http-server → component), as their source.
       linksTo: () =>
-        latticeState
-          .links()
-          .flatMap((l) =>
-            l.target === name
-              ? [l]
-              : l.source === name
-                ? [{ ...l, source: l.target, target: name }]
-                : [],
-          ),
+        openedLinks(
+          latticeState
+            .links()
+            .flatMap((l) =>
+              l.target === name
+                ? [l]
+                : l.source === name
+                  ? [{ ...l, source: l.target, target: name }]
+                  : [],
+            ),
+          security,
+          log,
+        ),
       onLinksChange: (listener) => latticeState.onChange((kind) => kind === 'link' && listener()),
     }),
     labels,
     runtime,
     latticeState,
+    security,
     publishEvent,
     changed,
     inventory,

@@ -15,3 +15,4 @@ export {
 } from './providers.ts';
 export { HANDLER_OPS } from './serve.ts';
 export { spawnAloft } from './spawn.ts';
+export type { HostSecurityOptions } from './security.ts';

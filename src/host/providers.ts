@@ -35,14 +35,16 @@ export function serveProvider(
   hostId: string,
   p: RunningProvider,
   logger: Logger,
+  /** The link config the provider sees (secrets opened); may throw to refuse the call. */
+  linkConfig: (call: CapabilityCall) => Record<string, string> = (call) => call.link.config,
 ): void {
-  const handler = (call: CapabilityCall): Promise<unknown> =>
+  const handler = async (call: CapabilityCall): Promise<unknown> =>
     p.instance.handle({
       component: call.component,
       interface: call.interface,
       function: call.function,
       args: call.args,
-      linkConfig: call.link.config,
+      linkConfig: await Promise.resolve().then(() => linkConfig(call)),
     });
   p.subs.push(...serveCapability(nc, lattice, p.name, handler, { hostId, logger }));
 }

@@ -32,7 +32,16 @@ export {
 } from './rpc.ts';
 export { CloudEvent, makeEvent, eventType, EVENT_TYPE_PREFIX } from './events.ts';
 export * as schemas from './schemas.ts';
-export type { Heartbeat, HostSummary, Labels, Link, Ack } from './schemas.ts';
+export type {
+  Heartbeat,
+  HostSummary,
+  Labels,
+  Link,
+  Ack,
+  LatticePolicy,
+  SealedSecret,
+} from './schemas.ts';
+export { openSecurityState, type SecurityState } from './security-state.ts';
 export {
   rankHosts,
   isExpired,

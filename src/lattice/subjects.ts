@@ -110,6 +110,8 @@ export function bucketsFor(lattice: string): {
   apps: string;
   lease: string;
   artifacts: string;
+  /** Policy (trusted issuers, development mode, secrets key) and sealed secrets: admin-written. */
+  security: string;
 } {
   assertLatticeName(lattice);
   return {
@@ -118,5 +120,6 @@ export function bucketsFor(lattice: string): {
     apps: `aloft_${lattice}_apps`,
     lease: `aloft_${lattice}_lease`,
     artifacts: `aloft_${lattice}_artifacts`,
+    security: `aloft_${lattice}_security`,
   };
 }

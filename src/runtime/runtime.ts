@@ -67,6 +67,12 @@ export interface LoadOptions {
    * by digest); saves hashing them again (~10 ms for a 12 MB TypeScript component).
    */
   sha256?: string;
+  /**
+   * Capability interfaces (short names) the component may call, e.g. from its signed claims.
+   * Any other call fails with `CAPABILITY_NOT_CLAIMED` before it reaches the host (log lines
+   * are dropped). Every capability when absent (an unsigned component in development).
+   */
+  allowedCapabilities?: readonly string[];
 }
 
 /** Loads components and runs them in isolated instances. */
@@ -197,6 +203,10 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
       const modules = await compiledFor(compiledKey, artifact, capPages);
       const t2 = performance.now();
       const log = logger.child({ component: loadOptions.name });
+      const allowed = loadOptions.allowedCapabilities
+        ? new Set(loadOptions.allowedCapabilities)
+        : undefined;
+      const refusedOnce = new Set<string>();
       const pool = new InstancePool({
         init: {
           glue: artifact.glue,
@@ -211,15 +221,30 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         maxQueue: limits.maxQueue,
         maxMessageBytes: limits.maxMessageBytes,
         logger: log,
-        onHostCall: async (call, state) => ({
-          ok: await options.capabilities({
-            component: loadOptions.name,
-            interface: interfaceShortName(call.iface) as CapabilityInterface,
-            function: call.fn,
-            args: call.args,
-            context: state,
-          }),
-        }),
+        onHostCall: async (call, state) => {
+          const iface = interfaceShortName(call.iface) as CapabilityInterface;
+          if (allowed && !allowed.has(iface)) {
+            if (!refusedOnce.has(iface)) {
+              refusedOnce.add(iface);
+              log.warn('capability refused: not in the component claims', { capability: iface });
+            }
+            return {
+              err: {
+                code: 'CAPABILITY_NOT_CLAIMED',
+                message: `${loadOptions.name} may not use ${iface}: its claims allow ${[...allowed].join(', ') || 'no capability'}`,
+              },
+            };
+          }
+          return {
+            ok: await options.capabilities({
+              component: loadOptions.name,
+              interface: iface,
+              function: call.fn,
+              args: call.args,
+              context: state,
+            }),
+          };
+        },
       });
       await pool.warm().catch(async (err: unknown) => {
         releaseCompiled(compiledKey);
