@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { startHost } from '../src/host/index.ts';
 import { connectLattice, createCaller, watchHosts } from '../src/lattice/index.ts';
 import { startNatsServer } from '../src/nats/index.ts';
-import { fixture } from '../test/runtime/fixtures.ts';
+import { signedFixture } from '../test/runtime/fixtures.ts';
 import { spawnHost } from '../test/support/hosts.ts';
 import { startComponent, writeComponent } from '../test/support/lattice.ts';
 import { percentile, throughput, timeSequential, type Bench } from './harness.ts';
 import { measureRawRequestReply } from './nats-baseline.ts';
+import { TEST_TRUST } from '../test/support/signing.ts';
 
 const lattice = 'bench';
 const N = 5000;
@@ -35,6 +36,7 @@ const bench: Bench = async ({ log }) => {
     labels: {},
     name: 'local',
     cacheDir: join(dir, 'local-cache'),
+    security: TEST_TRUST,
   });
   const nc = await connectLattice({ servers: server.url });
   try {
@@ -42,7 +44,7 @@ const bench: Bench = async ({ log }) => {
     const raw = await measureRawRequestReply(server.url, N);
     log('measuring raw request/reply to a responder in another process');
     const external = await measureExternalRequestReply(server.url, N);
-    const ref = writeComponent(dir, 'noop', await fixture('probe-as'));
+    const ref = writeComponent(dir, 'noop', await signedFixture('probe-as'));
     await startComponent(nc, lattice, remote.id, { name: 'noop-remote', ref, count: 2 });
     await startComponent(nc, lattice, local.id, { name: 'noop-local', ref, count: 2 });
     const view = await watchHosts(nc, { lattice });

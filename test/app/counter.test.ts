@@ -12,6 +12,7 @@ import { startHost, type Host } from '../../src/host/index.ts';
 import { recordEvents, startComponent, writeComponent } from '../support/lattice.ts';
 import { example } from '../support/samples.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'sample';
 
@@ -46,7 +47,12 @@ describe('sample app: counter over HTTP, key-value and messaging', { timeout: 24
   before(async () => {
     topo = await startTopology({ kind: 'single', dataDir: `${dir.path}/nats` });
     nc = await connectLattice({ servers: topo.urls() });
-    const common = { lattice, servers: topo.urls(), cacheDir: `${dir.path}/cache` };
+    const common = {
+      lattice,
+      servers: topo.urls(),
+      cacheDir: `${dir.path}/cache`,
+      security: TEST_TRUST,
+    };
     app = await startHost({ ...common, labels: { role: 'app' }, name: 'app' });
     edge = await startHost({ ...common, labels: { role: 'edge' }, name: 'edge' });
     ref = writeComponent(dir.path, 'counter', await example('counter'));

@@ -14,6 +14,7 @@ import { tempDir } from '../support/tmp.ts';
 describe('aloft lattice commands', { timeout: 120_000 }, () => {
   const dir = tempDir('aloft-cli-');
   const env = { ALOFT_HOME: dir.path };
+  const devIssuer = (): string => join(dir.path, 'keys', 'dev-issuer.nk');
   let hostName = '';
 
   before(async () => {
@@ -56,9 +57,17 @@ describe('aloft lattice commands', { timeout: 120_000 }, () => {
       createInterface({ input: follower.stderr }).once('line', () => resolve()),
     );
 
+    // The host `up` started runs signed components only: an unsigned one is refused, and the
+    // requester is told why and how to fix it.
+    const refused = await aloft(['start', 'component', file, 'probe', '--count', '2'], env);
+    assert.equal(refused.code, 4, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /refused probe: the component is not signed.*aloft claims sign/);
+    // Signed with the development issuer `up` made, it runs.
+    const sign = await aloft(['claims', 'sign', file, '--issuer', devIssuer()], env);
+    assert.equal(sign.code, 0, sign.stderr);
     const start = await aloft(['start', 'component', file, 'probe', '--count', '2'], env);
     assert.equal(start.code, 0, start.stderr);
-    assert.match(start.stdout, /starting probe on local/);
+    assert.match(start.stdout, /started probe on local .*2 instance\(s\), signed by A/);
 
     // The call retries while the component is still loading (nobody serves it yet).
     const call = await aloft(['call', 'probe', 'echo', '--data', 'hello lattice'], env);
@@ -110,6 +119,7 @@ describe('aloft lattice commands', { timeout: 120_000 }, () => {
     assert.match(invalid.stderr, /bad\.yaml:14:\d+ .*instances/);
 
     const image = writeComponent(dir.path, 'app-probe', await fixture('probe-as'));
+    assert.equal((await aloft(['claims', 'sign', image, '--issuer', devIssuer()], env)).code, 0);
     const good = join(dir.path, 'good.yaml');
     writeFileSync(
       good,

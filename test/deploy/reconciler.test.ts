@@ -5,7 +5,7 @@ import { Kvm } from '@nats-io/kv';
 import { bucketsFor, connectLattice, watchHosts, type HostsView } from '../../src/lattice/index.ts';
 import { isAlive, startTopology, type Topology } from '../../src/nats/index.ts';
 import { openAppStore, type AppStore } from '../../src/reconciler/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { writeComponent } from '../support/lattice.ts';
 import { spawnReconciler } from '../support/reconciler.ts';
@@ -117,7 +117,7 @@ describe('reconciler against real hosts', { timeout: 300_000 }, () => {
     reconcilers.push(await spawnReconciler({ natsUrls: topo.urls('aws'), lattice, id: 'r-aws' }));
     reconcilers.push(await spawnReconciler({ natsUrls: topo.urls('gcp'), lattice, id: 'r-gcp' }));
 
-    const image = writeComponent(dir.path, 'echo', await fixture('probe-as'));
+    const image = writeComponent(dir.path, 'echo', await signedFixture('probe-as'));
     const stored = await apps.put(manifest(image, 'v1'), 'echo-app.yaml');
     await apps.deploy(stored.app);
     const deployMs = await until(

@@ -17,9 +17,10 @@ import {
 } from '../../src/lattice/index.ts';
 import { startTopology, type Topology } from '../../src/nats/index.ts';
 import { startHost, type Host } from '../../src/host/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { recordEvents, startComponent, text, utf8, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'ctl';
 
@@ -42,6 +43,7 @@ describe('host control interface, artifacts and lattice state', { timeout: 180_0
       labels: { cloud: 'aws' },
       name: 'a',
       cacheDir: `${dir.path}/cache`,
+      security: TEST_TRUST,
     });
     b = await startHost({
       lattice,
@@ -49,8 +51,9 @@ describe('host control interface, artifacts and lattice state', { timeout: 180_0
       labels: { cloud: 'gcp' },
       name: 'b',
       cacheDir: `${dir.path}/cache`,
+      security: TEST_TRUST,
     });
-    wasm = await fixture('probe-as');
+    wasm = await signedFixture('probe-as');
     http = createServer((req, res) => {
       if (req.url === '/probe.wasm') res.end(Buffer.from(wasm));
       else res.writeHead(404).end();

@@ -9,7 +9,7 @@ import {
   type HostsView,
 } from '../../src/lattice/index.ts';
 import { startTopology, isAlive, type Topology } from '../../src/nats/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { recordEvents, startComponent, text, utf8, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -34,7 +34,7 @@ describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
     topo = await startTopology({ kind: 'cluster', dataDir: `${dir.path}/nats` });
     nc = await connectLattice({ servers: topo.urls() });
     view = await watchHosts(nc, { lattice });
-    ref = writeComponent(dir.path, 'probe-as', await fixture('probe-as'));
+    ref = writeComponent(dir.path, 'probe-as', await signedFixture('probe-as'));
   });
 
   after(async () => {

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildComponent } from '../../src/runtime/index.ts';
+import { signed } from '../support/signing.ts';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const cacheDir = path.join(root, '.cache/components');
@@ -19,6 +20,13 @@ export function fixture(name: 'probe-ts' | 'probe-as' | 'hello-as'): Promise<Uin
     built.set(name, p);
   }
   return p;
+}
+
+/** {@link fixture}, signed by the test issuer: what hosts in tests run. */
+export async function signedFixture(
+  name: 'probe-ts' | 'probe-as' | 'hello-as',
+): Promise<Uint8Array> {
+  return signed(await fixture(name), { name });
 }
 
 export const enc = new TextEncoder();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { recordPid, signalPid } from '../../src/nats/index.ts';
+import { TEST_TRUST_FLAGS } from './signing.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'aloft.js');
 
@@ -27,6 +28,8 @@ export async function spawnHost(opts: {
   name: string;
   dataDir: string;
   heartbeatMs?: number;
+  /** Trust flags; default: the test issuer only (signed components, as in production). */
+  trust?: string[];
 }): Promise<HostProcess> {
   const args = [
     bin,
@@ -42,6 +45,7 @@ export async function spawnHost(opts: {
     '--heartbeat-ms',
     String(opts.heartbeatMs ?? 1000),
     ...Object.entries(opts.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+    ...(opts.trust ?? TEST_TRUST_FLAGS),
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,11 +5,12 @@ import { runHost } from '../../host/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
+import { hostSecurityFlags } from '../security-flags.ts';
 
 export const command: Command = {
   summary: 'Run a host: join a lattice and run components placed on it',
   usage:
-    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
+    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--trusted-issuers A…,A…] [--secrets-key FILE] [--ignore-lattice-policy] [--allow-unsigned]',
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -23,6 +24,10 @@ export const command: Command = {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     locality: { type: 'string' },
+    'trusted-issuers': { type: 'string' },
+    'secrets-key': { type: 'string' },
+    'ignore-lattice-policy': { type: 'boolean' },
+    'allow-unsigned': { type: 'boolean' },
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -57,6 +62,7 @@ export const command: Command = {
             }
           : {}),
         ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
+        security: hostSecurityFlags(values, io.env),
       },
       Number(values['grace-ms'] ?? 10_000),
     );

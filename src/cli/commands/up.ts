@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { connectLattice, assertLatticeName } from '../../lattice/index.ts';
+import { connectLattice, assertLatticeName, openSecurityState } from '../../lattice/index.ts';
 import { findNatsServer, isPortOpen, startNatsServer } from '../../nats/index.ts';
 import { spawnAloft } from '../../host/index.ts';
 import { AloftError } from '../../support/index.ts';
@@ -14,6 +14,7 @@ import {
 } from '../local-state.ts';
 import { stopPid } from '../../nats/index.ts';
 import { parseNatsUrls } from '../nats-url.ts';
+import { DEV_KEYS, ensureKey } from '../key-files.ts';
 
 const DEFAULT_PORT = 4222;
 
@@ -45,6 +46,13 @@ export const command: Command = {
       ? await useExternal(natsUrlFlag, lattice)
       : await startEmbedded(dir, lattice, values.port as string | undefined);
     writeUpState(dir, state);
+    const dev = await developmentKeys(dir, state.natsUrl, lattice, io.out).catch(
+      async (err: unknown) => {
+        await stopAll(state);
+        removeUpState(dir);
+        throw err;
+      },
+    );
     if (!values['no-host']) {
       try {
         const host = await spawnAloft(
@@ -59,6 +67,10 @@ export const command: Command = {
             dir,
             '--name',
             'local',
+            '--trusted-issuers',
+            dev.issuer,
+            '--secrets-key',
+            dev.secretsFile,
           ],
           join(dir, 'logs'),
         );
@@ -83,6 +95,50 @@ export const command: Command = {
     return 0;
   },
 };
+
+/**
+ * The local lattice looks like production: hosts run only signed components. `up` makes a
+ * development issuer (which `aloft build` signs with by default) and a secrets key in
+ * `<data dir>/keys` (mode 0600), and, when the lattice has no policy yet, writes one that trusts
+ * that issuer and seals secrets for that key. Unsigned components stay refused.
+ */
+async function developmentKeys(
+  dir: string,
+  natsUrl: string,
+  lattice: string,
+  out: (line: string) => void,
+): Promise<{ issuer: string; secretsFile: string }> {
+  const keys = DEV_KEYS.dir(dir);
+  const issuer = ensureKey(keys, DEV_KEYS.issuer, 'account');
+  const secrets = ensureKey(keys, DEV_KEYS.secrets, 'curve');
+  const nc = await connectLattice({
+    servers: natsUrl.split(','),
+    connectTimeoutMs: 3000,
+    name: 'aloft-up',
+  });
+  try {
+    const security = await openSecurityState(nc, lattice);
+    await security.ready();
+    if (!security.policy()) {
+      await security.putPolicy({
+        trustedIssuers: [issuer.publicKey],
+        allowUnsigned: false,
+        secretsRecipient: secrets.publicKey,
+        updatedAt: new Date().toISOString(),
+      });
+      out(
+        `  policy:    trusts the development issuer; secrets sealed for ${secrets.publicKey.slice(0, 12)}…`,
+      );
+    }
+    await security.stop();
+  } finally {
+    await nc.close();
+  }
+  out(
+    `  issuer:    ${issuer.publicKey} (${issuer.path}${issuer.created ? ', new' : ''}): "aloft build" signs with it`,
+  );
+  return { issuer: issuer.publicKey, secretsFile: secrets.path };
+}
 
 async function useExternal(flag: string, lattice: string): Promise<UpState> {
   const servers = parseNatsUrls(flag);
