@@ -11,6 +11,7 @@ import {
 } from '../nats/index.ts';
 import { AloftError, silentLogger, type Logger } from '../support/index.ts';
 import { planHosts, regionOf, type SimOptions } from './plan.ts';
+import { simIssuer } from './keys.ts';
 import {
   cloudPids,
   readSimState,
@@ -129,6 +130,8 @@ async function startHost(
       `region=${c.region}`,
       '--data-dir',
       join(simDir(state.dataDir), 'hosts', name),
+      '--trusted-issuers',
+      simIssuer(state.dataDir).publicKey,
     ],
     join(simDir(state.dataDir), 'logs'),
   );

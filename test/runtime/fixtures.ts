@@ -10,11 +10,13 @@ export const cacheDir = path.join(root, '.cache/components');
 
 const built = new Map<string, Promise<Uint8Array>>();
 
-/** The component built from `test/fixtures/components/<name>` (probes) or `examples/<name>`. */
-export function fixture(name: 'probe-ts' | 'probe-as' | 'hello-as'): Promise<Uint8Array> {
+/** The component built from `test/fixtures/components/<name>` or `examples/hello-as`. */
+export type FixtureName = 'probe-ts' | 'probe-as' | 'hello-as' | 'hostile-as' | 'secrets-as';
+
+export function fixture(name: FixtureName): Promise<Uint8Array> {
   let p = built.get(name);
   if (!p) {
-    const dir = name.startsWith('probe-') ? 'test/fixtures/components' : 'examples';
+    const dir = name === 'hello-as' ? 'examples' : 'test/fixtures/components';
     const entry = path.join(root, dir, name, 'index.ts');
     p = buildComponent({ entry, cacheDir }).then((r) => r.component);
     built.set(name, p);
