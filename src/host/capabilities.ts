@@ -8,6 +8,7 @@ import {
 } from '../lattice/index.ts';
 import { linkServes, type RunningProvider } from './providers.ts';
 import type { HostSecurity } from './security.ts';
+import { redactedError } from './secrets.ts';
 import type { CapabilityHandler, Value } from '../runtime/index.ts';
 import { AloftError, type Logger } from '../support/index.ts';
 
@@ -30,7 +31,7 @@ export function hostCapabilities(ctx: {
   /** Providers running on this host, by name. */
   providers: Map<string, RunningProvider>;
   /** Opens `secret:<name>` values of the component's config and of its links' config. */
-  security: Pick<HostSecurity, 'resolveSecrets'>;
+  security: Pick<HostSecurity, 'resolveSecrets' | 'redact'>;
 }): CapabilityHandler {
   const s = subjectsFor(ctx.lattice);
   return async (call) => {
@@ -87,13 +88,17 @@ export function hostCapabilities(ctx: {
         }
         const local = ctx.providers.get(link.target);
         if (local) {
-          return (await local.instance.handle({
-            component: call.component,
-            interface: call.interface,
-            function: call.function,
-            args: call.args,
-            linkConfig: ctx.security.resolveSecrets(link.config),
-          })) as Value;
+          try {
+            return (await local.instance.handle({
+              component: call.component,
+              interface: call.interface,
+              function: call.function,
+              args: call.args,
+              linkConfig: ctx.security.resolveSecrets(link.config),
+            })) as Value;
+          } catch (err) {
+            throw redactedError(err, (t) => ctx.security.redact(t));
+          }
         }
         const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));
         const reply = await ctx.caller().callProvider(

@@ -19,7 +19,7 @@ import { fetchArtifact } from './artifacts.ts';
 import type { Inventory, Placement } from './placements.ts';
 import { claimsSummary } from './placements.ts';
 import { checkLinkAgainstClaims } from './link-claims.ts';
-import { remoteLinkConfig } from './secrets.ts';
+import { redactedError, remoteLinkConfig } from './secrets.ts';
 import type { HostSecurity } from './security.ts';
 import {
   serveProvider,
@@ -296,8 +296,14 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
             subs: [],
           };
           ctx.providers.set(req.name, running);
-          serveProvider(ctx.nc, ctx.lattice, ctx.hostId, running, ctx.logger, (call) =>
-            remoteLinkConfig(call, req.name, ctx.latticeState, ctx.security),
+          serveProvider(
+            ctx.nc,
+            ctx.lattice,
+            ctx.hostId,
+            running,
+            ctx.logger,
+            (call) => remoteLinkConfig(call, req.name, ctx.latticeState, ctx.security),
+            (err) => redactedError(err, (t) => ctx.security.redact(t)),
           );
           await ctx.nc.flush();
           ctx.changed();
@@ -311,7 +317,8 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
             name: req.name,
             kind: req.kind,
             code: err instanceof AloftError ? err.code : 'INTERNAL',
-            error: errorMessage(err),
+            // A provider may quote its config (a URL with a password) in its error.
+            error: ctx.security.redact(errorMessage(err)),
           });
         }
       });

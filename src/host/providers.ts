@@ -37,15 +37,22 @@ export function serveProvider(
   logger: Logger,
   /** The link config the provider sees (secrets opened); may throw to refuse the call. */
   linkConfig: (call: CapabilityCall) => Record<string, string> = (call) => call.link.config,
+  /** Removes secret values from an error before it is sent back. */
+  redactError: (err: unknown) => unknown = (err) => err,
 ): void {
-  const handler = async (call: CapabilityCall): Promise<unknown> =>
-    p.instance.handle({
-      component: call.component,
-      interface: call.interface,
-      function: call.function,
-      args: call.args,
-      linkConfig: await Promise.resolve().then(() => linkConfig(call)),
-    });
+  const handler = async (call: CapabilityCall): Promise<unknown> => {
+    try {
+      return await p.instance.handle({
+        component: call.component,
+        interface: call.interface,
+        function: call.function,
+        args: call.args,
+        linkConfig: await Promise.resolve().then(() => linkConfig(call)),
+      });
+    } catch (err) {
+      throw redactError(err);
+    }
+  };
   p.subs.push(...serveCapability(nc, lattice, p.name, handler, { hostId, logger }));
 }
 

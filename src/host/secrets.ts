@@ -1,6 +1,6 @@
 import type { CapabilityCall, LatticeState, Link } from '../lattice/index.ts';
 import { hasSecretRefs, SecurityCodes, SecurityError } from '../security/index.ts';
-import type { Logger } from '../support/index.ts';
+import { AloftError, type Logger } from '../support/index.ts';
 import { linkServes } from './providers.ts';
 import type { HostSecurity } from './security.ts';
 
@@ -53,4 +53,21 @@ export function openedLinks<T extends Pick<Link, 'config' | 'source' | 'interfac
       return [];
     }
   });
+}
+
+/**
+ * `err` with any opened secret value removed from its message (a provider may quote the config it
+ * was given, e.g. a URL with a password, in an error that travels back to a component).
+ */
+export function redactedError(err: unknown, redact: (text: string) => string): unknown {
+  if (!(err instanceof Error)) return err;
+  const message = redact(err.message);
+  if (message === err.message) return err;
+  if (err instanceof AloftError) {
+    return new AloftError(err.code, message, {
+      retryable: err.retryable,
+      ...(err.hint ? { hint: redact(err.hint) } : {}),
+    });
+  }
+  return new Error(message);
 }

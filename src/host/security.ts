@@ -38,6 +38,8 @@ export interface HostSecurity {
   knownClaims(component: string): ComponentClaims | undefined;
   /** `config` with `secret:<name>` values opened; throws `SECRET_*` codes (never the value). */
   resolveSecrets(config: Readonly<Record<string, string>>): Record<string, string>;
+  /** `text` with every secret value this host has opened replaced by `[secret <name>]`. */
+  redact(text: string): string;
   /** Whether this host holds the secrets key. */
   readonly canOpenSecrets: boolean;
   readonly state: SecurityState;
@@ -125,6 +127,13 @@ export async function startHostSecurity(
       }
     },
     resolveSecrets: (config) => resolveSecretRefs(config, open),
+    redact: (text) => {
+      let out = text;
+      for (const [name, { value }] of opened) {
+        if (value.length >= 4) out = out.split(value).join(`[secret ${name}]`);
+      }
+      return out;
+    },
     canOpenSecrets: !!secretsKey,
     state,
     stop: () => state.stop(),

@@ -25,9 +25,7 @@ export function fixture(name: FixtureName): Promise<Uint8Array> {
 }
 
 /** {@link fixture}, signed by the test issuer: what hosts in tests run. */
-export async function signedFixture(
-  name: 'probe-ts' | 'probe-as' | 'hello-as',
-): Promise<Uint8Array> {
+export async function signedFixture(name: FixtureName): Promise<Uint8Array> {
   return signed(await fixture(name), { name });
 }
 
