@@ -1,5 +1,5 @@
 import type { Subscription } from '@nats-io/nats-core';
-import type { LoadedComponent } from '../runtime/index.ts';
+import type { ComponentStats, LoadedComponent } from '../runtime/index.ts';
 import type { ComponentClaims } from '../security/index.ts';
 
 /** One component as placed on this host: its loaded code, instance count and call subscriptions. */
@@ -48,6 +48,18 @@ export interface Inventory {
     subject?: string;
     caps?: string[];
     expires?: string;
+    /** The instance pool: worker restarts, kills at the deadline, crashes, demotions, suspension. */
+    pool?: {
+      started: number;
+      timeouts: number;
+      crashes: number;
+      demoted: number;
+      suspensions: number;
+      refusedSuspended: number;
+      suspendedMs: number;
+      throttledCalls: number;
+      droppedLogLines: number;
+    };
   }[];
   providers: {
     name: string;
@@ -72,6 +84,21 @@ export function inventoryEntry(p: Placement): Inventory['components'][number] {
     inFlight: p.inFlight,
     startedAt: p.startedAt,
     ...claimsSummary(p.claims),
+    pool: poolSummary(p.component.stats()),
+  };
+}
+
+function poolSummary(s: ComponentStats): NonNullable<Inventory['components'][number]['pool']> {
+  return {
+    started: s.started,
+    timeouts: s.timeouts,
+    crashes: s.crashes,
+    demoted: s.demoted,
+    suspensions: s.suspensions,
+    refusedSuspended: s.refusedSuspended,
+    suspendedMs: s.suspendedMs,
+    throttledCalls: s.throttledCalls,
+    droppedLogLines: s.droppedLogLines,
   };
 }
 

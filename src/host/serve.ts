@@ -95,7 +95,7 @@ export async function invokeLocal(
     if (isAloftError(err, 'COMPONENT_BUSY')) {
       throw new LatticeError(LatticeCodes.BUSY, err.message, { retryable: true, cause: err });
     }
-    if (isAloftError(err, 'COMPONENT_UNLOADED')) {
+    if (isAloftError(err, 'COMPONENT_UNLOADED') || isAloftError(err, 'COMPONENT_SUSPENDED')) {
       throw new LatticeError(LatticeCodes.UNAVAILABLE, err.message, {
         retryable: true,
         cause: err,

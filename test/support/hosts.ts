@@ -30,8 +30,11 @@ export async function spawnHost(opts: {
   heartbeatMs?: number;
   /** Trust flags; default: the test issuer only (signed components, as in production). */
   trust?: string[];
+  /** Node flags for the host process (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }): Promise<HostProcess> {
   const args = [
+    ...(opts.nodeArgs ?? []),
     bin,
     'host',
     '--nats-url',

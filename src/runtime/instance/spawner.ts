@@ -10,6 +10,13 @@ export interface InstanceWorker {
   ref(): void;
   /** Let the process exit while the worker is idle. */
   unref(): void;
+  /**
+   * Lowers the thread's scheduling priority for good (where the platform allows), so a guest
+   * that burns CPU yields to the host and to other components. Returns false when it cannot.
+   */
+  deprioritize?(): boolean;
+  /** CPU time the thread has used, in ms, where the platform can tell. */
+  cpuTimeMs?(): number | undefined;
 }
 
 /**

@@ -58,16 +58,36 @@ export async function runInstanceWorker(
   loadGlue: (source: string) => Promise<GlueModule>,
 ): Promise<void> {
   const end = new GuestEnd(init.channel);
+  const allowed = init.allowedCapabilities ? new Set(init.allowedCapabilities) : undefined;
+  const maxLogLines = init.maxLogLines ?? 1000;
   let logs: Value[][] = [];
+  let droppedLogs = 0;
   const takeLogs = (): { logs?: Value[][] } => {
+    if (droppedLogs > 0) {
+      logs.push([
+        3,
+        'aloft',
+        `${droppedLogs} log lines dropped: more than ${maxLogLines} in one invocation`,
+      ]);
+      droppedLogs = 0;
+    }
     if (logs.length === 0) return {};
     const out = logs;
     logs = [];
     return { logs: out };
   };
   const hostCall = (iface: string, fn: string, args: Value[]): Value => {
+    if (allowed && !allowed.has(iface)) {
+      // Refused here, without a round trip: a guest looping on it burns only its own thread.
+      if (iface === 'logging') return undefined;
+      throw new CapabilityFailure({
+        code: 'CAPABILITY_NOT_CLAIMED',
+        message: `this component may not use ${iface}: its claims allow ${[...allowed].join(', ') || 'no capability'}`,
+      });
+    }
     if (iface === 'logging' && fn === 'log') {
-      logs.push(args);
+      if (logs.length < maxLogLines) logs.push(args);
+      else droppedLogs++;
       return undefined;
     }
     const reply = decode(
@@ -142,13 +162,23 @@ export async function runInstanceWorker(
         }
       }
     }
+    // An oversized result fails here, before it is copied, and the instance stays usable.
+    const max = end.maxMessageBytes;
+    if ('ok' in res && res.ok instanceof Uint8Array && res.ok.length > max) {
+      res = { trap: `result of ${res.ok.length} bytes exceeds the ${max}-byte message limit` };
+    }
     let bytes: Uint8Array;
     try {
       bytes = encode({ ...res, ...takeLogs() } as unknown as Value);
     } catch (err) {
       bytes = encode({ trap: `unencodable result: ${String(err)}` });
     }
-    end.respond(bytes);
+    try {
+      end.respond(bytes);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      end.respond(encode({ trap: `result too large: ${err.message}` }));
+    }
     // A trap leaves the instance in an unknown state: the next request gets a fresh one.
     if (poisoned) fresh();
   }

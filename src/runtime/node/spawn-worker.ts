@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { InstanceWorker, WorkerSpawner } from '../instance/spawner.ts';
 import type { WorkerInit, WorkerReady } from '../protocol.ts';
@@ -91,7 +93,22 @@ export function nodeWorkerSpawner(options: { spares?: number } = {}): WorkerSpaw
       unref: () => worker.unref(),
     };
     return new Promise((resolve) => {
-      worker.once('message', (ready: WorkerReady) => resolve({ worker: handle, ready }));
+      worker.once('message', (ready: WorkerReady) => {
+        const tid = ready.ready ? ready.tid : undefined;
+        if (tid !== undefined) {
+          handle.deprioritize = () => {
+            if (exited) return false;
+            try {
+              setPriority(tid, 19);
+              return true;
+            } catch {
+              return false;
+            }
+          };
+          handle.cpuTimeMs = () => (exited ? undefined : threadCpuMs(tid));
+        }
+        resolve({ worker: handle, ready });
+      });
       worker.once('exit', () =>
         resolve({
           worker: handle,
@@ -120,4 +137,18 @@ export function nodeWorkerSpawner(options: { spares?: number } = {}): WorkerSpaw
       );
     },
   };
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** User + system CPU time of thread `tid` of this process, from /proc (Linux). */
+function threadCpuMs(tid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
 }
