@@ -219,8 +219,15 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
   };
 
   const handlers: Partial<Record<ControlVerb, Handler>> = {
-    'host.ping': (msg) => Promise.resolve(replyJson(msg, summary())),
-    'host.inventory': (msg) => Promise.resolve(replyJson(msg, ctx.inventory())),
+    // Verbs without arguments still take only a JSON object (or nothing): anything else is refused.
+    'host.ping': async (msg) => {
+      parse(msg, schemas.EmptyRequest, 'host.ping');
+      await Promise.resolve(replyJson(msg, summary()));
+    },
+    'host.inventory': async (msg) => {
+      parse(msg, schemas.EmptyRequest, 'host.inventory');
+      await Promise.resolve(replyJson(msg, ctx.inventory()));
+    },
     'component.start': async (msg) => {
       const req = parse(msg, schemas.ComponentStartRequest, 'component.start');
       fence(req.epoch);
@@ -350,12 +357,14 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
       await Promise.resolve();
     },
     'host.cordon': async (msg) => {
+      parse(msg, schemas.EmptyRequest, 'host.cordon');
       ctx.setCordoned(true);
       ctx.publishEvent('host_cordoned', {});
       ack(msg);
       await Promise.resolve();
     },
     'host.uncordon': async (msg) => {
+      parse(msg, schemas.EmptyRequest, 'host.uncordon');
       ctx.setCordoned(false);
       ctx.publishEvent('host_uncordoned', {});
       ack(msg);
