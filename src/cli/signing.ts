@@ -61,6 +61,15 @@ export async function signBytes(
   const imports = validateComponent(bytes).capabilities;
   const caps = o.caps ?? [...imports];
   const issuer = readSeedFile(o.issuerFile, 'the issuer seed');
+  if (issuer.kind !== 'account') {
+    throw new AloftError(
+      'KEY_INVALID',
+      `the issuer seed ${o.issuerFile} is a ${issuer.kind} key; expected account`,
+      {
+        hint: 'components are signed by an account: aloft keys gen account --out FILE',
+      },
+    );
+  }
   const componentKey = o.componentKeyFile
     ? readSeedFile(o.componentKeyFile, 'the component key')
     : undefined;

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { recordPid, signalPid } from '../../src/nats/index.ts';
 import { fixture } from '../runtime/fixtures.ts';
@@ -29,6 +29,18 @@ describe('aloft lattice commands', { timeout: 120_000 }, () => {
   after(async () => {
     await aloft(['down'], env);
     dir.remove();
+  });
+
+  it('up makes a development issuer and secrets key (mode 0600) and a policy trusting them', async () => {
+    for (const f of ['dev-issuer.nk', 'secrets.xk']) {
+      assert.equal(statSync(join(dir.path, 'keys', f)).mode & 0o777, 0o600, f);
+    }
+    const issuer = await aloft(['keys', 'public', devIssuer()], env);
+    const policy = await aloft(['policy', 'show'], env);
+    assert.equal(policy.code, 0, policy.stderr);
+    assert.match(policy.stdout, new RegExp(`trusted issuers: +${issuer.stdout.trim()}`));
+    assert.match(policy.stdout, /unsigned allowed: +no/);
+    assert.match(policy.stdout, /secrets sealed for X/);
   });
 
   it('start component, call, get inventory, scale, stop; events are followed', async () => {
