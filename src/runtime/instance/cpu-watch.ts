@@ -14,7 +14,10 @@ export interface WatchedInstance {
 export interface CpuWatchOptions {
   /** Check interval for a long invocation, ms; 0 disables the watch. */
   everyMs: number;
-  /** Share of one core (0–1) used over `windowMs` that marks a thread as a sustained hog. */
+  /**
+   * Share of `windowMs` (0–1) a thread spent runnable (running or waiting for a CPU; its CPU
+   * time where that is unknown) that marks it as a sustained hog.
+   */
   sustainedShare: number;
   windowMs: number;
   logger: Logger;
@@ -80,7 +83,7 @@ export class CpuWatch {
 
   /** Samples busy instances every quarter window while any is busy. */
   #sample(instance: WatchedInstance): void {
-    if (!instance.worker?.cpuTimeMs) return;
+    if (!instance.worker?.runnableMs && !instance.worker?.cpuTimeMs) return;
     this.#busy.add(instance);
     this.#timer ??= setInterval(() => this.#tick(), Math.max(50, this.#o.windowMs / 4));
     this.#timer.unref?.();
@@ -93,7 +96,8 @@ export class CpuWatch {
         this.forget(instance);
         continue;
       }
-      const cpu = instance.worker?.cpuTimeMs?.();
+      const w = instance.worker;
+      const cpu = w?.runnableMs ? w.runnableMs() : w?.cpuTimeMs?.();
       if (cpu === undefined) continue;
       const samples = this.#samples.get(instance) ?? [];
       samples.push({ t: now, cpu });

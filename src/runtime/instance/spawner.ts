@@ -17,6 +17,11 @@ export interface InstanceWorker {
   deprioritize?(): boolean;
   /** CPU time the thread has used, in ms, where the platform can tell. */
   cpuTimeMs?(): number | undefined;
+  /**
+   * Time the thread has been runnable (running, or ready and waiting for a CPU), in ms: unlike
+   * CPU time, it shows a thread that wants to run all the time even on a crowded machine.
+   */
+  runnableMs?(): number | undefined;
 }
 
 /**

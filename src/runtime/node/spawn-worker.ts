@@ -105,7 +105,8 @@ export function nodeWorkerSpawner(options: { spares?: number } = {}): WorkerSpaw
               return false;
             }
           };
-          handle.cpuTimeMs = () => (exited ? undefined : threadCpuMs(tid));
+          handle.cpuTimeMs = () => (exited ? undefined : threadSched(tid)?.cpuMs);
+          handle.runnableMs = () => (exited ? undefined : threadSched(tid)?.runnableMs);
         }
         resolve({ worker: handle, ready });
       });
@@ -139,15 +140,17 @@ export function nodeWorkerSpawner(options: { spares?: number } = {}): WorkerSpaw
   };
 }
 
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-
-/** User + system CPU time of thread `tid` of this process, from /proc (Linux). */
-function threadCpuMs(tid: number): number | undefined {
+/**
+ * Thread `tid`'s time on a CPU and time runnable (on a CPU or waiting in the run queue), in ms,
+ * from /proc/self/task/<tid>/schedstat (Linux, nanoseconds).
+ */
+function threadSched(tid: number): { cpuMs: number; runnableMs: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8')
+      .split(' ')
+      .map(Number);
+    if (run === undefined || wait === undefined || Number.isNaN(run + wait)) return undefined;
+    return { cpuMs: run / 1e6, runnableMs: (run + wait) / 1e6 };
   } catch {
     return undefined;
   }
