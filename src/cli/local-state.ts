@@ -19,6 +19,8 @@ const UpState = z.object({
   externalNats: z.boolean(),
   websocketUrl: z.string().optional(),
   monitorUrl: z.string().optional(),
+  /** The live web dashboard `up` started. */
+  dashboardUrl: z.string().optional(),
   processes: z.array(Proc),
 });
 export type UpState = z.infer<typeof UpState>;

@@ -1,11 +1,13 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { LatticeCaller, LatticeState } from '../lattice/index.ts';
+import type { ComponentLogLine, LatticeCaller, LatticeState } from '../lattice/index.ts';
 import {
   decodeCapabilityResult,
   encodeCapabilityCall,
   encodeJson,
   subjectsFor,
 } from '../lattice/index.ts';
+import { parseTraceparent, readTraceContext, traceHeaders } from '../telemetry/index.ts';
+import type { HostInstruments } from './instrument.ts';
 import { linkServes, type RunningProvider } from './providers.ts';
 import type { HostSecurity } from './security.ts';
 import { redactedError } from './secrets.ts';
@@ -24,6 +26,7 @@ export function hostCapabilities(ctx: {
   nc: NatsConnection;
   lattice: string;
   hostId: string;
+  hostName: string;
   labels: () => Record<string, string>;
   logger: Logger;
   state: LatticeState;
@@ -32,6 +35,7 @@ export function hostCapabilities(ctx: {
   providers: Map<string, RunningProvider>;
   /** Opens `secret:<name>` values of the component's config and of its links' config. */
   security: Pick<HostSecurity, 'resolveSecrets' | 'redact'>;
+  instruments: HostInstruments;
 }): CapabilityHandler {
   const s = subjectsFor(ctx.lattice);
   return async (call) => {
@@ -39,15 +43,22 @@ export function hostCapabilities(ctx: {
       case 'logging': {
         const [level, context, message] = call.args as [string | number, string, string];
         const name = typeof level === 'number' ? (levels[level] ?? 'info') : level;
-        const fields = {
+        const trace = parseTraceparent(call.context.metadata.traceparent);
+        const line: ComponentLogLine = {
+          time: new Date().toISOString(),
+          level: name,
+          msg: message,
           component: call.component,
           context,
           hostId: ctx.hostId,
-          cloud: ctx.labels().cloud,
+          host: ctx.hostName,
+          lattice: ctx.lattice,
+          ...(ctx.labels().cloud !== undefined ? { cloud: ctx.labels().cloud } : {}),
+          ...(trace ? { traceId: trace.traceId, spanId: trace.spanId } : {}),
         };
-        const line = { time: new Date().toISOString(), level: name, msg: message, ...fields };
         ctx.nc.publish(s.logs(call.component), encodeJson(line));
-        const log = ctx.logger.child({ component: call.component, context });
+        const { time: _t, level: _l, msg: _m, hostId: _h, host: _n, ...fields } = line;
+        const log = ctx.logger.child(fields);
         if (name === 'error' || name === 'critical') log.error(message);
         else if (name === 'warn') log.warn(message);
         else if (name === 'info') log.info(message);
@@ -67,7 +78,15 @@ export function hostCapabilities(ctx: {
       case 'lattice': {
         const [component, operation, payload] = call.args as [string, string, Uint8Array];
         const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));
-        return await ctx.caller().call(component, operation, payload, { timeoutMs });
+        return await ctx.instruments.capability(
+          { component: call.component, interface: 'lattice', function: 'call', target: component },
+          readTraceContext((k) => call.context.metadata[k]),
+          (trace) =>
+            ctx.caller().call(component, operation, payload, {
+              timeoutMs,
+              ...(trace ? { headers: traceHeaders(trace) } : {}),
+            }),
+        );
       }
       case 'keyvalue':
       case 'messaging':
@@ -80,39 +99,61 @@ export function hostCapabilities(ctx: {
               linkServes(l.interface, call.interface) &&
               l.name === (call.context.metadata.link ?? 'default'),
           );
+        const parent = readTraceContext((k) => call.context.metadata[k]);
+        const span = {
+          component: call.component,
+          interface: call.interface,
+          function: call.function,
+          ...(link ? { target: link.target } : {}),
+        };
         if (!link) {
-          throw new AloftError(
+          // Counted and traced like any failed capability call: it is the error users hit most.
+          const missing = new AloftError(
             'LINK_MISSING',
             `${call.component} has no link for ${call.interface}; create one with: aloft link put ${call.component} <provider> --interface ${call.interface}`,
           );
+          return await ctx.instruments.capability(span, parent, () => Promise.reject(missing));
         }
-        const local = ctx.providers.get(link.target);
-        if (local) {
-          try {
-            return (await local.instance.handle({
+        const target = link.target;
+        const linkConfig = link.config;
+        const linkName = link.name;
+        return await ctx.instruments.capability(span, parent, async (trace) => {
+          const local = ctx.providers.get(target);
+          if (local) {
+            const providerCall = { ...span, provider: target };
+            try {
+              return (await ctx.instruments.provider(providerCall, trace, false, () =>
+                local.instance.handle({
+                  component: call.component,
+                  interface: call.interface,
+                  function: call.function,
+                  args: call.args,
+                  // `secret:<name>` values opened for this provider, this call only.
+                  linkConfig: ctx.security.resolveSecrets(linkConfig),
+                }),
+              )) as Value;
+            } catch (err) {
+              throw redactedError(err, (t) => ctx.security.redact(t));
+            }
+          }
+          const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));
+          const reply = await ctx.caller().callProvider(
+            target,
+            encodeCapabilityCall({
               component: call.component,
               interface: call.interface,
               function: call.function,
               args: call.args,
-              linkConfig: ctx.security.resolveSecrets(link.config),
-            })) as Value;
-          } catch (err) {
-            throw redactedError(err, (t) => ctx.security.redact(t));
-          }
-        }
-        const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));
-        const reply = await ctx.caller().callProvider(
-          link.target,
-          encodeCapabilityCall({
-            component: call.component,
-            interface: call.interface,
-            function: call.function,
-            args: call.args,
-            link: { name: link.name, config: link.config },
-          }),
-          { timeoutMs, idempotent: IDEMPOTENT.has(`${call.interface}.${call.function}`) },
-        );
-        return decodeCapabilityResult(reply) as Value;
+              link: { name: linkName, config: linkConfig },
+            }),
+            {
+              timeoutMs,
+              idempotent: IDEMPOTENT.has(`${call.interface}.${call.function}`),
+              ...(trace ? { headers: traceHeaders(trace) } : {}),
+            },
+          );
+          return decodeCapabilityResult(reply) as Value;
+        });
       }
     }
   };

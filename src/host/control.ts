@@ -16,6 +16,7 @@ import {
 import type { Runtime } from '../runtime/index.ts';
 import { AloftError, errorMessage, type Logger } from '../support/index.ts';
 import { fetchArtifact } from './artifacts.ts';
+import type { HostInstruments } from './instrument.ts';
 import type { Inventory, Placement } from './placements.ts';
 import { claimsSummary } from './placements.ts';
 import { checkLinkAgainstClaims } from './link-claims.ts';
@@ -52,6 +53,7 @@ export interface ControlContext {
   setCordoned(value: boolean): void;
   accepting(): boolean;
   serve(p: Placement): void;
+  instruments: HostInstruments;
   drain(graceMs: number): Promise<void>;
   stop(graceMs: number): Promise<void>;
 }
@@ -309,6 +311,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
             ctx.hostId,
             running,
             ctx.logger,
+            ctx.instruments,
             (call) => remoteLinkConfig(call, req.name, ctx.latticeState, ctx.security),
             (err) => redactedError(err, (t) => ctx.security.redact(t)),
           );

@@ -3,6 +3,7 @@ import {
   connectLattice,
   createCaller,
   encodeJson,
+  ensureLogStream,
   makeEvent,
   openLatticeState,
   subjectsFor,
@@ -17,13 +18,25 @@ import {
 import { createRuntime, type Runtime } from '../runtime/index.ts';
 import { builtinProviders } from '../providers/index.ts';
 import { deferred, silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
+import {
+  createTracing,
+  readTraceContext,
+  traceHeaders,
+  TRACING_DISABLED,
+  type MetricsRegistry,
+  type TracingConfig,
+} from '../telemetry/index.ts';
 import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
 import { hostIdentity } from './identity.ts';
 import { startHostSecurity, type HostSecurityOptions } from './security.ts';
 import { openedLinks } from './secrets.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
+import { hostInstruments } from './instrument.ts';
+import { hostMetrics } from './metrics.ts';
 import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
+import { httpCallOptions, withServedBy } from './http-ingress.ts';
+import { createCallStats, type CallObserver } from './call-stats.ts';
 import type { ProviderFactory, RunningProvider } from './providers.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
 
@@ -53,6 +66,15 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   security?: HostSecurityOptions;
   /** Time for claims validity. Default the system clock. */
   clock?: Clock;
+  /**
+   * A metrics registry the host adds its metrics to (docs/observability.md): one per host, since
+   * every host defines the same names. Serve it with `startMetricsServer`.
+   */
+  metrics?: MetricsRegistry;
+  /** Tracing (OTLP export); off by default. The host's spans carry its id as `service.instance.id`. */
+  tracing?: TracingConfig;
+  /** Told of every call this host serves (after the heartbeat statistics count it). */
+  onCall?: CallObserver;
 }
 
 /** A running host: a member of the lattice that runs components and serves calls to them. */
@@ -104,8 +126,38 @@ export async function startHost(options: HostOptions): Promise<Host> {
   let seq = 0;
   let inventoryRevision = 0;
   const done = deferred<void>();
+  const startedMs = performance.now();
+  // Every call served here is reported to this one function: heartbeat statistics first, then
+  // whatever else instruments calls (options.onCall).
+  const callStats = createCallStats();
+  const observeCall: CallObserver = (call) => {
+    callStats.observe(call);
+    options.onCall?.(call);
+  };
   let idleWaiters: (() => void)[] = [];
 
+  const tracing = await createTracing(
+    options.tracing ?? TRACING_DISABLED,
+    {
+      'service.name': 'aloft-host',
+      'service.instance.id': identity.id,
+      'aloft.host.name': identity.name,
+      'aloft.lattice': lattice,
+      ...(labels.cloud !== undefined ? { 'aloft.cloud': labels.cloud } : {}),
+    },
+    log,
+  );
+  const instruments = hostInstruments({
+    metrics: options.metrics,
+    tracing,
+    observe: observeCall,
+    attributes: {
+      'aloft.host.id': identity.id,
+      'aloft.host.name': identity.name,
+      'aloft.cloud': labels.cloud,
+      'aloft.lattice': lattice,
+    },
+  });
   const nc = await connectLattice({ ...options, name: `aloft-host ${identity.name}`, logger: log });
   const latticeState: LatticeState = await openLatticeState(nc, lattice);
   const security = await startHostSecurity(nc, lattice, options.security ?? {}, {
@@ -118,6 +170,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
     throw err;
   });
   const view = await watchHosts(nc, { lattice, logger: log, reportLossAs: source });
+  // Component log history (aloft logs); without it logs are still followed live.
+  await ensureLogStream(nc, lattice).catch((err: unknown) =>
+    log.warn('no log stream: component log lines are not kept', { error: err }),
+  );
+  const metrics = options.metrics
+    ? hostMetrics(options.metrics, { nc, view, placements, providers, identity, labels, lattice })
+    : undefined;
   const self = {
     hostId: identity.id,
     labels,
@@ -136,12 +195,19 @@ export async function startHost(options: HostOptions): Promise<Host> {
     view,
     self,
     logger: log,
-    local: (component, operation, payload, timeoutMs) => {
+    local: (component, operation, payload, timeoutMs, headers) => {
       const p = placements.get(component);
       if (!p || !accepting()) return undefined;
       // Shed to other hosts only when another host serves the component; else queue here.
       const elsewhere = view.rank(component, self).some((h) => h !== identity.id);
-      return invokeLocal({ accepting, onIdleChange }, p, operation, payload, timeoutMs, elsewhere);
+      const trace = headers ? readTraceContext((k) => headers[k]) : undefined;
+      return invokeLocal({ accepting, onIdleChange, instruments }, p, {
+        operation,
+        payload,
+        timeoutMs,
+        shed: elsewhere,
+        trace,
+      });
     },
   });
   const runtime: Runtime = createRuntime({
@@ -151,12 +217,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
       nc,
       lattice,
       hostId: identity.id,
+      hostName: identity.name,
       labels: () => labels,
       logger: log,
       state: latticeState,
       caller: () => caller,
       providers,
       security,
+      instruments,
     }),
   });
 
@@ -186,8 +254,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
         inFlight: inFlight(),
         capacity: [...placements.values()].reduce((n, p) => n + p.count, 0),
       },
+      ...(state === 'draining' || state === 'stopping' ? { draining: true } : {}),
+      uptimeMs: Math.round(performance.now() - startedMs),
+      calls: callStats.take(placements.keys()),
     };
     nc.publish(s.heartbeat(identity.id), encodeJson(hb));
+    metrics?.heartbeatSent();
   };
   /** Something in the inventory changed: tell the lattice now rather than at the next beat. */
   const changed = (): void => {
@@ -273,6 +345,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     await latticeState.stop();
     await runtime.close();
     await nc.drain().catch(() => undefined);
+    await tracing.shutdown();
     state = 'stopped';
     log.info('host stopped');
     done.resolve();
@@ -296,17 +369,27 @@ export async function startHost(options: HostOptions): Promise<Host> {
       logger: log,
       // `secret:<name>` values are opened here, for this provider only, and never stored.
       config: security.resolveSecrets(config),
-      handleHttp: async (component, request, timeoutMs) => {
+      tracing,
+      handleHttp: async (component, request, timeoutMs, trace) => {
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
+        let servedBy: string | undefined;
         const out = await caller.call(component, HANDLER_OPS.http, encoded, {
           timeoutMs,
           noResponderWaitMs: Math.min(timeoutMs, 2000),
+          ...httpCallOptions(request, timeoutMs),
+          ...(trace ? { headers: traceHeaders(trace) } : {}),
+          onServed: (hostId) => (servedBy = hostId),
         });
-        return fromWire(JSON.parse(new TextDecoder().decode(out)));
+        const response = fromWire(JSON.parse(new TextDecoder().decode(out)));
+        const header = config.served_by_header?.trim().toLowerCase();
+        return header ? withServedBy(response, header, view, servedBy) : response;
       },
-      deliverMessage: async (component, message, timeoutMs) => {
+      deliverMessage: async (component, message, timeoutMs, trace) => {
         const encoded = new TextEncoder().encode(JSON.stringify(toWire(message)));
-        await caller.call(component, HANDLER_OPS.message, encoded, { timeoutMs });
+        await caller.call(component, HANDLER_OPS.message, encoded, {
+          timeoutMs,
+          ...(trace ? { headers: traceHeaders(trace) } : {}),
+        });
       },
       // Links name this provider as their target (component → provider), or, for inbound
       // capabilities as wadm writes them (http-server → component), as their source.
@@ -340,7 +423,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     },
     accepting,
     serve: (p) =>
-      serveCalls({ nc, lattice, hostId: identity.id, logger: log, accepting, onIdleChange }, p),
+      serveCalls(
+        { nc, lattice, hostId: identity.id, logger: log, accepting, onIdleChange, instruments },
+        p,
+      ),
+    instruments,
     drain,
     stop,
   };

@@ -5,7 +5,7 @@ export { hostIdentity, type HostIdentity } from './identity.ts';
 export { fetchArtifact, type Artifact } from './artifacts.ts';
 export { pushOci, pullOci, parseOciRef, isOciRef } from './oci.ts';
 export type { Inventory } from './placements.ts';
-export { runHost } from './main.ts';
+export { runHost, type ProcessTelemetry } from './main.ts';
 export {
   shortInterface,
   type ProviderCall,
@@ -14,5 +14,6 @@ export {
   type ProviderInstance,
 } from './providers.ts';
 export { HANDLER_OPS } from './serve.ts';
+export type { CallObserver, CallRecord } from './call-stats.ts';
 export { spawnAloft } from './spawn.ts';
 export type { HostSecurityOptions } from './security.ts';

@@ -2,17 +2,78 @@
  * The host process (`aloft host`): starts a host from options and stops it gracefully on SIGTERM
  * or SIGINT (cordon, finish in-flight calls within the grace period, publish host_stopped, exit).
  */
-import { jsonLogger, parseLogLevel } from '../support/index.ts';
-import { startHost, type HostOptions } from './host.ts';
+import {
+  jsonLogger,
+  parseLogLevel,
+  startHealthServer,
+  type HealthServer,
+} from '../support/index.ts';
+import {
+  createRegistry,
+  processMetrics,
+  startMetricsServer,
+  type MetricsServer,
+} from '../telemetry/index.ts';
+import { startHost, type Host, type HostOptions } from './host.ts';
+
+/** The process's metrics endpoint (`--metrics-port`, `ALOFT_METRICS_PORT`). */
+export interface ProcessTelemetry {
+  /** `[host:]port` for `/metrics`; none when undefined. */
+  metricsAddress?: string | undefined;
+  /** Where the metrics address came from, for errors (`--metrics-port`, `ALOFT_METRICS_PORT`). */
+  metricsSource?: string;
+}
 
 export async function runHost(
-  options: Omit<HostOptions, 'logger'>,
+  options: Omit<HostOptions, 'logger' | 'metrics'>,
   graceMs: number,
+  /** Serve `/livez` and `/readyz` on this port (0: any free port), for probes. */
+  healthPort?: number,
+  telemetry: ProcessTelemetry = {},
 ): Promise<number> {
   const logger = jsonLogger(process.stderr, parseLogLevel(process.env.ALOFT_LOG_LEVEL));
-  const host = await startHost({ ...options, logger });
+  const registry = telemetry.metricsAddress !== undefined ? createRegistry() : undefined;
+  let metrics: MetricsServer | undefined;
+  if (registry && telemetry.metricsAddress !== undefined) {
+    processMetrics(registry);
+    metrics = await startMetricsServer({
+      address: telemetry.metricsAddress,
+      registry,
+      logger,
+      ...(telemetry.metricsSource ? { source: telemetry.metricsSource } : {}),
+    });
+  }
+  let host: Host;
+  try {
+    host = await startHost({ ...options, logger, ...(registry ? { metrics: registry } : {}) });
+  } catch (err) {
+    await metrics?.stop();
+    throw err;
+  }
+  let health: HealthServer | undefined;
+  if (healthPort !== undefined) {
+    // Ready while the host takes calls and is connected; live for as long as it answers, so that
+    // a drain (not ready) or a NATS outage (not ready) never gets the process restarted.
+    let connected = true;
+    void (async () => {
+      for await (const st of host.nc.status()) {
+        if (st.type === 'disconnect') connected = false;
+        if (st.type === 'reconnect') connected = true;
+      }
+    })();
+    health = await startHealthServer({
+      port: healthPort,
+      ready: () => connected && host.state() === 'running',
+    });
+  }
   process.stdout.write(
-    JSON.stringify({ hostId: host.id, name: host.name, lattice: host.lattice }) + '\n',
+    JSON.stringify({
+      hostId: host.id,
+      name: host.name,
+      lattice: host.lattice,
+      ...(health ? { healthPort: health.port } : {}),
+      ...(metrics ? { metricsUrl: metrics.url } : {}),
+    }) + '\n',
   );
   const onSignal = (): void => {
     void host.stop(graceMs);
@@ -20,5 +81,7 @@ export async function runHost(
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   await host.closed();
+  await health?.stop();
+  await metrics?.stop();
   return 0;
 }

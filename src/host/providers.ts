@@ -2,6 +2,8 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { serveCapability, type CapabilityCall } from '../lattice/index.ts';
 import type { Logger } from '../support/index.ts';
 import type { ProviderInstance } from '../providers/index.ts';
+import { readTraceContext } from '../telemetry/index.ts';
+import type { HostInstruments } from './instrument.ts';
 
 // The provider model (call, context, instance, factory) is the providers module's; the host
 // implements the context and keeps the running instances.
@@ -35,20 +37,36 @@ export function serveProvider(
   hostId: string,
   p: RunningProvider,
   logger: Logger,
+  instruments: HostInstruments,
   /** The link config the provider sees (secrets opened); may throw to refuse the call. */
   linkConfig: (call: CapabilityCall) => Record<string, string> = (call) => call.link.config,
   /** Removes secret values from an error before it is sent back. */
   redactError: (err: unknown) => unknown = (err) => err,
 ): void {
-  const handler = async (call: CapabilityCall): Promise<unknown> => {
+  const handler = async (
+    call: CapabilityCall,
+    request: { header(name: string): string | undefined },
+  ): Promise<unknown> => {
     try {
-      return await p.instance.handle({
-        component: call.component,
-        interface: call.interface,
-        function: call.function,
-        args: call.args,
-        linkConfig: await Promise.resolve().then(() => linkConfig(call)),
-      });
+      const config = linkConfig(call);
+      return await instruments.provider(
+        {
+          provider: p.name,
+          interface: call.interface,
+          function: call.function,
+          component: call.component,
+        },
+        readTraceContext((h) => request.header(h)),
+        true,
+        () =>
+          p.instance.handle({
+            component: call.component,
+            interface: call.interface,
+            function: call.function,
+            args: call.args,
+            linkConfig: config,
+          }),
+      );
     } catch (err) {
       throw redactError(err);
     }

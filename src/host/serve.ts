@@ -9,6 +9,8 @@ import {
 import { isAloftError, type Logger } from '../support/index.ts';
 import { GuestError, type HttpRequest, type Message } from '../runtime/index.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
+import { readTraceContext, type TraceContext } from '../telemetry/index.ts';
+import type { HostInstruments } from './instrument.ts';
 
 /**
  * Reserved operation names that invoke a component's handler exports instead of `operation.call`;
@@ -29,6 +31,21 @@ export interface ServeContext {
   accepting(): boolean;
   /** Called when in-flight work changes, to let drain wait for zero. */
   onIdleChange(): void;
+  /** Where served calls are counted (metrics, spans, heartbeat statistics). */
+  instruments: HostInstruments;
+}
+
+/** One call to run on the local instance pool. */
+export interface LocalCall {
+  operation: string;
+  payload: Uint8Array;
+  timeoutMs: number;
+  /** Shed when saturated (the caller has somewhere else to go); otherwise queue. Default true. */
+  shed?: boolean;
+  /** The caller already counts this call as in flight (it also covers sending the reply). */
+  counted?: boolean;
+  /** The trace the call belongs to. */
+  trace?: TraceContext | undefined;
 }
 
 /**
@@ -49,17 +66,31 @@ export function serveCalls(ctx: ServeContext, p: Placement): void {
   );
 }
 
-/** Runs one call on the local instance pool. Used for calls from NATS and in-process calls alike. */
+/**
+ * Runs one call on the local instance pool. Used for calls from NATS and in-process calls alike,
+ * so it is the one place where the host counts the calls it serves (`ctx.instruments`).
+ */
 export async function invokeLocal(
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange' | 'instruments'>,
+  p: Placement,
+  call: LocalCall,
+): Promise<Uint8Array> {
+  const served = ctx.instruments.served(p.name, call.operation, call.trace);
+  try {
+    const out = await runLocal(ctx, p, call, served.metadata);
+    served.end();
+    return out;
+  } catch (err) {
+    served.end(err);
+    throw err;
+  }
+}
+
+async function runLocal(
   ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
   p: Placement,
-  operation: string,
-  payload: Uint8Array,
-  timeoutMs: number,
-  /** Shed when saturated (the caller has somewhere else to go); otherwise queue. */
-  shed = true,
-  /** The caller already counts this call as in flight (it also covers sending the reply). */
-  counted = false,
+  { operation, payload, timeoutMs, shed = true, counted = false }: LocalCall,
+  metadata: Readonly<Record<string, string>> | undefined,
 ): Promise<Uint8Array> {
   if (!ctx.accepting()) {
     throw new LatticeError(
@@ -78,15 +109,15 @@ export async function invokeLocal(
   try {
     if (operation === HANDLER_OPS.http) {
       const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
-      const res = await p.component.handleHttp(req, { timeoutMs });
+      const res = await p.component.handleHttp(req, { timeoutMs, metadata });
       return encoder.encode(JSON.stringify(toWire(res)));
     }
     if (operation === HANDLER_OPS.message) {
       const msg = fromWire(JSON.parse(decoder.decode(payload))) as Message;
-      await p.component.handleMessage(msg, { timeoutMs });
+      await p.component.handleMessage(msg, { timeoutMs, metadata });
       return new Uint8Array(0);
     }
-    return await p.component.call(operation, payload, { timeoutMs });
+    return await p.component.call(operation, payload, { timeoutMs, metadata });
   } catch (err) {
     if (err instanceof GuestError) {
       // The component's own error record: callers see its code, not the runtime's wrapper.
@@ -117,7 +148,15 @@ async function invoke(ctx: ServeContext, p: Placement, msg: Msg): Promise<void> 
   // it) never cuts a call off between its result and its reply.
   p.inFlight++;
   try {
-    const out = await invokeLocal(ctx, p, operation, msg.data, timeoutMs, true, true);
+    const trace = readTraceContext((k) => msg.headers?.get(k));
+    const out = await invokeLocal(ctx, p, {
+      operation,
+      payload: msg.data,
+      timeoutMs,
+      shed: true,
+      counted: true,
+      trace,
+    });
     if (msg.reply) msg.respond(out);
   } catch (err) {
     if (!isAloftError(err))

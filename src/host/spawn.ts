@@ -16,12 +16,15 @@ export async function spawnAloft(
   args: string[],
   logDir: string,
   timeoutMs = 30_000,
+  /** A command prefix that keeps the PID, e.g. `['ip', 'netns', 'exec', 'ns1']`. */
+  exec: readonly string[] = [],
 ): Promise<{ pid: number; announcement: string }> {
   mkdirSync(logDir, { recursive: true });
   const outFile = join(logDir, `${name}.out`);
   const out = openSync(outFile, 'w');
   const err = openSync(join(logDir, `${name}.log`), 'w');
-  const child = spawn(process.execPath, [bin, ...args], {
+  const [cmd = process.execPath, ...argv] = [...exec, process.execPath, bin, ...args];
+  const child = spawn(cmd, argv, {
     stdio: ['ignore', out, err],
     detached: true,
   });

@@ -33,14 +33,21 @@ export interface CallOptions {
    * waiting out their timeout, while a brief gap during failover is still bridged.
    */
   noResponderWaitMs?: number;
+  /** Told which host answered (`self`'s id for an in-process call) once the call succeeded. */
+  onServed?: (hostId: string | undefined) => void;
 }
 
-/** Runs a call in-process when the caller's own host serves the component; undefined otherwise. */
+/**
+ * Runs a call in-process when the caller's own host serves the component; undefined otherwise.
+ * `headers` are the call's extra headers (`CallOptions.headers`, e.g. trace context), which a
+ * remote call would carry in its NATS message.
+ */
 export type LocalInvoke = (
   component: string,
   operation: string,
   payload: Uint8Array,
   timeoutMs: number,
+  headers: Readonly<Record<string, string>> | undefined,
 ) => Promise<Uint8Array> | undefined;
 
 export interface LatticeCaller {
@@ -259,8 +266,19 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
           operation,
           payload,
           callOptions,
-          options.local?.(component, operation, payload, callOptions.timeoutMs ?? 10_000),
-          report,
+          options.local?.(
+            component,
+            operation,
+            payload,
+            callOptions.timeoutMs ?? 10_000,
+            callOptions.headers,
+          ),
+          callOptions.onServed
+            ? (host, n) => {
+                report(host, n);
+                callOptions.onServed?.(host);
+              }
+            : report,
         ),
       ),
     callProvider: (provider, payload, callOptions = {}) =>

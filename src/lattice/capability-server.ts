@@ -21,7 +21,11 @@ export function serveCapability(
   nc: NatsConnection,
   lattice: string,
   name: string,
-  handler: (call: CapabilityCall) => Promise<unknown>,
+  /** `header(name)` reads the request's headers (e.g. `traceparent`); undefined when absent. */
+  handler: (
+    call: CapabilityCall,
+    request: { header(name: string): string | undefined },
+  ) => Promise<unknown>,
   options: { hostId?: string; logger?: Logger } = {},
 ): Subscription[] {
   const s = subjectsFor(lattice);
@@ -29,7 +33,9 @@ export function serveCapability(
   const handle = (msg: Msg): void => {
     void (async () => {
       try {
-        const value = await handler(decodeCapabilityCall(msg.data));
+        const value = await handler(decodeCapabilityCall(msg.data), {
+          header: (h) => msg.headers?.get(h) || undefined,
+        });
         if (msg.reply) msg.respond(encodeCapabilityResult(value));
       } catch (err) {
         log.debug('capability call failed', { provider: name, error: err });

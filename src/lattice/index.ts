@@ -40,6 +40,8 @@ export type {
   Ack,
   LatticePolicy,
   SealedSecret,
+  CallStats,
+  ComponentLogLine,
 } from './schemas.ts';
 export { openSecurityState, type SecurityState } from './security-state.ts';
 export {
@@ -83,3 +85,10 @@ export {
   type CapabilityCall,
 } from './capability-codec.ts';
 export { serveCapability } from './capability-server.ts';
+export {
+  ensureLogStream,
+  logStreamName,
+  readComponentLogs,
+  LOG_RETENTION,
+  type LogEvent,
+} from './logs.ts';

@@ -145,6 +145,24 @@ export const Ack = z.object({
 export type Ack = z.infer<typeof Ack>;
 
 /**
+ * One component's calls on one host, in a heartbeat: counters since the host started (they only
+ * grow; a restarted host has a new id) and a latency summary of the calls that completed since the
+ * previous beat (absent when none did). Milliseconds, rounded to 0.01.
+ */
+export const CallStats = z.object({
+  /** Calls that returned a result. */
+  ok: z.number().int().nonnegative(),
+  /** Calls that started and failed (the component's error, a trap, a timeout). */
+  err: z.number().int().nonnegative(),
+  /** Calls refused before starting (BUSY, draining): the caller tried elsewhere. */
+  shed: z.number().int().nonnegative().optional(),
+  p50: z.number().nonnegative().optional(),
+  p99: z.number().nonnegative().optional(),
+  max: z.number().nonnegative().optional(),
+});
+export type CallStats = z.infer<typeof CallStats>;
+
+/**
  * A heartbeat, every second by default. Small on purpose: a thousand hosts at one beat per second
  * must stay cheap. Observers fetch the full inventory only when `inventoryRevision` changes.
  */
@@ -161,5 +179,34 @@ export const Heartbeat = z.object({
   components: z.record(z.string(), z.number().int().nonnegative()),
   providers: z.array(z.string()),
   load: z.object({ inFlight: z.number().nonnegative(), capacity: z.number().nonnegative() }),
+  /** Added within v1 (optional): `draining` while the host drains or stops (it is also cordoned). */
+  draining: z.boolean().optional(),
+  /** Added within v1 (optional): milliseconds since the host started, on its monotonic clock. */
+  uptimeMs: z.number().nonnegative().optional(),
+  /**
+   * Added within v1 (optional): call statistics per component served here. Observers derive rates
+   * from two successive beats (counter deltas over the `uptimeMs` delta).
+   */
+  calls: z.record(z.string(), CallStats).optional(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
+
+/**
+ * One line a component logged (the `logging` capability), published on `aloft.L.log.<component>`
+ * and kept for a while in the lattice's log stream. `traceId`/`spanId` name the invocation's span
+ * when the call carried trace context.
+ */
+export const ComponentLogLine = z.object({
+  time: z.string(),
+  level: z.string(),
+  msg: z.string(),
+  component: z.string(),
+  context: z.string().optional(),
+  hostId: z.string(),
+  host: z.string().optional(),
+  cloud: z.string().optional(),
+  lattice: z.string().optional(),
+  traceId: z.string().optional(),
+  spanId: z.string().optional(),
+});
+export type ComponentLogLine = z.infer<typeof ComponentLogLine>;

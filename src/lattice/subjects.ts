@@ -75,6 +75,8 @@ export interface LatticeSubjects {
   readonly callsAll: string[];
   /** Component log lines, per component. */
   logs(component: string): string;
+  /** Every component's log lines. */
+  readonly logsAll: string;
 }
 
 /**
@@ -100,6 +102,7 @@ export function subjectsFor(lattice: string): LatticeSubjects {
     capabilityAny: (provider) => `${root}.cap.${provider}.any`,
     callsAll: [`${root}.rpc.>`, `${root}.cap.>`],
     logs: (component) => `${root}.log.${component}`,
+    logsAll: `${root}.log.>`,
   };
 }
 

@@ -13,13 +13,33 @@ export interface ServerSpec {
   host?: string;
   /** Client port; -1 picks a free one. */
   port: number;
+  /** `host:port` the server tells clients to use for it (when clients reach it at another address). */
+  clientAdvertise?: string;
   /** Monitoring (HTTP) port; -1 picks a free one. */
   httpPort: number;
   jetstream?: { storeDir: string; maxMemory?: string; maxFile?: string };
-  /** Route-clustering: every member lists every member's route address (itself included). */
-  cluster?: { name: string; port: number; routes: string[] };
-  /** Gateways to other clusters; `name` must equal the cluster name. */
-  gateway?: { name: string; port: number; gateways: { name: string; urls: string[] }[] };
+  /**
+   * Route-clustering: every member lists every member's route address (itself included).
+   * `advertise` is the `host:port` other members should dial (gossip), when it differs from the
+   * listen address; `noAdvertise` stops the server telling clients about the other members.
+   */
+  cluster?: {
+    name: string;
+    port: number;
+    routes: string[];
+    advertise?: string;
+    noAdvertise?: boolean;
+  };
+  /**
+   * Gateways to other clusters; `name` must equal the cluster name. `advertise` is the
+   * `host:port` gossiped to other clusters (e.g. a proxy in front of this server's gateway port).
+   */
+  gateway?: {
+    name: string;
+    port: number;
+    gateways: { name: string; urls: string[] }[];
+    advertise?: string;
+  };
   /** A WebSocket listener (no TLS, loopback) for browser clients; -1 picks a free port. */
   websocket?: { port: number };
   /** Raw config text appended as is (accounts, authorization, TLS). */
@@ -34,6 +54,7 @@ export function renderServerConfig(spec: ServerSpec): string {
     `server_name: ${q(spec.name)}`,
     `listen: ${q(`${host}:${spec.port}`)}`,
     `http: ${q(`${host}:${spec.httpPort}`)}`,
+    ...(spec.clientAdvertise ? [`client_advertise: ${q(spec.clientAdvertise)}`] : []),
     `ping_interval: ${q(LIVENESS.pingInterval)}`,
     `ping_max: ${LIVENESS.pingMax}`,
     `write_deadline: ${q(LIVENESS.writeDeadline)}`,
@@ -54,6 +75,8 @@ export function renderServerConfig(spec: ServerSpec): string {
       `cluster {`,
       `  name: ${q(c.name)}`,
       `  listen: ${q(`${host}:${c.port}`)}`,
+      ...(c.advertise ? [`  advertise: ${q(c.advertise)}`] : []),
+      ...(c.noAdvertise ? ['  no_advertise: true'] : []),
       `  routes: [${c.routes.map((r) => q(`nats-route://${r}`)).join(', ')}]`,
       `}`,
     );
@@ -68,6 +91,7 @@ export function renderServerConfig(spec: ServerSpec): string {
       `gateway {`,
       `  name: ${q(g.name)}`,
       `  listen: ${q(`${host}:${g.port}`)}`,
+      ...(g.advertise ? [`  advertise: ${q(g.advertise)}`] : []),
       `  gateways: [`,
       ...gws,
       `  ]`,

@@ -16,5 +16,6 @@ export {
   type Topology,
   type TopologyKind,
   type TopologyMember,
+  type MemberNetwork,
   type TopologyOptions,
 } from './topology.ts';

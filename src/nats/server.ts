@@ -29,7 +29,7 @@ export interface NatsServer {
   readonly name: string;
   readonly pid: number;
   readonly ports: ServerPorts;
-  /** `nats://127.0.0.1:<client port>`. */
+  /** `nats://<reachHost>:<client port>` (127.0.0.1 unless the server runs in another network). */
   readonly url: string;
   readonly monitorUrl: string;
   readonly websocketUrl: string | undefined;
@@ -52,6 +52,13 @@ export interface StartOptions {
   /** Let the server outlive this process (`aloft up`). */
   detached?: boolean;
   readyTimeoutMs?: number;
+  /**
+   * A command prefix that runs the server elsewhere while keeping its PID, e.g.
+   * `['ip', 'netns', 'exec', 'ns1']` (which execs, so the PID is the server's own).
+   */
+  exec?: readonly string[];
+  /** The address this process reaches the server at. Default 127.0.0.1. */
+  reachHost?: string;
 }
 
 /**
@@ -77,7 +84,9 @@ export async function startNatsServer(
   mkdirSync(portsDir, { recursive: true });
   writeFileSync(configFile, renderServerConfig(spec));
   const fd = openSync(logFile, 'w');
-  const child = spawn(binary, ['-c', configFile, '--ports_file_dir', portsDir], {
+  const argv = [binary, '-c', configFile, '--ports_file_dir', portsDir];
+  const [cmd = binary, ...args] = [...(options.exec ?? []), ...argv];
+  const child = spawn(cmd, args, {
     stdio: ['ignore', fd, fd],
     detached: options.detached ?? false,
   });
@@ -119,15 +128,16 @@ export async function startNatsServer(
     throw new NatsServerFailedError(`nats-server ${spec.name} ${what}`, tail);
   }
   let ports = found;
+  const reach = options.reachHost ?? '127.0.0.1';
   if (spec.gateway) ports = { ...ports, gateway: spec.gateway.port };
   log.debug('nats-server started', { pid, ports });
   const server: NatsServer = {
     name: spec.name,
     pid,
     ports,
-    url: `nats://127.0.0.1:${ports.client}`,
-    monitorUrl: `http://127.0.0.1:${ports.http}`,
-    websocketUrl: ports.websocket ? `ws://127.0.0.1:${ports.websocket}` : undefined,
+    url: `nats://${reach}:${ports.client}`,
+    monitorUrl: `http://${reach}:${ports.http}`,
+    websocketUrl: ports.websocket ? `ws://${reach}:${ports.websocket}` : undefined,
     spec,
     dir: options.dir,
     exited,

@@ -27,6 +27,17 @@ export interface TopologyOptions {
   jetstream?: boolean;
   /** Add a loopback WebSocket listener to every server. */
   websocket?: boolean;
+  /**
+   * Runs members outside this process's loopback (e.g. one network namespace per cloud). Route and
+   * gateway addresses then use each member's `peerHost` (which servers advertise to each other),
+   * and clients learn `reachHost:clientPort` (or nothing, without a fixed client port).
+   * Default: everything on 127.0.0.1.
+   */
+  network?: {
+    member?(cloud: string, name: string): MemberNetwork;
+    /** What other clusters dial for a member's gateway (e.g. a latency proxy). Default peer:port. */
+    gatewayAddress?(cloud: string, name: string, port: number): string;
+  };
   /** Extra raw config for each server (accounts, TLS). */
   extraConfig?: (cloud: string, name: string) => string | undefined;
   binary?: string;
@@ -35,9 +46,28 @@ export interface TopologyOptions {
   readyTimeoutMs?: number;
 }
 
+/** Where a member runs and the addresses it is known by (see {@link TopologyOptions.network}). */
+export interface MemberNetwork {
+  /** Interface its listeners bind (e.g. `0.0.0.0` inside a network namespace). */
+  listenHost: string;
+  /** Address this process (and clients it hands URLs to) reach the server at. */
+  reachHost: string;
+  /** Address other servers dial for routes and gateways (gossiped as `advertise`). */
+  peerHost: string;
+  /** Command prefix that starts the server there, e.g. `['ip', 'netns', 'exec', 'ns']`. */
+  exec?: string[];
+  /**
+   * A fixed client port (free where it runs), advertised to clients as `reachHost:clientPort`
+   * so that they learn addresses they can reach. Default: a free port, not advertised.
+   */
+  clientPort?: number;
+}
+
 export interface TopologyMember {
   cloud: string;
   spec: ServerSpec;
+  /** Where it runs (undefined: this machine's loopback). */
+  network?: MemberNetwork;
   /** The running process, or undefined while this member is stopped. */
   server: NatsServer | undefined;
 }
@@ -91,6 +121,8 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       logger: log,
       detached: options.detached,
       readyTimeoutMs: options.readyTimeoutMs,
+      ...(m.network?.exec ? { exec: m.network.exec } : {}),
+      ...(m.network ? { reachHost: m.network.reachHost } : {}),
     });
     m.server = server;
     void server.exited.then(() => {
@@ -182,33 +214,54 @@ async function planMembers(
   const routePorts = kind === 'single' ? [] : await Promise.all(names.map(() => freePort()));
   const gatewayPorts =
     kind === 'supercluster' ? await Promise.all(names.map(() => freePort())) : [];
+  const net = (cloud: string, name: string): MemberNetwork | undefined =>
+    options.network?.member?.(cloud, name);
+  const peer = (cloud: string, name: string): string => net(cloud, name)?.peerHost ?? '127.0.0.1';
+  const gatewayAddress = (cloud: string, name: string, port: number): string =>
+    options.network?.gatewayAddress?.(cloud, name, port) ?? `${peer(cloud, name)}:${port}`;
   return names.map(({ cloud, name }, i) => {
+    const network = net(cloud, name);
     const spec: ServerSpec = { name, port: -1, httpPort: -1 };
+    if (network) spec.host = network.listenHost;
+    if (network?.clientPort) {
+      spec.port = network.clientPort;
+      spec.clientAdvertise = `${network.reachHost}:${network.clientPort}`;
+    }
     if (jetstream) spec.jetstream = { storeDir: join(options.dataDir, name, 'jetstream') };
     if (options.websocket) spec.websocket = { port: -1 };
     const routes = names
       .map((n, j) => ({ ...n, port: routePorts[j] ?? 0 }))
       .filter((n) => kind === 'cluster' || n.cloud === cloud)
-      .map((n) => `127.0.0.1:${n.port}`);
-    if (kind === 'cluster') spec.cluster = { name: 'aloft', port: routePorts[i] ?? 0, routes };
+      .map((n) => `${peer(n.cloud, n.name)}:${n.port}`);
+    const routePort = routePorts[i] ?? 0;
+    const advertise = network
+      ? {
+          advertise: `${network.peerHost}:${routePort}`,
+          ...(network.clientPort ? {} : { noAdvertise: true }),
+        }
+      : {};
+    if (kind === 'cluster') spec.cluster = { name: 'aloft', port: routePort, routes, ...advertise };
     if (kind === 'supercluster') {
       if (perCloud > 1 || jetstream)
-        spec.cluster = { name: cloud, port: routePorts[i] ?? 0, routes };
+        spec.cluster = { name: cloud, port: routePort, routes, ...advertise };
+      const gwPort = gatewayPorts[i] ?? 0;
       spec.gateway = {
         name: cloud,
-        port: gatewayPorts[i] ?? 0,
+        port: gwPort,
         gateways: clouds
           .filter((c) => c !== cloud)
           .map((c) => ({
             name: c,
             urls: names.flatMap((n, j) =>
-              n.cloud === c ? [`127.0.0.1:${gatewayPorts[j] ?? 0}`] : [],
+              n.cloud === c ? [gatewayAddress(n.cloud, n.name, gatewayPorts[j] ?? 0)] : [],
             ),
           })),
       };
+      if (options.network?.gatewayAddress)
+        spec.gateway.advertise = gatewayAddress(cloud, name, gwPort);
     }
     const extra = options.extraConfig?.(cloud, name);
     if (extra) spec.extra = extra;
-    return { cloud, spec, server: undefined };
+    return { cloud, spec, server: undefined, ...(network ? { network } : {}) };
   });
 }

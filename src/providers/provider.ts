@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { AloftError, type Logger } from '../support/index.ts';
+import type { TraceContext, Tracing } from '../telemetry/index.ts';
 
 /**
  * One capability call as a provider receives it: a component's call of `interface.function`
@@ -34,10 +35,25 @@ export interface ProviderContext {
   logger: Logger;
   /** The provider's own config (`aloft start provider … --config`). */
   config: Record<string, string>;
-  /** Calls a component's HTTP handler wherever it runs (`http-server`). */
-  handleHttp(component: string, request: unknown, timeoutMs: number): Promise<unknown>;
+  /** The host's tracing, for providers that start traces (`http-server`). Off when absent. */
+  tracing?: Tracing;
+  /**
+   * Calls a component's HTTP handler wherever it runs (`http-server`), as part of `trace` when
+   * given.
+   */
+  handleHttp(
+    component: string,
+    request: unknown,
+    timeoutMs: number,
+    trace?: TraceContext,
+  ): Promise<unknown>;
   /** Delivers a message to a component's message handler wherever it runs (`messaging-nats`). */
-  deliverMessage(component: string, message: unknown, timeoutMs: number): Promise<void>;
+  deliverMessage(
+    component: string,
+    message: unknown,
+    timeoutMs: number,
+    trace?: TraceContext,
+  ): Promise<void>;
   /** The links whose target is this provider, kept current. */
   linksTo(): ProviderLink[];
   /** Calls `listener` after the links change; returns a function that unsubscribes. */

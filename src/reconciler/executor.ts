@@ -20,7 +20,12 @@ export interface Pending {
 export function createExecutor(
   nc: NatsConnection,
   lattice: string,
-  options: { logger?: Logger; pendingMs?: number } = {},
+  options: {
+    logger?: Logger;
+    pendingMs?: number;
+    /** Told about every command once it was sent (`ok`) or failed to reach its host. */
+    onSent?: (command: Command, ok: boolean) => void;
+  } = {},
 ): {
   execute(commands: readonly Command[], epoch: number): void;
   pending(now: number): Command[];
@@ -42,6 +47,7 @@ export function createExecutor(
     }
     try {
       await request(nc, s.control(req.verb, req.hostId), encodeJson(body), { timeoutMs: 3000 });
+      options.onSent?.(c, true);
       log.info('command sent', {
         type: c.type,
         app: c.app,
@@ -49,6 +55,7 @@ export function createExecutor(
         host: 'hostId' in c ? c.hostId.slice(0, 12) : undefined,
       });
     } catch (err) {
+      options.onSent?.(c, false);
       log.warn('command failed', { type: c.type, app: c.app, error: errorMessage(err) });
       pending = pending.filter((p) => p.command !== c); // let the next round plan it again
     }

@@ -9,10 +9,12 @@ import {
 } from '../lattice/index.ts';
 import { Kvm } from '@nats-io/kv';
 import { silentLogger, type Logger } from '../support/index.ts';
+import type { MetricsRegistry } from '../telemetry/index.ts';
 import { openAppStore, type AppStore } from './app-store.ts';
 import { createExecutor } from './executor.ts';
 import { startLease, type Lease, type LeaseOptions } from './lease-kv.ts';
 import type { AppStatus } from './model.ts';
+import { observeReconciler } from './metrics.ts';
 import { observeLattice } from './observer.ts';
 import { planApps } from './reconcile.ts';
 import { applyCommands } from './simulate.ts';
@@ -37,6 +39,8 @@ export interface ReconcilerOptions {
   lease?: LeaseOptions;
   /** Periodic reconciliation even without events. Default 1000 ms. */
   tickMs?: number;
+  /** The process's metrics registry: the reconciler adds its metrics (docs/observability.md). */
+  metrics?: MetricsRegistry;
 }
 
 /**
@@ -58,7 +62,13 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const statusKv = await new Kvm(nc).open(bucketsFor(lattice).apps);
   const lease = await startLease(nc, lattice, id, { ...options.lease, logger: log });
   const observer = observeLattice(nc, lattice, view, state, log);
-  const executor = createExecutor(nc, lattice, { logger: log });
+  const metrics = options.metrics
+    ? observeReconciler(options.metrics, { nc, view, lease, id, lattice })
+    : undefined;
+  const executor = createExecutor(nc, lattice, {
+    logger: log,
+    ...(metrics ? { onSent: metrics.sent } : {}),
+  });
   let statuses: AppStatus[] = [];
   let lastStatusJson = '';
   let running: Promise<void> | undefined;
@@ -72,6 +82,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       log.debug('waiting for inventories before planning');
       return; // an inventory is still on its way: do not plan on a partial view
     }
+    const t0 = performance.now();
     const desired = desiredState.current();
     const now = Date.now();
     const planned = applyCommands(observed, executor.pending(performance.now()), now, {
@@ -83,6 +94,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       log.info('reconciling', { commands: plan.commands.length, epoch: lease.epoch() });
       executor.execute(plan.commands, lease.epoch());
     }
+    metrics?.round((performance.now() - t0) / 1000);
     const json = JSON.stringify(statuses);
     if (json !== lastStatusJson) {
       lastStatusJson = json;

@@ -7,16 +7,61 @@ export {
   type SimOptions,
   type SimTopology,
 } from './plan.ts';
-export { cloudPids, type CloudState, type SimState } from './state.ts';
 export {
-  startSim,
+  cloudNetwork,
+  cloudPids,
+  writeSimState,
+  type CloudState,
+  type NetworkState,
+  type SimState,
+} from './state.ts';
+export { startSim, stopSim, readSimState, type StartSimOptions } from './sim.ts';
+export { netnsUnavailable } from './netns.ts';
+export {
   killCloud,
   hangCloud,
   restoreCloud,
   healAll,
-  stopSim,
-  readSimState,
-} from './sim.ts';
-export { startLoad, type LoadGenerator, type LoadSecond } from './load.ts';
+  partitionCloud,
+  cutLink,
+  healNetwork,
+  setLatency,
+} from './faults.ts';
+export { originClouds } from './origins.ts';
+export {
+  startLoad,
+  servedCloud,
+  type LoadGenerator,
+  type LoadOptions,
+  type LoadRequest,
+  type LoadSecond,
+  type LoadTotals,
+  type RequestResult,
+} from './load.ts';
+export { startLatencyProxy, type LatencyProxy, type ProxyListener } from './proxy.ts';
 export { renderFrame } from './view.ts';
-export { deploySample, spreadManifest } from './deploy.ts';
+export {
+  deploySample,
+  counterManifest,
+  spreadManifest,
+  SAMPLE,
+  SERVED_BY_HEADER,
+} from './deploy.ts';
+export {
+  appendRecord,
+  journalFile,
+  lastJournalFile,
+  parseJournal,
+  readJournal,
+  recordFault,
+  type JournalRecord,
+} from './journal.ts';
+export { startRecorder, type Recorder } from './recorder.ts';
+export {
+  chartPng,
+  deriveTimeline,
+  renderMarkdown,
+  renderReport,
+  type Incident,
+  type Timeline,
+} from './report/index.ts';

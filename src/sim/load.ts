@@ -1,145 +1,223 @@
-import type { NatsConnection } from '@nats-io/nats-core';
-import {
-  connectLattice,
-  createCaller,
-  watchHosts,
-  type CallOutcome,
-  type HostsView,
-} from '../lattice/index.ts';
+import { Agent, request as httpRequest } from 'node:http';
+import { SERVED_BY_HEADER } from './deploy.ts';
 
 /** One second of traffic, as the live view and `sim report` show it. */
 export interface LoadSecond {
   /** Seconds since the load started. */
   t: number;
-  /** Successful calls per serving cloud. */
+  /** Successful requests per serving cloud. */
   servedBy: Record<string, number>;
   errors: number;
+  /** Requests per ingress (origin) cloud in this second: answered 2xx, and failed. */
+  byOrigin: Record<string, { ok: number; errors: number }>;
   p50Ms: number;
   p99Ms: number;
 }
 
+/** One request of the mix; `{origin}` in the path becomes the ingress cloud's name. */
+export interface LoadRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+  path: string;
+}
+
+/** What happened to one request. */
+export interface RequestResult {
+  /** The cloud whose ingress the request was sent to. */
+  origin: string;
+  method: string;
+  path: string;
+  /** HTTP status, or 0 when no response came (connection refused, reset, timeout). */
+  status: number;
+  /** The cloud whose host ran the component (from the ingress's served-by header). */
+  servedBy: string | undefined;
+  /** The response body (up to 4 KiB), or the network error. */
+  body: string;
+  ms: number;
+}
+
+export interface LoadTotals {
+  ok: number;
+  errors: number;
+  /** Failed requests by the cloud whose ingress they were sent to. */
+  errorsByOrigin: Record<string, number>;
+  /** Successful requests by the cloud that served them. */
+  servedBy: Record<string, number>;
+}
+
 export interface LoadGenerator {
   history: LoadSecond[];
-  /** Calls so far; `errorsByOrigin` counts failures by the cloud whose ingress made the call. */
-  totals(): { ok: number; errors: number; errorsByOrigin: Record<string, number> };
+  totals(): LoadTotals;
+  /**
+   * Called once per second with that second's figures (the one place they are produced), e.g. to
+   * append them to a timeline file. Returns a function that removes the listener.
+   */
+  onSecond(listener: (second: LoadSecond) => void): () => void;
   stop(): Promise<void>;
 }
 
-/**
- * Drives calls to `component` from every cloud, as an ingress there would: each cloud's load has
- * its own connection to that cloud's NATS servers, its own routing table and a caller labelled
- * with the cloud. `ratePerCloud` calls per second each, tallied per second by the cloud that
- * served them. Bounded: it stops by itself after `maxSeconds`.
- */
-export async function startLoad(options: {
-  lattice: string;
-  /** NATS URLs per cloud. */
-  urls: Record<string, string[]>;
-  component: string;
-  operation: string;
+export interface LoadOptions {
+  /** Each cloud's ingress base URL (`http://host:port`); read on every tick. */
+  ingress: () => Record<string, string>;
+  /** The requests each cloud's users send, in turn. Default `GET /health`. */
+  requests?: readonly LoadRequest[];
   ratePerCloud: number;
+  /** Bounded: it stops sending by itself after this long. */
   maxSeconds: number;
-  /** Only these clouds originate traffic (the survivors' ingresses). */
+  /** Only these clouds' users send requests (e.g. not those of a dead cloud). Default: all. */
   activeClouds?: () => string[];
-}): Promise<LoadGenerator> {
-  const clouds = Object.keys(options.urls);
-  const ingress = await Promise.all(
-    clouds.map(async (cloud) => {
-      const nc: NatsConnection = await connectLattice({
-        servers: options.urls[cloud] ?? [],
-        name: `load ${cloud}`,
-      });
-      // The ingress is part of the platform: like a host's, its view reports the losses it notices.
-      const view: HostsView = await watchHosts(nc, {
-        lattice: options.lattice,
-        reportLossAs: `aloft://${options.lattice}/ingress/${cloud}`,
-      });
-      return { cloud, nc, view };
-    }),
-  );
+  /** Per-request timeout. Default 20 000 ms. */
+  timeoutMs?: number;
+  /** Told about every finished request. */
+  observe?: (result: RequestResult) => void;
+  /** Called with each second's figures as they are produced (e.g. the run's journal). */
+  onSecond?: (second: LoadSecond) => void;
+}
+
+/** The cloud named by the ingress's served-by header (`cloud=aws; region=…; host=…`). */
+export function servedCloud(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value ? /(?:^|;\s*)cloud=([^;\s]+)/.exec(value)?.[1] : undefined;
+}
+
+function send(
+  agent: Agent,
+  base: string,
+  req: LoadRequest,
+  timeoutMs: number,
+): Promise<{ status: number; servedBy: string | undefined; body: string }> {
+  return new Promise((resolve) => {
+    const r = httpRequest(
+      new URL(req.path, base),
+      { method: req.method, agent, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size < 4096) chunks.push(c);
+          size += c.length;
+        });
+        res.once('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            servedBy: servedCloud(res.headers[SERVED_BY_HEADER]),
+            body: Buffer.concat(chunks).toString('utf8').slice(0, 4096),
+          }),
+        );
+        res.once('error', (err) => resolve({ status: 0, servedBy: undefined, body: String(err) }));
+      },
+    );
+    r.once('timeout', () => r.destroy(new Error(`no response within ${timeoutMs} ms`)));
+    r.once('error', (err) => resolve({ status: 0, servedBy: undefined, body: err.message }));
+    r.end();
+  });
+}
+
+/**
+ * Drives HTTP requests to every cloud's ingress, as that cloud's users would: `ratePerCloud`
+ * requests per second each, over real sockets (keep-alive), tallied per second by the cloud that
+ * served them (the ingress's served-by header) and by the ingress (origin) cloud.
+ *
+ * @example
+ * const load = await startLoad({ ingress: () => ({ aws: 'http://127.0.0.1:8080' }), ratePerCloud: 20, maxSeconds: 60 });
+ */
+export function startLoad(options: LoadOptions): Promise<LoadGenerator> {
+  const requests = options.requests?.length
+    ? options.requests
+    : [{ method: 'GET', path: '/health' } as const];
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const history: LoadSecond[] = [];
-  let current = { servedBy: {} as Record<string, number>, errors: 0, latencies: [] as number[] };
-  let ok = 0;
-  let errors = 0;
-  const cloudOf = (hostId: string | undefined): string => {
-    for (const i of ingress) {
-      const cloud = hostId ? i.view.get(hostId)?.labels.cloud : undefined;
-      if (cloud) return cloud;
-    }
-    return 'unknown';
-  };
-  const errorsByOrigin: Record<string, number> = {};
-  const observeFrom =
-    (origin: string) =>
-    (o: CallOutcome): void => {
-      if (!o.ok) errorsByOrigin[origin] = (errorsByOrigin[origin] ?? 0) + 1;
-      observe(o);
-    };
-  const observe = (o: CallOutcome): void => {
-    if (o.ok) {
-      ok++;
-      const c = cloudOf(o.servedBy);
-      current.servedBy[c] = (current.servedBy[c] ?? 0) + 1;
-      current.latencies.push(o.ms);
-    } else {
-      errors++;
-      current.errors++;
-    }
-  };
-  const callers = new Map(
-    ingress.map((i) => [
-      i.cloud,
-      createCaller(i.nc, {
-        lattice: options.lattice,
-        view: i.view,
-        self: { labels: { cloud: i.cloud } },
-        observe: observeFrom(i.cloud),
-      }),
-    ]),
-  );
+  const listeners = new Set<(s: LoadSecond) => void>();
+  const fresh = (): {
+    servedBy: Record<string, number>;
+    errors: number;
+    byOrigin: LoadSecond['byOrigin'];
+    latencies: number[];
+  } => ({
+    servedBy: {},
+    errors: 0,
+    byOrigin: {},
+    latencies: [],
+  });
+  let current = fresh();
+  const totals: LoadTotals = { ok: 0, errors: 0, errorsByOrigin: {}, servedBy: {} };
+  const turn = new Map<string, number>();
   const started = performance.now();
-  const payload = new TextEncoder().encode('ping');
   const inFlight = new Set<Promise<unknown>>();
+
+  const record = (r: RequestResult): void => {
+    const ok = r.status >= 200 && r.status < 300;
+    const o = (current.byOrigin[r.origin] ??= { ok: 0, errors: 0 });
+    if (ok) {
+      const by = r.servedBy ?? 'unknown';
+      totals.ok++;
+      totals.servedBy[by] = (totals.servedBy[by] ?? 0) + 1;
+      current.servedBy[by] = (current.servedBy[by] ?? 0) + 1;
+      current.latencies.push(r.ms);
+      o.ok++;
+    } else {
+      totals.errors++;
+      totals.errorsByOrigin[r.origin] = (totals.errorsByOrigin[r.origin] ?? 0) + 1;
+      current.errors++;
+      o.errors++;
+    }
+    options.observe?.(r);
+  };
+
   const tick = setInterval(() => {
     const sorted = [...current.latencies].sort((a, b) => a - b);
     const pct = (p: number): number =>
       sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-    history.push({
+    const second: LoadSecond = {
       t: Math.round((performance.now() - started) / 1000),
       servedBy: current.servedBy,
       errors: current.errors,
+      byOrigin: current.byOrigin,
       p50Ms: pct(50),
       p99Ms: pct(99),
-    });
-    current = { servedBy: {}, errors: 0, latencies: [] };
+    };
+    current = fresh();
+    history.push(second);
+    options.onSecond?.(second);
+    for (const l of listeners) l(second);
   }, 1000);
-  const interval = 1000 / options.ratePerCloud;
+
   const fire = setInterval(() => {
     if (performance.now() - started > options.maxSeconds * 1000) return;
-    for (const cloud of options.activeClouds?.() ?? clouds) {
-      const caller = callers.get(cloud);
-      if (!caller) continue;
-      const p = caller
-        .call(options.component, options.operation, payload, {
-          idempotent: true,
-          timeoutMs: 10_000,
-        })
-        .catch(() => undefined);
+    const ingress = options.ingress();
+    for (const origin of options.activeClouds?.() ?? Object.keys(ingress)) {
+      const base = ingress[origin];
+      if (!base) continue;
+      const i = turn.get(origin) ?? 0;
+      turn.set(origin, i + 1);
+      const template = requests[i % requests.length] ?? requests[0];
+      if (!template) continue;
+      const req = { method: template.method, path: template.path.replaceAll('{origin}', origin) };
+      const t0 = performance.now();
+      const p = send(agent, base, req, timeoutMs).then((res) =>
+        record({ origin, ...req, ...res, ms: performance.now() - t0 }),
+      );
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }
-  }, interval);
-  return {
+  }, 1000 / options.ratePerCloud);
+
+  return Promise.resolve({
     history,
-    totals: () => ({ ok, errors, errorsByOrigin: { ...errorsByOrigin } }),
+    totals: () => ({
+      ...totals,
+      errorsByOrigin: { ...totals.errorsByOrigin },
+      servedBy: { ...totals.servedBy },
+    }),
+    onSecond: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     stop: async () => {
       clearInterval(fire);
       clearInterval(tick);
       await Promise.allSettled([...inFlight]);
-      for (const i of ingress) {
-        await i.view.stop();
-        await i.nc.close();
-      }
+      agent.destroy();
     },
-  };
+  });
 }

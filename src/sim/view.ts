@@ -11,6 +11,8 @@ export function renderFrame(input: {
   totals: { ok: number; errors: number };
   component: string;
   now?: Date;
+  /** The live web dashboard's address, when one runs. */
+  dashboardUrl?: string | undefined;
 }): string[] {
   const { state, view, last } = input;
   const lines = [
@@ -20,7 +22,8 @@ export function renderFrame(input: {
   ];
   for (const [cloud, c] of Object.entries(state.clouds)) {
     const natsUp = c.nats.filter((n) => isAlive(n.pid)).length;
-    const live = view.entries().filter((e) => e.labels.cloud === cloud);
+    const inCloud = view.entries().filter((e) => e.labels.cloud === cloud);
+    const live = inCloud.filter((e) => e.labels.role !== 'ingress');
     const instances = live.reduce((n, e) => n + (e.components[input.component] ?? 0), 0);
     const served = last?.servedBy[cloud] ?? 0;
     lines.push(
@@ -28,14 +31,37 @@ export function renderFrame(input: {
     );
   }
   const total = Object.values(last?.servedBy ?? {}).reduce((a, b) => a + b, 0);
+  const origins = Object.entries(last?.byOrigin ?? {})
+    .map(([cloud, o]) => `${cloud} ${o.ok} ok${o.errors ? ` / ${o.errors} failed` : ''}`)
+    .join(', ');
   lines.push(
     '',
-    `calls: ${total}/s ok, ${last?.errors ?? 0} errors/s, p50 ${fmt(last?.p50Ms)} ms, p99 ${fmt(last?.p99Ms)} ms` +
+    `HTTP: ${total}/s ok, ${last?.errors ?? 0} errors/s, p50 ${fmt(last?.p50Ms)} ms, p99 ${fmt(last?.p99Ms)} ms` +
       `   since start: ${input.totals.ok} ok, ${input.totals.errors} failed`,
+    `by ingress: ${origins || '-'}`,
+    networkLine(state),
     '',
-    'faults (from another terminal): aloft sim kill|hang|restore <cloud>, aloft sim heal, aloft sim down',
+    'faults (from another terminal): aloft sim kill|hang|restore|partition <cloud>, aloft sim partition <a> <b>,',
+    '  aloft sim latency <cloud> <ms>, aloft sim heal [<cloud> [<other>]], aloft sim down',
   );
+  if (input.dashboardUrl) lines.push(`dashboard (with fault buttons): ${input.dashboardUrl}`);
   return lines;
+}
+
+function networkLine(state: SimState): string {
+  const net = state.network;
+  const latency = Object.entries(state.clouds)
+    .filter(([, c]) => c.latencyMs > 0)
+    .map(([cloud, c]) => `${cloud} +${c.latencyMs} ms`);
+  const extra = latency.length ? `; latency: ${latency.join(', ')}` : '';
+  if (net.mode === 'loopback') return `network: loopback (no partitions: ${net.reason})${extra}`;
+  const cuts = net.cuts.map((c) => `${c.from}→${c.to}`);
+  return (
+    `network: namespaces ${net.plan.prefix}-*` +
+    (net.isolated.length ? `; isolated: ${net.isolated.join(', ')}` : '') +
+    (cuts.length ? `; cut: ${cuts.join(' ')}` : '') +
+    extra
+  );
 }
 
 function bar(n: number): string {

@@ -10,7 +10,9 @@ import {
   healAll,
   killCloud,
   readSimState,
+  originClouds,
   restoreCloud,
+  SAMPLE,
   startLoad,
   startSim,
   stopSim,
@@ -29,7 +31,7 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
   let nc: NatsConnection;
   let view: HostsView;
   let load: LoadGenerator;
-  const component = 'echo';
+  const component = SAMPLE.component;
   /**
    * Calls that failed since `since` (a `load.totals()` snapshot), counting only those made from
    * the ingresses of clouds that stayed up: a dead cloud's ingress dies with it, and so do the
@@ -60,20 +62,13 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
       servers: Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url)),
     });
     view = await watchHosts(nc, { lattice: state.lattice });
-    await deploySample(state, nc, component);
+    await deploySample(state, nc, undefined, { cacheDir: '.cache/components' });
+    // Real HTTP to every live cloud's ingress; GET /health runs the counter component only.
     load = await startLoad({
-      lattice: state.lattice,
-      urls: Object.fromEntries(
-        Object.entries(state.clouds).map(([c, cs]) => [c, cs.nats.map((n) => n.url)]),
-      ),
-      component,
-      operation: 'echo',
+      ingress: () => originClouds(readSimState(dir.path)),
+      requests: [{ method: 'GET', path: '/health' }],
       ratePerCloud: 40,
       maxSeconds: 300,
-      activeClouds: () =>
-        Object.entries(readSimState(dir.path)?.clouds ?? {})
-          .filter(([, c]) => c.condition === 'up')
-          .map(([n]) => n),
     });
     await new Promise((r) => setTimeout(r, 3000)); // steady state before the fault
   });
@@ -116,7 +111,9 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     const restoreStarted = performance.now();
     const restoring = restoreCloud(dir.path, 'gcp');
     await view.waitFor(
-      (v) => v.entries().filter((e) => e.labels.cloud === 'gcp').length === 2,
+      (v) =>
+        v.entries().filter((e) => e.labels.cloud === 'gcp' && e.labels.role === 'worker').length ===
+        2,
       30_000,
     );
     const joinedAt = performance.now();
@@ -149,12 +146,14 @@ describe('chaos: a whole cloud fails and returns', { timeout: 400_000 }, () => {
     console.log(
       `hung cloud's hosts lost after ${Math.round(detectMs)} ms; ${after.ok - before.ok} calls meanwhile, ${after.errors - before.errors} failed`,
     );
-    assert.equal(lost.size, 2);
+    assert.equal(lost.size, 3, 'both workers and the ingress host');
     assert.ok(detectMs <= 3500, `detected after ${Math.round(detectMs)} ms`);
     assert.equal(survivorFailures(before, ['azure']), 0);
-    healAll(dir.path);
+    await healAll(dir.path);
     await view.waitFor(
-      (v) => v.entries().filter((e) => e.labels.cloud === 'azure').length === 2,
+      (v) =>
+        v.entries().filter((e) => e.labels.cloud === 'azure' && e.labels.role === 'worker')
+          .length === 2,
       15_000,
     );
   });

@@ -18,7 +18,7 @@ describe('aloft lattice commands', { timeout: 120_000 }, () => {
   let hostName = '';
 
   before(async () => {
-    const up = await aloft(['up'], env);
+    const up = await aloft(['up', '--dashboard-port', '0'], env);
     assert.equal(up.code, 0, up.stderr);
     const hosts = JSON.parse((await aloft(['get', 'hosts', '--json'], env)).stdout) as {
       name: string;

@@ -34,15 +34,27 @@ function assertOneLineError(r: { code: number | null; stderr: string }, pattern:
 describe('aloft up / down', { timeout: 60_000 }, () => {
   after(() => dirs.forEach((d) => d.remove()));
 
-  it('up starts NATS with JetStream, a host and a reconciler; a second up reports them; down stops exactly them', async () => {
+  it('up starts NATS with JetStream, a host, a reconciler and the dashboard; a second up reports them; down stops exactly them', async () => {
     const dataDir = home();
     const env = { ALOFT_HOME: dataDir };
-    const first = await aloft(['up', '--port', String(await freePort())], env);
+    const first = await aloft(
+      ['up', '--port', String(await freePort()), '--dashboard-port', '0'],
+      env,
+    );
     assert.equal(first.code, 0, first.stderr);
     const url = /NATS:\s+(\S+)/.exec(first.stdout)?.[1];
     assert.ok(url, first.stdout);
     const pids = upPids(dataDir);
-    assert.equal(pids.length, 3, 'nats-server, one host, one reconciler');
+    assert.equal(pids.length, 4, 'nats-server, one host, one reconciler, the dashboard');
+    const dashboard = /dashboard:\s+(http:\S+)/.exec(first.stdout)?.[1];
+    assert.ok(dashboard, first.stdout);
+    // The dashboard watches the same lattice: the page lists the local host within a beat or two.
+    let page = '';
+    for (let i = 0; i < 50 && !page.includes('data-host="local"'); i++) {
+      page = await (await fetch(dashboard)).text();
+      if (!page.includes('data-host="local"')) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(page, /data-host="local"[^>]*data-status="up"/);
     assert.ok(pids.every(isAlive));
     const hosts = await aloft(['get', 'hosts', '--json'], env);
     assert.equal(hosts.code, 0, hosts.stderr);

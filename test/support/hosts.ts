@@ -11,6 +11,8 @@ export interface HostProcess {
   id: string;
   name: string;
   pid: number;
+  /** The host's `/metrics` URL when it was started with `--metrics-port`. */
+  metricsUrl: string | undefined;
   child: ChildProcess;
   /** Resolves with the exit code when the process ends. */
   exited: Promise<number | null>;
@@ -32,6 +34,10 @@ export async function spawnHost(opts: {
   trust?: string[];
   /** Node flags for the host process (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** More `aloft host` arguments (e.g. `--metrics-port 127.0.0.1:0`). */
+  args?: string[];
+  /** More environment (e.g. OTEL_* variables). */
+  env?: NodeJS.ProcessEnv;
 }): Promise<HostProcess> {
   const args = [
     ...(opts.nodeArgs ?? []),
@@ -49,10 +55,11 @@ export async function spawnHost(opts: {
     String(opts.heartbeatMs ?? 1000),
     ...Object.entries(opts.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
     ...(opts.trust ?? TEST_TRUST_FLAGS),
+    ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ALOFT_LOG_LEVEL: 'info' },
+    env: { ...process.env, ALOFT_LOG_LEVEL: 'info', ...opts.env },
   });
   const pid = child.pid ?? 0;
   recordPid(pid, `aloft host ${opts.name}`);
@@ -66,11 +73,16 @@ export async function spawnHost(opts: {
       reject(new Error(`host ${opts.name} exited (${code}) before starting:\n${stderr}`)),
     );
   });
-  const { hostId, name } = JSON.parse(first) as { hostId: string; name: string };
+  const { hostId, name, metricsUrl } = JSON.parse(first) as {
+    hostId: string;
+    name: string;
+    metricsUrl?: string;
+  };
   return {
     id: hostId,
     name,
     pid,
+    metricsUrl,
     child,
     exited,
     signal: (sig) => signalPid(pid, sig),

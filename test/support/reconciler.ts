@@ -10,9 +10,13 @@ export async function spawnReconciler(opts: {
   natsUrls: string[];
   lattice: string;
   id: string;
+  /** More `aloft reconciler` arguments (e.g. `--metrics-port 127.0.0.1:0`). */
+  args?: string[];
 }): Promise<{
   id: string;
   pid: number;
+  /** The reconciler's `/metrics` URL when it was started with `--metrics-port`. */
+  metricsUrl: string | undefined;
   child: ChildProcess;
   exited: Promise<number | null>;
   signal(sig: NodeJS.Signals): void;
@@ -29,6 +33,7 @@ export async function spawnReconciler(opts: {
       opts.lattice,
       '--id',
       opts.id,
+      ...(opts.args ?? []),
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,13 +44,15 @@ export async function spawnReconciler(opts: {
   recordPid(pid, `aloft reconciler ${opts.id}`);
   child.stderr?.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', () => resolve());
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
     void exited.then((code) => reject(new Error(`reconciler ${opts.id} exited (${code})`)));
   });
+  const { metricsUrl } = JSON.parse(first) as { metricsUrl?: string };
   return {
     id: opts.id,
     pid,
+    metricsUrl,
     child,
     exited,
     signal: (sig) => signalPid(pid, sig),

@@ -1,16 +1,24 @@
 import { resolve } from 'node:path';
 import { assertLatticeName } from '../../lattice/index.ts';
 import { hostLabels } from '../../host/index.ts';
+import { parseHealthPort } from '../../support/index.ts';
 import { runHost } from '../../host/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { hostSecurityFlags } from '../security-flags.ts';
+import {
+  METRICS_USAGE,
+  metricsAddress,
+  metricsOptions,
+  TRACING_USAGE,
+  tracingFromCli,
+  tracingOptions,
+} from '../telemetry-options.ts';
 
 export const command: Command = {
   summary: 'Run a host: join a lattice and run components placed on it',
-  usage:
-    'aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--trusted-issuers A…,A…] [--secrets-key FILE] [--ignore-lattice-policy] [--allow-unsigned]',
+  usage: `aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--health-port N] ${METRICS_USAGE} ${TRACING_USAGE} [--trusted-issuers A…,A…] [--secrets-key FILE] [--ignore-lattice-policy] [--allow-unsigned]`,
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -28,6 +36,9 @@ export const command: Command = {
     'secrets-key': { type: 'string' },
     'ignore-lattice-policy': { type: 'boolean' },
     'allow-unsigned': { type: 'boolean' },
+    'health-port': { type: 'string' },
+    ...metricsOptions,
+    ...tracingOptions,
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -41,6 +52,10 @@ export const command: Command = {
       (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? up?.lattice ?? 'default',
     );
     const credsFile = values.creds as string | undefined;
+    const healthPort =
+      values['health-port'] === undefined
+        ? undefined
+        : parseHealthPort(values['health-port'] as string);
     const { readFileSync } = await import('node:fs');
     return runHost(
       {
@@ -63,8 +78,11 @@ export const command: Command = {
           : {}),
         ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
         security: hostSecurityFlags(values, io.env),
+        tracing: tracingFromCli(values, io.env),
       },
       Number(values['grace-ms'] ?? 10_000),
+      healthPort,
+      metricsAddress(values, io.env),
     );
   },
 };

@@ -1,23 +1,31 @@
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { connectLattice, watchHosts } from '../../lattice/index.ts';
 import {
   DEFAULT_SIM,
   deploySample,
+  journalFile,
+  originClouds,
   readSimState,
   renderFrame,
+  SAMPLE,
   startLoad,
+  startRecorder,
   startSim,
   stopSim,
+  writeSimState,
+  type Recorder,
 } from '../../sim/index.ts';
 import { AloftError } from '../../support/index.ts';
+import { jsonLogger, parseLogLevel } from '../../support/index.ts';
+import { startDashboard, type Dashboard } from '../../web/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir } from '../local-state.ts';
+import { simControls } from '../sim-controls.ts';
+import { dashboardPort } from './dashboard.ts';
 
 export const command: Command = {
   summary: 'Simulate several clouds on this machine, deploy a sample component, drive load, watch',
   usage:
-    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--down]',
+    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--dashboard-port N] [--down]',
   options: {
     clouds: { type: 'string' },
     'hosts-per-cloud': { type: 'string' },
@@ -25,6 +33,7 @@ export const command: Command = {
     rate: { type: 'string' },
     duration: { type: 'string' },
     down: { type: 'boolean' },
+    'dashboard-port': { type: 'string' },
     'data-dir': { type: 'string' },
   },
   async run({ values, io }) {
@@ -55,29 +64,56 @@ export const command: Command = {
       dataDir: dir,
     });
     state.supervisorPid = process.pid;
-    writeFileSync(join(dir, 'sim', 'sim.json'), JSON.stringify(state, null, 2) + '\n');
+    writeSimState(state);
     const urls = Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url));
     const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
     const view = await watchHosts(nc, { lattice: state.lattice });
+    let dashboard: Dashboard | undefined;
+    let recorder: Recorder | undefined;
     try {
-      const component = 'echo';
-      await deploySample(state, nc, component, io.err);
-      io.err(`driving ${rate} calls/s from each cloud`);
-      const load = await startLoad({
+      dashboard = await startDashboard({
         lattice: state.lattice,
-        urls: Object.fromEntries(
-          Object.entries(state.clouds).map(([c, cs]) => [c, cs.nats.map((n) => n.url)]),
-        ),
+        connection: { servers: urls },
+        port: await dashboardPort(values['dashboard-port'] as string | undefined),
+        sim: simControls(dir),
+        logger: jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL ?? 'warn')),
+      });
+      io.err(`dashboard: ${dashboard.url}`);
+      const component = SAMPLE.component;
+      if (state.network.mode === 'netns') {
+        io.err(
+          `each cloud runs in a network namespace (${state.network.plan.prefix}-*): partitions available`,
+        );
+      } else {
+        io.err(
+          `all clouds share this machine's loopback (${state.network.reason}): partitions unavailable`,
+        );
+      }
+      await deploySample(state, nc, io.err);
+      for (const [cloud, c] of Object.entries(state.clouds)) {
+        if (c.ingress) io.err(`  ${cloud} ingress: ${c.ingress.url}/counters/${cloud}`);
+      }
+      io.err(
+        `driving ${rate} HTTP requests/s to each cloud's ingress (GET and POST /counters/<cloud>)`,
+      );
+      recorder = await startRecorder({
+        nc,
+        lattice: state.lattice,
+        file: journalFile(dir),
         component,
-        operation: 'echo',
+        desired: Object.fromEntries(clouds.map((c) => [c, hostsPerCloud])),
+        ratePerCloud: rate,
+        topology,
+      });
+      const load = await startLoad({
+        ingress: () => originClouds(readSimState(dir) ?? state),
+        requests: [
+          { method: 'GET', path: '/counters/{origin}' },
+          { method: 'POST', path: '/counters/{origin}' },
+        ],
         ratePerCloud: rate,
         maxSeconds: duration,
-        activeClouds: () => {
-          const now = readSimState(dir);
-          return Object.entries(now?.clouds ?? {})
-            .filter(([, c]) => c.condition === 'up')
-            .map(([name]) => name);
-        },
+        onSecond: (second) => recorder?.second(second),
       });
       const tty = process.stdout.isTTY;
       await new Promise<void>((resolveRun) => {
@@ -89,6 +125,7 @@ export const command: Command = {
             last: load.history.at(-1),
             totals: load.totals(),
             component,
+            dashboardUrl: dashboard?.url,
           });
           if (tty) io.out('\x1b[2J\x1b[H' + frame.join('\n'));
           else
@@ -100,7 +137,7 @@ export const command: Command = {
                   .map((l) => l.replace(/█+/g, '').replace(/\s+/g, ' '))
                   .join(' | ') +
                 ' | ' +
-                (frame.at(-3) ?? ''),
+                (frame.find((l) => l.startsWith('HTTP:')) ?? ''),
             );
           if ((load.history.at(-1)?.t ?? 0) >= duration) finish();
         }, 1000);
@@ -113,8 +150,11 @@ export const command: Command = {
       });
       await load.stop();
       const totals = load.totals();
-      io.out(`load finished: ${totals.ok} calls ok, ${totals.errors} failed`);
+      io.out(`load finished: ${totals.ok} requests ok, ${totals.errors} failed`);
+      io.err('the timeline of this run: aloft sim report');
     } finally {
+      await dashboard?.stop();
+      await recorder?.stop();
       await view.stop();
       await nc.close();
       if (values.down) {

@@ -15,19 +15,22 @@ import {
 import { stopPid } from '../../nats/index.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { DEV_KEYS, ensureKey } from '../key-files.ts';
+import { dashboardPort } from './dashboard.ts';
 
 const DEFAULT_PORT = 4222;
 
 export const command: Command = {
   summary:
     'Start a local lattice: NATS with JetStream (unless --nats-url names one), a host, a reconciler',
-  usage: 'aloft up [--data-dir DIR] [--port N] [--nats-url URL] [--lattice NAME] [--no-host]',
+  usage:
+    'aloft up [--data-dir DIR] [--port N] [--nats-url URL] [--lattice NAME] [--no-host] [--dashboard-port N]',
   options: {
     'data-dir': { type: 'string' },
     port: { type: 'string' },
     'nats-url': { type: 'string' },
     lattice: { type: 'string' },
     'no-host': { type: 'boolean' },
+    'dashboard-port': { type: 'string' },
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -89,6 +92,31 @@ export const command: Command = {
         removeUpState(dir);
         throw err;
       }
+    }
+    try {
+      const port = await dashboardPort(values['dashboard-port'] as string | undefined);
+      const dash = await spawnAloft(
+        'dashboard',
+        [
+          'dashboard',
+          '--nats-url',
+          state.natsUrl,
+          '--lattice',
+          lattice,
+          '--port',
+          String(port),
+          '--json',
+        ],
+        join(dir, 'logs'),
+      );
+      const url = (JSON.parse(dash.announcement) as { url?: string }).url ?? '';
+      state.processes.push({ role: 'dashboard', pid: dash.pid, detail: url });
+      state.dashboardUrl = url;
+      writeUpState(dir, state);
+    } catch (err) {
+      await stopAll(state);
+      removeUpState(dir);
+      throw err;
     }
     describe(state, io.out);
     io.out(`State in ${dir}. Stop everything with: aloft down`);
@@ -198,6 +226,7 @@ function describe(state: UpState, out: (line: string) => void): void {
   );
   if (state.websocketUrl) out(`  WebSocket: ${state.websocketUrl}`);
   if (state.monitorUrl) out(`  monitor:   ${state.monitorUrl}`);
+  if (state.dashboardUrl) out(`  dashboard: ${state.dashboardUrl}`);
   for (const p of state.processes)
     out(`  ${p.role.padEnd(10)} pid ${p.pid}${p.detail ? `  ${p.detail}` : ''}`);
 }

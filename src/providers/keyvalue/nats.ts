@@ -73,7 +73,10 @@ const isLive = (m: StoredMsg | null): m is StoredMsg => {
  * conflict. Writes carry a message id, so a write retried after a lost acknowledgement is
  * deduplicated rather than applied twice. While JetStream is unavailable (a leader election after a
  * server loss: timeouts, 503s, "JetStream not enabled") each call retries for `retryBudgetMs`, then
- * fails with the retryable `KV_UNAVAILABLE`. Keys are escaped (see `encodeNatsKey`).
+ * fails with the retryable `KV_UNAVAILABLE`; once every call has failed for a whole budget (e.g. on
+ * the minority side of a partition), calls fail at once, one a second probing with a single
+ * attempt, until JetStream answers again.
+ * Keys are escaped (see `encodeNatsKey`).
  *
  * @example
  * const kv = natsKeyValue({ nc, lattice: 'default' });
@@ -98,13 +101,37 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
   const opened = new Map<string, Promise<KV>>();
   let closed = false;
   const isClosed = (): boolean => closed || nc.isClosed();
-  const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  // Since when every call has failed as unavailable (undefined after any success). Once that has
+  // lasted a whole retry budget (a partitioned minority, not a leader election), calls make one
+  // attempt instead of retrying for the budget: they fail at once with KV_UNAVAILABLE rather than
+  // hold the calling component's instance for seconds each, and succeed again as soon as
+  // JetStream answers.
+  let failingSince: number | undefined;
+  let lastProbe = 0;
+  const retry = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     if (closed) {
-      return Promise.reject(
-        new KeyValueError(KeyValueCodes.UNAVAILABLE, 'the NATS key-value store is closed'),
+      throw new KeyValueError(KeyValueCodes.UNAVAILABLE, 'the NATS key-value store is closed');
+    }
+    const startedAt = performance.now();
+    const failing = failingSince !== undefined && startedAt - failingSince > budgetMs;
+    if (failing && startedAt - lastProbe < 1000) {
+      // One call a second finds out whether JetStream answers again; the others fail at once.
+      throw new KeyValueError(
+        KeyValueCodes.UNAVAILABLE,
+        `${what}: NATS JetStream has not answered for ${Math.round((startedAt - (failingSince ?? startedAt)) / 1000)} s (no quorum reachable?)`,
       );
     }
-    return retryTransient(what, budgetMs, fn, isClosed, KV_CODES);
+    if (failing) lastProbe = startedAt;
+    try {
+      const out = await retryTransient(what, failing ? 0 : budgetMs, fn, isClosed, KV_CODES);
+      failingSince = undefined;
+      return out;
+    } catch (err) {
+      if (err instanceof KeyValueError && err.code === KeyValueCodes.UNAVAILABLE) {
+        failingSince ??= startedAt;
+      }
+      throw err;
+    }
   };
   const nameOf = (bucket: string): string => `aloft_${lattice}_kv_${bucket}`;
 

@@ -5,6 +5,7 @@ import {
   type HttpRoute,
   type HttpServer,
 } from '../http-server/index.ts';
+import { noopTracing, readTraceContext } from '../../telemetry/index.ts';
 import {
   intConfig,
   unknownFunction,
@@ -65,8 +66,37 @@ export const httpServerProvider: ProviderFactory = async (ctx) => {
     keepAliveTimeoutMs: intConfig(ctx.config, 'keep_alive_ms', 5000),
     retryAfterSeconds: intConfig(ctx.config, 'retry_after_s', 1),
   };
-  const handle: HttpHandler = async (target, request, { timeoutMs }) =>
-    asResponse(await ctx.handleHttp(target, request, timeoutMs));
+  const tracing = ctx.tracing ?? noopTracing;
+  // The ingress span: it continues the client's traceparent, or starts the trace.
+  const handle: HttpHandler = async (target, request, { timeoutMs }) => {
+    const parent = readTraceContext((name) => request.headers.find(([k]) => k === name)?.[1]);
+    const span = tracing.startSpan(`${request.method} ${target}`, {
+      kind: 'server',
+      parent,
+      attributes: tracing.enabled
+        ? {
+            'http.request.method': request.method,
+            'url.path': request.path.split('?')[0],
+            'aloft.component': target,
+            'aloft.host.id': ctx.hostId,
+            'aloft.lattice': ctx.lattice,
+          }
+        : undefined,
+    });
+    try {
+      const response = asResponse(await ctx.handleHttp(target, request, timeoutMs, span.context));
+      span.setAttribute('http.response.status_code', response.status);
+      span.end(response.status >= 500 ? { code: `HTTP_${response.status}` } : undefined);
+      return response;
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      span.end({
+        code: typeof code === 'string' ? code : 'INTERNAL',
+        message: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+  };
   const servers = new Map<string, HttpServer>();
   let stopped = false;
 
