@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Debian packages and the executable that shows each is installed; `test: true` ones only for tests. */
+/**
+ * Debian packages and the executable that shows each is installed; `test: true` ones only with
+ * `--test` (npm test), `bench: true` ones only with `--bench` (npm run bench).
+ */
 const allPackages = [
   { pkg: 'nats-server', bin: ['nats-server', '/usr/sbin/nats-server'] },
   { pkg: 'docker-registry', bin: ['docker-registry'], test: true },
@@ -22,9 +25,12 @@ const allPackages = [
   { pkg: 'nftables', bin: ['nft', '/usr/sbin/nft'], optional: true },
   // A test CA and certificates for TLS between NATS servers and clients.
   { pkg: 'openssl', bin: ['openssl'], test: true },
+  // The HTTP load generator of `npm run bench -- http` (benchmarks only; CI does not run them).
+  { pkg: 'wrk', bin: ['wrk'], bench: true },
 ];
 const forTests = process.argv.includes('--test');
-const systemPackages = allPackages.filter((p) => forTests || !p.test);
+const forBench = process.argv.includes('--bench');
+const systemPackages = allPackages.filter((p) => (forTests || !p.test) && (forBench || !p.bench));
 
 function log(msg) {
   process.stderr.write(`[bootstrap] ${msg}\n`);

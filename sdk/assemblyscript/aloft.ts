@@ -1,4 +1,5 @@
-// The Aloft guest SDK for AssemblyScript: types and capabilities of aloft:platform@0.1.0.
+// The Aloft guest SDK for AssemblyScript: types and capabilities of aloft:platform@0.1.0
+// (keyvalue, messaging, logging, config, blobstore, outgoing-http, lattice).
 // A component exports any of these functions from its entry file (the build generates the ABI glue):
 //   export function handleHttp(req: HttpRequest): HttpResponse
 //   export function handleMessage(msg: Message): Outcome<bool>      (value ignored)
@@ -195,6 +196,98 @@ export function kvCompareAndSwap(bucket: string, key: string, expected: Uint8Arr
   _kvCas(changetype<usize>(b), b.byteLength, changetype<usize>(k), k.byteLength, expected === null ? 0 : 1, e.dataStart, e.length, value.dataStart, value.length, retArea);
   if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
   return Outcome.success<bool>(load<u8>(retArea, 4) != 0);
+}
+
+// ---- blobstore (wasi:blobstore, whole objects) ----
+@external("aloft:platform/blobstore@0.1.0", "put")
+declare function _blobPut(cp: usize, cl: usize, np: usize, nl: usize, dp: usize, dl: usize, ret: usize): void;
+@external("aloft:platform/blobstore@0.1.0", "get")
+declare function _blobGet(cp: usize, cl: usize, np: usize, nl: usize, ret: usize): void;
+@external("aloft:platform/blobstore@0.1.0", "info")
+declare function _blobInfo(cp: usize, cl: usize, np: usize, nl: usize, ret: usize): void;
+@external("aloft:platform/blobstore@0.1.0", "exists")
+declare function _blobExists(cp: usize, cl: usize, np: usize, nl: usize, ret: usize): void;
+@external("aloft:platform/blobstore@0.1.0", "delete")
+declare function _blobDelete(cp: usize, cl: usize, np: usize, nl: usize, ret: usize): void;
+@external("aloft:platform/blobstore@0.1.0", "list")
+declare function _blobList(cp: usize, cl: usize, ct: i32, curp: usize, curl: usize, ret: usize): void;
+
+/** What is known about a stored object. */
+export class ObjectInfo {
+  constructor(public name: string, public size: u64, public digest: string, public modified: string) {}
+}
+
+/** One page of object names; `cursor` is set when more follow. */
+export class ObjectPage {
+  constructor(public names: string[], public cursor: string | null) {}
+}
+
+/** Creates or replaces the object `name` in `container`. */
+export function blobPut(container: string, name: string, data: Uint8Array): Outcome<bool> {
+  const c = utf8(container);
+  const n = utf8(name);
+  _blobPut(changetype<usize>(c), c.byteLength, changetype<usize>(n), n.byteLength, data.dataStart, data.length, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
+  return Outcome.success<bool>(true);
+}
+
+/** The object's bytes, or null when absent. */
+export function blobGet(container: string, name: string): Outcome<Uint8Array | null> {
+  const c = utf8(container);
+  const n = utf8(name);
+  _blobGet(changetype<usize>(c), c.byteLength, changetype<usize>(n), n.byteLength, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<Uint8Array | null>(null, readFailure(retArea + 4));
+  if (load<u8>(retArea, 4) == 0) return Outcome.success<Uint8Array | null>(null);
+  return Outcome.success<Uint8Array | null>(liftBytes(load<u32>(retArea, 8), load<u32>(retArea, 12)));
+}
+
+/** Size, digest and modification time of the object, or null when absent. */
+export function blobInfo(container: string, name: string): Outcome<ObjectInfo | null> {
+  const c = utf8(container);
+  const n = utf8(name);
+  _blobInfo(changetype<usize>(c), c.byteLength, changetype<usize>(n), n.byteLength, retArea);
+  // result<option<object-info>, error>: the payload is 8-aligned (object-info holds a u64).
+  if (load<u8>(retArea) != 0) return new Outcome<ObjectInfo | null>(null, readFailure(retArea + 8));
+  if (load<u8>(retArea, 8) == 0) return Outcome.success<ObjectInfo | null>(null);
+  const r = retArea + 16;
+  return Outcome.success<ObjectInfo | null>(new ObjectInfo(
+    liftString(load<u32>(r, 0), load<u32>(r, 4)),
+    load<u64>(r, 8),
+    liftString(load<u32>(r, 16), load<u32>(r, 20)),
+    liftString(load<u32>(r, 24), load<u32>(r, 28)),
+  ));
+}
+
+export function blobExists(container: string, name: string): Outcome<bool> {
+  const c = utf8(container);
+  const n = utf8(name);
+  _blobExists(changetype<usize>(c), c.byteLength, changetype<usize>(n), n.byteLength, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
+  return Outcome.success<bool>(load<u8>(retArea, 4) != 0);
+}
+
+/** Removes the object (removing an absent one succeeds). */
+export function blobDelete(container: string, name: string): Outcome<bool> {
+  const c = utf8(container);
+  const n = utf8(name);
+  _blobDelete(changetype<usize>(c), c.byteLength, changetype<usize>(n), n.byteLength, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<bool>(false, readFailure(retArea + 4));
+  return Outcome.success<bool>(true);
+}
+
+/** Object names of a container, a page at a time (pass the previous page's cursor). */
+export function blobList(container: string, cursor: string | null = null): Outcome<ObjectPage | null> {
+  const c = utf8(container);
+  const cur = cursor === null ? new ArrayBuffer(0) : utf8(cursor);
+  _blobList(changetype<usize>(c), c.byteLength, cursor === null ? 0 : 1, changetype<usize>(cur), cur.byteLength, retArea);
+  if (load<u8>(retArea) != 0) return new Outcome<ObjectPage | null>(null, readFailure(retArea + 4));
+  const ptr = load<u32>(retArea, 4);
+  const len = load<u32>(retArea, 8);
+  const names = new Array<string>();
+  for (let i: u32 = 0; i < len; i++) names.push(liftString(load<u32>(ptr + i * 8), load<u32>(ptr + i * 8, 4)));
+  freeHost(ptr, len * 8);
+  const next: string | null = load<u8>(retArea, 12) == 0 ? null : liftString(load<u32>(retArea, 16), load<u32>(retArea, 20));
+  return Outcome.success<ObjectPage | null>(new ObjectPage(names, next));
 }
 
 // ---- messaging (wasmCloud messaging) ----

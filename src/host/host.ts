@@ -16,12 +16,11 @@ import {
   type LatticeState,
 } from '../lattice/index.ts';
 import { createRuntime, type Runtime } from '../runtime/index.ts';
-import { builtinProviders } from '../providers/index.ts';
+import { builtinProviders, DEFAULT_PROVIDER_KINDS } from '../providers/index.ts';
 import { deferred, silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
 import {
   createTracing,
   readTraceContext,
-  traceHeaders,
   TRACING_DISABLED,
   type MetricsRegistry,
   type TracingConfig,
@@ -30,15 +29,13 @@ import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
 import { hostIdentity } from './identity.ts';
 import { startHostSecurity, type HostSecurityOptions } from './security.ts';
-import { openedLinks } from './secrets.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
 import { hostInstruments } from './instrument.ts';
 import { hostMetrics } from './metrics.ts';
-import { HANDLER_OPS, invokeLocal, serveCalls } from './serve.ts';
-import { httpCallOptions, withServedBy } from './http-ingress.ts';
+import { invokeLocal, serveCalls } from './serve.ts';
 import { createCallStats, type CallObserver } from './call-stats.ts';
-import type { ProviderFactory, RunningProvider } from './providers.ts';
-import { fromWire, toWire } from '../lattice/index.ts';
+import { hostProviderContext } from './provider-context.ts';
+import type { ProviderContext, ProviderFactory, RunningProvider } from './providers.ts';
 
 export type HostState = 'starting' | 'running' | 'draining' | 'stopping' | 'stopped';
 
@@ -210,20 +207,47 @@ export async function startHost(options: HostOptions): Promise<Host> {
       });
     },
   });
+  const providerContext = (name: string, config: Record<string, string>): ProviderContext =>
+    hostProviderContext(
+      {
+        nc,
+        lattice,
+        hostId: identity.id,
+        hostName: identity.name,
+        logger: log,
+        labels: () => labels,
+        latticeState,
+        placements,
+        accepting,
+        onIdleChange,
+        instruments,
+        tracing,
+        view,
+        isElsewhere: (component) => view.rank(component, self).some((h) => h !== identity.id),
+        caller,
+        security,
+      },
+      name,
+      config,
+    );
+  // The built-in providers for components without a logging or config link.
+  const defaults = {
+    logging: await builtinProviders[DEFAULT_PROVIDER_KINDS.logging]!(
+      providerContext('default-logging', {}),
+    ),
+    config: await builtinProviders[DEFAULT_PROVIDER_KINDS.config]!(
+      providerContext('default-config', {}),
+    ),
+  };
   const runtime: Runtime = createRuntime({
     logger: log,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     capabilities: hostCapabilities({
-      nc,
-      lattice,
-      hostId: identity.id,
-      hostName: identity.name,
-      labels: () => labels,
-      logger: log,
       state: latticeState,
       caller: () => caller,
       providers,
       security,
+      defaults,
       instruments,
     }),
   });
@@ -337,7 +361,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     clearInterval(timer);
     publishEvent('host_stopped', { name: identity.name });
     await control.stop();
-    await Promise.allSettled([...providers.values()].map((p) => p.instance.stop()));
+    await Promise.allSettled(
+      [...[...providers.values()].map((p) => p.instance), ...Object.values(defaults)].map((i) =>
+        i.stop(),
+      ),
+    );
     for (const p of providers.values()) for (const sub of p.subs) sub.unsubscribe();
     providers.clear();
     await view.stop();
@@ -362,53 +390,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     placements,
     providers,
     providerKinds: options.providerKinds ?? builtinProviders,
-    providerContext: (name, config) => ({
-      nc,
-      lattice,
-      hostId: identity.id,
-      logger: log,
-      // `secret:<name>` values are opened here, for this provider only, and never stored.
-      config: security.resolveSecrets(config),
-      tracing,
-      handleHttp: async (component, request, timeoutMs, trace) => {
-        const encoded = new TextEncoder().encode(JSON.stringify(toWire(request)));
-        let servedBy: string | undefined;
-        const out = await caller.call(component, HANDLER_OPS.http, encoded, {
-          timeoutMs,
-          noResponderWaitMs: Math.min(timeoutMs, 2000),
-          ...httpCallOptions(request, timeoutMs),
-          ...(trace ? { headers: traceHeaders(trace) } : {}),
-          onServed: (hostId) => (servedBy = hostId),
-        });
-        const response = fromWire(JSON.parse(new TextDecoder().decode(out)));
-        const header = config.served_by_header?.trim().toLowerCase();
-        return header ? withServedBy(response, header, view, servedBy) : response;
-      },
-      deliverMessage: async (component, message, timeoutMs, trace) => {
-        const encoded = new TextEncoder().encode(JSON.stringify(toWire(message)));
-        await caller.call(component, HANDLER_OPS.message, encoded, {
-          timeoutMs,
-          ...(trace ? { headers: traceHeaders(trace) } : {}),
-        });
-      },
-      // Links name this provider as their target (component → provider), or, for inbound
-      // capabilities as wadm writes them (http-server → component), as their source.
-      linksTo: () =>
-        openedLinks(
-          latticeState
-            .links()
-            .flatMap((l) =>
-              l.target === name
-                ? [l]
-                : l.source === name
-                  ? [{ ...l, source: l.target, target: name }]
-                  : [],
-            ),
-          security,
-          log,
-        ),
-      onLinksChange: (listener) => latticeState.onChange((kind) => kind === 'link' && listener()),
-    }),
+    providerContext,
     labels,
     runtime,
     latticeState,

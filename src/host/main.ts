@@ -2,13 +2,10 @@
  * The host process (`aloft host`): starts a host from options and stops it gracefully on SIGTERM
  * or SIGINT (cordon, finish in-flight calls within the grace period, publish host_stopped, exit).
  */
+import { jsonLogger, parseLogLevel } from '../support/index.ts';
 import {
-  jsonLogger,
-  parseLogLevel,
   startHealthServer,
   type HealthServer,
-} from '../support/index.ts';
-import {
   createRegistry,
   processMetrics,
   startMetricsServer,

@@ -7,7 +7,7 @@ import {
   subjectsFor,
 } from '../lattice/index.ts';
 import { isAloftError, type Logger } from '../support/index.ts';
-import { GuestError, type HttpRequest, type Message } from '../runtime/index.ts';
+import { GuestError, type HttpRequest, type HttpResponse, type Message } from '../runtime/index.ts';
 import { fromWire, toWire } from '../lattice/index.ts';
 import { readTraceContext, type TraceContext } from '../telemetry/index.ts';
 import type { HostInstruments } from './instrument.ts';
@@ -48,6 +48,16 @@ export interface LocalCall {
   trace?: TraceContext | undefined;
 }
 
+/** The call never started here (draining, saturated, unloaded): another host may take it. */
+export function isNotStarted(err: unknown): boolean {
+  return (
+    err instanceof LatticeError &&
+    (err.code === LatticeCodes.BUSY ||
+      err.code === LatticeCodes.UNAVAILABLE ||
+      err.code === LatticeCodes.NO_RESPONDERS)
+  );
+}
+
 /**
  * Subscribes a placement's call subjects: the host's own (`rpc.<c>.<host>`) and the component's
  * queue group (`rpc.<c>.any`). Each request runs concurrently; a saturated pool sheds at once
@@ -86,12 +96,62 @@ export async function invokeLocal(
   }
 }
 
-async function runLocal(
+/**
+ * An HTTP request for a component placed on this host, handed to its pool as it is: the
+ * same-host path of the http-server provider (no wire encoding, no NATS message). Same
+ * admission rules and the same accounting as {@link invokeLocal}.
+ */
+export async function invokeLocalHttp(
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange' | 'instruments'>,
+  p: Placement,
+  request: HttpRequest,
+  call: { timeoutMs: number; shed: boolean; trace?: TraceContext | undefined },
+): Promise<HttpResponse> {
+  const served = ctx.instruments.served(p.name, HANDLER_OPS.http, call.trace);
+  try {
+    const out = await guarded(ctx, p, call.shed, false, () =>
+      p.component.handleHttp(request, { timeoutMs: call.timeoutMs, metadata: served.metadata }),
+    );
+    served.end();
+    return out;
+  } catch (err) {
+    served.end(err);
+    throw err;
+  }
+}
+
+function runLocal(
   ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
   p: Placement,
   { operation, payload, timeoutMs, shed = true, counted = false }: LocalCall,
   metadata: Readonly<Record<string, string>> | undefined,
 ): Promise<Uint8Array> {
+  return guarded(ctx, p, shed, counted, async () => {
+    if (operation === HANDLER_OPS.http) {
+      const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
+      const res = await p.component.handleHttp(req, { timeoutMs, metadata });
+      return encoder.encode(JSON.stringify(toWire(res)));
+    }
+    if (operation === HANDLER_OPS.message) {
+      const msg = fromWire(JSON.parse(decoder.decode(payload))) as Message;
+      await p.component.handleMessage(msg, { timeoutMs, metadata });
+      return new Uint8Array(0);
+    }
+    return await p.component.call(operation, payload, { timeoutMs, metadata });
+  });
+}
+
+/**
+ * Admission and error mapping shared by every local invocation: refuse while draining, shed when
+ * saturated, count in-flight work, and turn runtime errors into lattice codes.
+ */
+async function guarded<T>(
+  ctx: Pick<ServeContext, 'accepting' | 'onIdleChange'>,
+  p: Placement,
+  shed: boolean,
+  counted: boolean,
+  run: () => Promise<T>,
+): Promise<T> {
   if (!ctx.accepting()) {
     throw new LatticeError(
       LatticeCodes.UNAVAILABLE,
@@ -107,17 +167,7 @@ async function runLocal(
   }
   if (!counted) p.inFlight++;
   try {
-    if (operation === HANDLER_OPS.http) {
-      const req = fromWire(JSON.parse(decoder.decode(payload))) as HttpRequest;
-      const res = await p.component.handleHttp(req, { timeoutMs, metadata });
-      return encoder.encode(JSON.stringify(toWire(res)));
-    }
-    if (operation === HANDLER_OPS.message) {
-      const msg = fromWire(JSON.parse(decoder.decode(payload))) as Message;
-      await p.component.handleMessage(msg, { timeoutMs, metadata });
-      return new Uint8Array(0);
-    }
-    return await p.component.call(operation, payload, { timeoutMs, metadata });
+    return await run();
   } catch (err) {
     if (err instanceof GuestError) {
       // The component's own error record: callers see its code, not the runtime's wrapper.

@@ -1,9 +1,20 @@
-import { blobStoreNats } from './kinds/blobstore.ts';
+import { blobStoreMemory, blobStoreNats } from './kinds/blobstore.ts';
+import { configLattice } from './kinds/config.ts';
+import { loggingLattice } from './kinds/logging.ts';
 import { httpClientProvider } from './kinds/http-client.ts';
 import { httpServerProvider } from './kinds/http-server.ts';
 import { keyValueMemory, keyValueNats, keyValueRedis } from './kinds/keyvalue.ts';
 import { messagingNats } from './kinds/messaging.ts';
 import type { ProviderFactory } from './provider.ts';
+
+/**
+ * The kinds a host uses for a component's `logging` and `config` imports when the component has
+ * no link for them (as if linked with empty link config). A link overrides the default.
+ */
+export const DEFAULT_PROVIDER_KINDS: Readonly<Record<'logging' | 'config', string>> = {
+  logging: 'logging-lattice',
+  config: 'config-lattice',
+};
 
 /**
  * The providers every host can start by kind (`aloft start provider <kind>`). The host passes a
@@ -19,6 +30,9 @@ export const builtinProviders: Readonly<Record<string, ProviderFactory>> = {
   'keyvalue-memory': keyValueMemory,
   'messaging-nats': messagingNats,
   'blobstore-nats': blobStoreNats,
+  'blobstore-memory': blobStoreMemory,
+  'logging-lattice': loggingLattice,
+  'config-lattice': configLattice,
   'http-client': httpClientProvider,
   'http-server': httpServerProvider,
 };

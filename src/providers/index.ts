@@ -10,7 +10,7 @@ export {
   type ProviderInstance,
   type ProviderLink,
 } from './provider.ts';
-export { builtinProviders } from './builtin.ts';
+export { builtinProviders, DEFAULT_PROVIDER_KINDS } from './builtin.ts';
 export { keyValueInstance } from './kinds/keyvalue.ts';
 export { blobStoreInstance } from './kinds/blobstore.ts';
 export * from './keyvalue/index.ts';

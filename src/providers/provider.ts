@@ -9,13 +9,18 @@ import type { TraceContext, Tracing } from '../telemetry/index.ts';
  */
 export interface ProviderCall {
   component: string;
-  /** Short interface name: `keyvalue`, `messaging`, `outgoing-http`, `blobstore`. */
+  /**
+   * Short interface name: `keyvalue`, `messaging`, `outgoing-http`, `blobstore`, `logging`,
+   * `config`.
+   */
   interface: string;
   /** WIT function name: `get`, `list-keys`, `compare-and-swap`, `publish`, `fetch`… */
   function: string;
   args: unknown[];
   /** The config of the link the call came through. */
   linkConfig: Record<string, string>;
+  /** W3C `traceparent` of the invocation, when it is traced (in-process calls only). */
+  traceparent?: string;
 }
 
 /** A link whose target is this provider. */
@@ -32,9 +37,15 @@ export interface ProviderContext {
   nc: NatsConnection;
   lattice: string;
   hostId: string;
+  /** The host's friendly name. */
+  hostName: string;
   logger: Logger;
   /** The provider's own config (`aloft start provider … --config`). */
   config: Record<string, string>;
+  /** The labels of the host the provider runs on (`cloud`, `region`…). */
+  labels(): Record<string, string>;
+  /** Named config from the lattice state (`aloft config put`), kept current by its watch. */
+  namedConfig(name: string): Record<string, string> | undefined;
   /** The host's tracing, for providers that start traces (`http-server`). Off when absent. */
   tracing?: Tracing;
   /**

@@ -1,13 +1,10 @@
 /** The reconciler process (`aloft reconciler`): runs until SIGTERM/SIGINT, then releases its lease. */
 import { hostname } from 'node:os';
 import { connectLattice, type LatticeConnectionOptions } from '../lattice/index.ts';
+import { jsonLogger, parseLogLevel } from '../support/index.ts';
 import {
-  jsonLogger,
-  parseLogLevel,
   startHealthServer,
   type HealthServer,
-} from '../support/index.ts';
-import {
   createRegistry,
   processMetrics,
   startMetricsServer,

@@ -15,6 +15,8 @@ export interface MemoryCapabilities {
   handler: CapabilityHandler;
   /** bucket → key → value. */
   buckets: Map<string, Map<string, Uint8Array>>;
+  /** container → object name → stored object. */
+  blobs: Map<string, Map<string, { data: Uint8Array; modified: string }>>;
   /** Every log line, in order. */
   logs: GuestLogLine[];
   /** Every call, in order (interface, function, component). */
@@ -31,7 +33,7 @@ const equalBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boole
   (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
 
 /**
- * Key-value, config and logging in memory; `messaging`, `outgoing-http` and `lattice` go to
+ * Key-value, blobs, config and logging in memory; `messaging`, `outgoing-http` and `lattice` go to
  * `forward` when given, else fail with `CAPABILITY_UNAVAILABLE`.
  */
 export function memoryCapabilities(
@@ -86,6 +88,39 @@ export function memoryCapabilities(
         throw new AloftError('CAPABILITY_UNKNOWN_FUNCTION', `keyvalue.${fn}`);
     }
   };
+  const blobs: MemoryCapabilities['blobs'] = new Map();
+  const blobstore = async (fn: string, args: Value[]): Promise<Value> => {
+    const name = asString(args[0]);
+    let c = blobs.get(name);
+    if (!c) {
+      c = new Map<string, { data: Uint8Array; modified: string }>();
+      blobs.set(name, c);
+    }
+    if (fn === 'list') return { names: [...c.keys()].sort(), cursor: undefined };
+    const key = asString(args[1]);
+    const entry = c.get(key);
+    switch (fn) {
+      case 'put':
+        c.set(key, { data: args[2] as Uint8Array, modified: new Date().toISOString() });
+        return undefined;
+      case 'get':
+        return entry?.data;
+      case 'exists':
+        return entry !== undefined;
+      case 'delete':
+        c.delete(key);
+        return undefined;
+      case 'info': {
+        if (!entry) return undefined;
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', entry.data));
+        const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+        const size = BigInt(entry.data.length);
+        return { name: key, size, digest: `sha256:${hex}`, modified: entry.modified };
+      }
+      default:
+        throw new AloftError('CAPABILITY_UNKNOWN_FUNCTION', `blobstore.${fn}`);
+    }
+  };
   const handler: CapabilityHandler = (call) => {
     calls.push({ component: call.component, interface: call.interface, function: call.function });
     switch (call.interface) {
@@ -101,6 +136,8 @@ export function memoryCapabilities(
         options.logger?.info(message, { component: call.component, guestLevel: level, context });
         return Promise.resolve(undefined);
       }
+      case 'blobstore':
+        return blobstore(call.function, call.args);
       case 'messaging':
       case 'outgoing-http':
       case 'lattice':
@@ -110,5 +147,5 @@ export function memoryCapabilities(
         );
     }
   };
-  return { handler, buckets, logs, calls };
+  return { handler, buckets, blobs, logs, calls };
 }

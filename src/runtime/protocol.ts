@@ -58,6 +58,8 @@ export interface WorkerInit {
   channel: ChannelBuffers;
   /** The linear-memory cap, to say in a trap message whether the guest hit it. */
   memoryLimitBytes: number;
+  /** Largest message on the channel (also the largest body a wasi:http response may write). */
+  maxMessageBytes: number;
   /**
    * Capability interfaces (short names) the component may call (its claims); calls to others
    * fail inside the worker, without a round trip to the host. All when absent.

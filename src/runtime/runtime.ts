@@ -251,6 +251,7 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
           modules,
           imports: artifact.imports,
           memoryLimitBytes: capPages * WASM_PAGE,
+          maxMessageBytes: limits.maxMessageBytes,
           maxLogLines: limits.maxLogLines,
           logLinesPerSecond: limits.logLinesPerSecond,
           ...(allowed ? { allowedCapabilities: [...allowed] } : {}),

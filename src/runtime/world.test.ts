@@ -12,18 +12,36 @@ describe('world', () => {
 
   it('classifies imports and exports', () => {
     const check = checkWorld(
-      ['aloft:platform/types@0.1.0', 'aloft:platform/keyvalue@0.1.0', 'wasi:cli/environment@0.2.0'],
+      ['aloft:platform/types@0.1.0', 'aloft:platform/keyvalue@0.1.0', 'wasi:sockets/tcp@0.2.0'],
       ['aloft:platform/operation@0.1.0', 'aloft:platform/logging@0.1.0'],
     );
     assert.equal(check.ok, false);
     assert.deepEqual(check.capabilities, ['keyvalue']);
     assert.deepEqual(check.handlers, ['operation']);
-    assert.deepEqual(check.unexpectedImports, ['wasi:cli/environment@0.2.0']);
+    assert.deepEqual(check.unexpectedImports, ['wasi:sockets/tcp@0.2.0']);
     assert.deepEqual(check.unexpectedExports, ['aloft:platform/logging@0.1.0']);
     assert.match(
       describeWorldCheck(check),
-      /unexpected import\(s\): wasi:cli\/environment@0\.2\.0; unexpected export\(s\)/,
+      /unexpected import\(s\): wasi:sockets\/tcp@0\.2\.0; unexpected export\(s\)/,
     );
+  });
+
+  it('takes a wasi:http/incoming-handler 0.2.x component as an HTTP handler with the WASI it may import', () => {
+    const check = checkWorld(
+      ['wasi:io/streams@0.2.12', 'wasi:http/types@0.2.10', 'wasi:cli/stdout@0.2.3'],
+      ['wasi:http/incoming-handler@0.2.10'],
+    );
+    assert.equal(check.ok, true);
+    assert.equal(check.wasiHttp, true);
+    assert.deepEqual(check.handlers, ['http-handler']);
+    assert.deepEqual(check.wasi, ['wasi:io/streams', 'wasi:http/types', 'wasi:cli/stdout']);
+    const other = checkWorld(
+      ['wasi:sockets/tcp@0.2.0', 'wasi:http/types@0.3.0'],
+      ['wasi:http/incoming-handler@0.3.0'],
+    );
+    assert.equal(other.ok, false);
+    assert.deepEqual(other.unexpectedImports, ['wasi:sockets/tcp@0.2.0', 'wasi:http/types@0.3.0']);
+    assert.match(describeWorldCheck(other), /wasi:http\/incoming-handler@0\.2\.x/);
   });
 
   it('requires at least one handler', () => {

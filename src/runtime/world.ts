@@ -3,6 +3,8 @@
  * and which JavaScript export name each exported interface has. Pure; no I/O.
  */
 
+import { isWasiHttpHandler, wasiImportName } from './wasi/host.ts';
+
 /** Version of the `aloft:platform` WIT package this runtime speaks. */
 export const PLATFORM_VERSION = '0.1.0';
 export const PLATFORM_PACKAGE = `aloft:platform@${PLATFORM_VERSION}`;
@@ -15,6 +17,7 @@ export const CAPABILITY_INTERFACES = [
   'config',
   'outgoing-http',
   'lattice',
+  'blobstore',
 ] as const;
 export type CapabilityInterface = (typeof CAPABILITY_INTERFACES)[number];
 
@@ -56,6 +59,13 @@ export const GUEST_EXPORT_NAMES: Record<HandlerInterface, string> = {
 
 /** Result of checking a component's imports and exports against the world. */
 export interface WorldCheck {
+  /**
+   * WASI 0.2 interfaces it imports that Aloft provides (`wasi:io/streams`…, without version):
+   * a component built for another WASI platform.
+   */
+  wasi: string[];
+  /** It exports `wasi:http/incoming-handler@0.2.x` (served as its `http-handler`). */
+  wasiHttp: boolean;
   ok: boolean;
   /** Handler interfaces it exports (short names). */
   handlers: HandlerInterface[];
@@ -73,9 +83,14 @@ export function checkWorld(imports: readonly string[], exports: readonly string[
   const capabilities: CapabilityInterface[] = [];
   const unexpectedImports: string[] = [];
   const unexpectedExports: string[] = [];
+  const wasi: string[] = [];
+  let wasiHttp = false;
   for (const name of imports) {
     const s = shortName(name);
-    if (s !== undefined && (CAPABILITY_INTERFACES as readonly string[]).includes(s)) {
+    const w = wasiImportName(name);
+    if (w !== undefined) {
+      wasi.push(w);
+    } else if (s !== undefined && (CAPABILITY_INTERFACES as readonly string[]).includes(s)) {
       capabilities.push(s as CapabilityInterface);
     } else if (s === undefined || !(TYPE_INTERFACES as readonly string[]).includes(s)) {
       unexpectedImports.push(name);
@@ -83,7 +98,14 @@ export function checkWorld(imports: readonly string[], exports: readonly string[
   }
   for (const name of exports) {
     const s = shortName(name);
-    if (s !== undefined && (HANDLER_INTERFACES as readonly string[]).includes(s)) {
+    if (isWasiHttpHandler(name) && !handlers.includes('http-handler')) {
+      wasiHttp = true;
+      handlers.push('http-handler');
+    } else if (s !== undefined && (HANDLER_INTERFACES as readonly string[]).includes(s)) {
+      if (s === 'http-handler' && wasiHttp) {
+        unexpectedExports.push(name);
+        continue;
+      }
       handlers.push(s as HandlerInterface);
     } else {
       unexpectedExports.push(name);
@@ -92,6 +114,8 @@ export function checkWorld(imports: readonly string[], exports: readonly string[
   const missingExport = handlers.length === 0;
   return {
     ok: !missingExport && unexpectedImports.length === 0 && unexpectedExports.length === 0,
+    wasi,
+    wasiHttp,
     handlers,
     capabilities,
     unexpectedImports,
@@ -110,7 +134,11 @@ export function describeWorldCheck(check: WorldCheck): string {
     parts.push(`unexpected export(s): ${check.unexpectedExports.join(', ')}`);
   }
   if (check.missingExport) {
-    parts.push(`missing export: one of ${HANDLER_INTERFACES.map((h) => qualified(h)).join(', ')}`);
+    const wanted = [
+      ...HANDLER_INTERFACES.map((h) => qualified(h)),
+      'wasi:http/incoming-handler@0.2.x',
+    ];
+    parts.push(`missing export: one of ${wanted.join(', ')}`);
   }
   return `component does not match world ${PLATFORM_PACKAGE}: ${parts.join('; ')}`;
 }

@@ -30,7 +30,18 @@ export async function startReconcilerProcess(
   const name = `reconciler-${cloud}`;
   const { pid } = await spawnAloft(
     name,
-    ['reconciler', '--nats-url', natsUrls(c), '--lattice', state.lattice, '--id', name],
+    [
+      'reconciler',
+      '--nats-url',
+      natsUrls(c),
+      '--lattice',
+      state.lattice,
+      '--id',
+      name,
+      // Each process its own free port: a shared ALOFT_METRICS_PORT would collide.
+      '--metrics-port',
+      '0',
+    ],
     logs(state),
     30_000,
     execIn(state, cloud),
@@ -70,6 +81,8 @@ export async function startHostProcess(
       // Signed components only, as in production: the simulation signs its sample with this issuer.
       '--trusted-issuers',
       simIssuer(state.dataDir).publicKey,
+      '--metrics-port',
+      '0',
     ],
     logs(state),
     30_000,

@@ -5,4 +5,3 @@ export type { Clock } from './clock.ts';
 export { systemClock, manualClock } from './clock.ts';
 export type { Deferred } from './async.ts';
 export { delay, deferred, pollUntil } from './async.ts';
-export { HEALTH_PATHS, parseHealthPort, startHealthServer, type HealthServer } from './health.ts';

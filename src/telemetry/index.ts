@@ -60,3 +60,4 @@ export {
   type SpanStart,
   type Tracing,
 } from './tracing/tracing.ts';
+export { HEALTH_PATHS, parseHealthPort, startHealthServer, type HealthServer } from './health.ts';

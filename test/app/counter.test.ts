@@ -1,14 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NatsConnection } from '@nats-io/nats-core';
-import {
-  connectLattice,
-  encodeJson,
-  subjectsFor,
-  type ControlVerb,
-} from '../../src/lattice/index.ts';
-import { freePort, startTopology, type Topology } from '../../src/nats/index.ts';
+import { connectLattice, type ControlVerb } from '../../src/lattice/index.ts';
+import { startTopology, type Topology } from '../../src/nats/index.ts';
 import { startHost, type Host } from '../../src/host/index.ts';
+import { control, deployCounterApp, httpCall, type HttpAnswer } from '../support/counter-app.ts';
 import { recordEvents, startComponent, writeComponent } from '../support/lattice.ts';
 import { example } from '../support/samples.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -26,23 +22,9 @@ describe('sample app: counter over HTTP, key-value and messaging', { timeout: 24
   let base: string;
   let ref: string;
 
-  const ctl = async (verb: ControlVerb, body: unknown, hostId?: string): Promise<void> => {
-    const reply = await nc.request(subjectsFor(lattice).control(verb, hostId), encodeJson(body), {
-      timeout: 10_000,
-    });
-    assert.equal(reply.headers?.get('Aloft-Error') ?? '', '', `${verb} failed`);
-  };
-  const http = async (
-    method: string,
-    path: string,
-  ): Promise<{ status: number; body: string; retryAfter: string | null }> => {
-    const res = await fetch(`${base}${path}`, { method });
-    return {
-      status: res.status,
-      body: await res.text(),
-      retryAfter: res.headers.get('retry-after'),
-    };
-  };
+  const ctl = (verb: ControlVerb, body: unknown, hostId?: string): Promise<void> =>
+    control(nc, lattice, verb, body, hostId);
+  const http = (method: string, path: string): Promise<HttpAnswer> => httpCall(base, method, path);
 
   before(async () => {
     topo = await startTopology({ kind: 'single', dataDir: `${dir.path}/nats` });
@@ -56,48 +38,11 @@ describe('sample app: counter over HTTP, key-value and messaging', { timeout: 24
     app = await startHost({ ...common, labels: { role: 'app' }, name: 'app' });
     edge = await startHost({ ...common, labels: { role: 'edge' }, name: 'edge' });
     ref = writeComponent(dir.path, 'counter', await example('counter'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const events = recordEvents(nc, lattice, [
-      'provider_started',
-      'provider_start_failed',
-      'component_started',
-    ]);
-    await ctl('provider.start', { name: 'kv', kind: 'keyvalue-nats' }, edge.id);
-    await ctl('provider.start', { name: 'messaging', kind: 'messaging-nats' }, edge.id);
-    await ctl(
-      'provider.start',
-      { name: 'http', kind: 'http-server', config: { address: `127.0.0.1:${port}` } },
-      edge.id,
-    );
-    for (const name of ['kv', 'messaging', 'http']) {
-      const ev = await Promise.race([
-        events.waitFor('provider_started', (d) => d.name === name),
-        events.waitFor('provider_start_failed', (d) => d.name === name),
-      ]);
-      assert.equal(ev.type, 'provider_started', JSON.stringify(ev.event.data));
-    }
-    await startComponent(nc, lattice, app.id, { name: 'counter', ref });
-    await events.waitFor('component_started', (d) => d.name === 'counter', 120_000);
-    events.stop();
-    await ctl('link.put', { source: 'counter', target: 'kv', interface: 'wasi:keyvalue/store' });
-    await ctl('link.put', {
-      source: 'counter',
-      target: 'messaging',
-      interface: 'wasmcloud:messaging/consumer',
+    base = await deployCounterApp(nc, lattice, {
+      providerHost: edge.id,
+      componentHost: app.id,
+      ref,
     });
-    await ctl('link.put', {
-      source: 'http',
-      target: 'counter',
-      interface: 'wasi:http/incoming-handler',
-    });
-    // Wait until the edge host's HTTP listener serves the route (it follows link changes).
-    for (let i = 0; ; i++) {
-      const r = await fetch(`${base}/health`).catch(() => undefined);
-      if (r?.status === 200) break;
-      if (i > 200) throw new Error('the HTTP route never came up');
-      await new Promise((res) => setTimeout(res, 50));
-    }
   });
 
   after(async () => {

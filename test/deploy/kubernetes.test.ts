@@ -8,7 +8,7 @@ import { command as reconcilerCommand } from '../../src/cli/commands/reconciler.
 import { parseNatsUrls } from '../../src/cli/nats-url.ts';
 import { LIVENESS } from '../../src/nats/index.ts';
 import { REGIONS } from '../../src/sim/index.ts';
-import { HEALTH_PATHS } from '../../src/support/index.ts';
+import { HEALTH_PATHS } from '../../src/telemetry/index.ts';
 
 type Obj = Record<string, unknown>;
 const root = resolve(import.meta.dirname, '..', '..');

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { recordPid, startNatsServer, type NatsServer } from '../../src/nats/index.ts';
-import { HEALTH_PATHS } from '../../src/support/index.ts';
+import { HEALTH_PATHS } from '../../src/telemetry/index.ts';
 import { aloft } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 

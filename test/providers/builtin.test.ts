@@ -8,6 +8,7 @@ import {
   decodeCapabilityResult,
   encodeCapabilityCall,
   encodeCapabilityResult,
+  subjectsFor,
 } from '../../src/lattice/index.ts';
 import { freePort } from '../../src/nats/index.ts';
 import { AloftError, pollUntil, silentLogger } from '../../src/support/index.ts';
@@ -39,6 +40,9 @@ function fakeHost(nats: Fixture, config: Record<string, string> = {}) {
     hostId: 'HOST1',
     logger: silentLogger,
     config,
+    hostName: 'host-1',
+    labels: () => ({ cloud: 'test' }),
+    namedConfig: () => undefined,
     handleHttp: (component, request) => http(component, request),
     deliverMessage: (component, message) => {
       delivered.push({ component, message });
@@ -128,14 +132,78 @@ describe('built-in providers', { timeout: 60_000 }, () => {
 
   it('registers every kind', () => {
     assert.deepEqual(Object.keys(builtinProviders).sort(), [
+      'blobstore-memory',
       'blobstore-nats',
+      'config-lattice',
       'http-client',
       'http-server',
       'keyvalue-memory',
       'keyvalue-nats',
       'keyvalue-redis',
+      'logging-lattice',
       'messaging-nats',
     ]);
+  });
+
+  it("config-lattice merges the named configs of the link (later wins), else the component's own", async () => {
+    const table: Record<string, Record<string, string>> = {
+      shop: { color: 'red', size: 'M' },
+      shared: { color: 'blue', region: 'eu' },
+    };
+    const host = fakeHost(nats, {});
+    const p = await builtinProviders['config-lattice']!({
+      ...host.ctx,
+      namedConfig: (name) => table[name],
+    });
+    const call = (fn: string, args: unknown[], linkConfig: Record<string, string> = {}) =>
+      p.handle({ component: 'shop', interface: 'config', function: fn, args, linkConfig });
+    assert.equal(await call('get', ['color']), 'red');
+    assert.equal(await call('get', ['region']), undefined);
+    assert.equal(await call('get', ['color'], { names: 'shop, shared' }), 'blue');
+    assert.deepEqual(await call('get-all', [], { names: 'shared shop' }), [
+      ['color', 'red'],
+      ['region', 'eu'],
+      ['size', 'M'],
+    ]);
+    table.shop = { color: 'green' };
+    assert.equal(await call('get', ['color']), 'green', 'reads the current value at every call');
+  });
+
+  it("logging-lattice publishes JSON lines on the component's log subject, honouring min_level", async () => {
+    const host = fakeHost(nats, {});
+    const p = await builtinProviders['logging-lattice']!(host.ctx);
+    const lines: Record<string, unknown>[] = [];
+    let two: () => void = () => undefined;
+    const gotTwo = new Promise<void>((r) => (two = r));
+    const sub = nats.nc.subscribe(subjectsFor('provtest').logs('shop'), {
+      callback: (_e, m) => {
+        lines.push(m.json<Record<string, unknown>>());
+        if (lines.length === 2) two();
+      },
+    });
+    await nats.nc.flush();
+    const log = (level: string, msg: string, linkConfig: Record<string, string> = {}) =>
+      p.handle({
+        component: 'shop',
+        interface: 'logging',
+        function: 'log',
+        args: [level, 'ctx', msg],
+        linkConfig,
+      });
+    await log('debug', 'kept');
+    await log('debug', 'dropped', { min_level: 'info' });
+    await log('error', 'kept too', { min_level: 'info' });
+    await assert.rejects(log('info', 'x', { min_level: 'loud' }), /unknown log level loud/);
+    // Lines from one publisher arrive in order: had "dropped" been sent, it would be second.
+    await gotTwo;
+    sub.unsubscribe();
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.msg, l.component, l.context, l.cloud]),
+      [
+        ['debug', 'kept', 'shop', 'ctx', 'test'],
+        ['error', 'kept too', 'shop', 'ctx', 'test'],
+      ],
+    );
   });
 
   for (const kind of ['keyvalue-memory', 'keyvalue-nats', 'keyvalue-redis']) {

@@ -34,6 +34,8 @@ export async function spawnHost(opts: {
   trust?: string[];
   /** Node flags for the host process (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** ALOFT_LOG_LEVEL of the process (default `info`). */
+  logLevel?: string;
   /** More `aloft host` arguments (e.g. `--metrics-port 127.0.0.1:0`). */
   args?: string[];
   /** More environment (e.g. OTEL_* variables). */
@@ -59,7 +61,7 @@ export async function spawnHost(opts: {
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ALOFT_LOG_LEVEL: 'info', ...opts.env },
+    env: { ...process.env, ALOFT_LOG_LEVEL: opts.logLevel ?? 'info', ...opts.env },
   });
   const pid = child.pid ?? 0;
   recordPid(pid, `aloft host ${opts.name}`);

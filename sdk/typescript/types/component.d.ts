@@ -1,3 +1,4 @@
+/// <reference path="./interfaces/aloft-platform-blobstore.d.ts" />
 /// <reference path="./interfaces/aloft-platform-config.d.ts" />
 /// <reference path="./interfaces/aloft-platform-http-handler.d.ts" />
 /// <reference path="./interfaces/aloft-platform-keyvalue.d.ts" />
@@ -9,6 +10,7 @@
 /// <reference path="./interfaces/aloft-platform-outgoing-http.d.ts" />
 /// <reference path="./interfaces/aloft-platform-types.d.ts" />
 declare module 'aloft:platform/component@0.1.0' {
+  export type * as AloftPlatformBlobstore010 from 'aloft:platform/blobstore@0.1.0'; // import aloft:platform/blobstore@0.1.0
   export type * as AloftPlatformConfig010 from 'aloft:platform/config@0.1.0'; // import aloft:platform/config@0.1.0
   export type * as AloftPlatformKeyvalue010 from 'aloft:platform/keyvalue@0.1.0'; // import aloft:platform/keyvalue@0.1.0
   export type * as AloftPlatformLattice010 from 'aloft:platform/lattice@0.1.0'; // import aloft:platform/lattice@0.1.0

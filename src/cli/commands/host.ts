@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { assertLatticeName } from '../../lattice/index.ts';
 import { hostLabels } from '../../host/index.ts';
-import { parseHealthPort } from '../../support/index.ts';
+import { parseHealthPort } from '../../telemetry/index.ts';
 import { runHost } from '../../host/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';

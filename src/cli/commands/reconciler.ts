@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { assertLatticeName } from '../../lattice/index.ts';
 import { runReconciler } from '../../reconciler/index.ts';
-import { AloftError, parseHealthPort } from '../../support/index.ts';
+import { AloftError } from '../../support/index.ts';
+import { parseHealthPort } from '../../telemetry/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';

@@ -128,7 +128,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       body,
     };
     const abort = new AbortController();
-    res.once('close', () => abort.abort(new Error('the client went away')));
+    // 'close' follows every response; only one that closes unfinished means the client left
+    // (an Error per request costs a stack trace each).
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort(new Error('the client went away'));
+    });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);

@@ -1,4 +1,4 @@
-import { natsBlobStore, type BlobStore } from '../blobstore/index.ts';
+import { memoryBlobStore, natsBlobStore, type BlobStore } from '../blobstore/index.ts';
 import {
   intConfig,
   startWith,
@@ -25,8 +25,11 @@ export function blobStoreInstance(store: BlobStore): ProviderInstance {
           return store.put(container, name, a[2] as Uint8Array);
         case 'get':
           return store.get(container, name);
-        case 'info':
-          return store.info(container, name);
+        case 'info': {
+          // WIT `object-info.size` is a u64: a bigint in jco's mapping.
+          const info = await store.info(container, name);
+          return info && { ...info, size: BigInt(info.size) };
+        }
         case 'exists':
           return store.exists(container, name);
         case 'delete':
@@ -50,6 +53,16 @@ export const blobStoreNats: ProviderFactory = (ctx) =>
         lattice: ctx.lattice,
         maxObjectBytes: intConfig(ctx.config, 'max_object_bytes', 16 * 1024 * 1024),
         ...(ctx.config.replicas ? { replicas: intConfig(ctx.config, 'replicas', 1) } : {}),
+      }),
+    ),
+  );
+
+/** `blobstore-memory`: in this process, for tests and development (config `max_object_bytes`). */
+export const blobStoreMemory: ProviderFactory = (ctx) =>
+  startWith(() =>
+    blobStoreInstance(
+      memoryBlobStore({
+        maxObjectBytes: intConfig(ctx.config, 'max_object_bytes', 16 * 1024 * 1024),
       }),
     ),
   );

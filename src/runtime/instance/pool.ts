@@ -433,7 +433,8 @@ export class InstancePool {
   }
 
   async #kill(instance: Instance): Promise<void> {
-    if (instance.state === 'dead' && !this.#instances.has(instance)) return;
+    // No early return for an instance already dead: one killed while its worker was still
+    // starting (a close during a spawn) gets that worker only now, and must stop it.
     instance.state = 'dead';
     instance.end?.close();
     this.#instances.delete(instance);

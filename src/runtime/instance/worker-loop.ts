@@ -1,5 +1,9 @@
 import { decode, encode, type Value } from '../codec.ts';
+import type { HttpRequest } from '../types.ts';
+import { serveIncoming } from '../wasi/http.ts';
+import { wasiImports } from '../wasi/host.ts';
 import { GuestEnd } from '../channel.ts';
+import { TokenBucket } from './throttle.ts';
 import {
   interfaceShortName,
   witName,
@@ -60,6 +64,9 @@ export async function runInstanceWorker(
   const end = new GuestEnd(init.channel);
   const allowed = init.allowedCapabilities ? new Set(init.allowedCapabilities) : undefined;
   const maxLogLines = init.maxLogLines ?? 1000;
+  // Lines over the rate are dropped here, so a log flood costs the host nothing.
+  const lineRate = init.logLinesPerSecond ?? 1000;
+  const lines = new TokenBucket(lineRate, lineRate, performance.now());
   let logs: Value[][] = [];
   let droppedLogs = 0;
   const takeLogs = (): { logs?: Value[][] } => {
@@ -67,7 +74,7 @@ export async function runInstanceWorker(
       logs.push([
         3,
         'aloft',
-        `${droppedLogs} log lines dropped: more than ${maxLogLines} in one invocation`,
+        `${droppedLogs} log lines dropped: over ${maxLogLines} in one invocation or ${lineRate} per second`,
       ]);
       droppedLogs = 0;
     }
@@ -75,6 +82,10 @@ export async function runInstanceWorker(
     const out = logs;
     logs = [];
     return { logs: out };
+  };
+  const pushLog = (args: Value[]): void => {
+    if (logs.length < maxLogLines && lines.tryTake(performance.now())) logs.push(args);
+    else droppedLogs++;
   };
   const hostCall = (iface: string, fn: string, args: Value[]): Value => {
     if (allowed && !allowed.has(iface)) {
@@ -86,8 +97,7 @@ export async function runInstanceWorker(
       });
     }
     if (iface === 'logging' && fn === 'log') {
-      if (logs.length < maxLogLines) logs.push(args);
-      else droppedLogs++;
+      pushLog(args);
       return undefined;
     }
     const reply = decode(
@@ -97,7 +107,15 @@ export async function runInstanceWorker(
     throw new CapabilityFailure(reply.err);
   };
   const imports: Record<string, Record<string, (...args: Value[]) => Value>> = {};
+  // WASI 0.2 for components built for other platforms; stdout/stderr lines become log lines.
+  const wasi = wasiImports((level, context, text) => pushLog([level, context, text]));
   for (const specifier of init.imports) {
+    if (specifier.startsWith('wasi:')) {
+      const shim = wasi[specifier.replace(/@.*$/, '')];
+      if (!shim) throw new Error(`unsupported WASI import ${specifier}`);
+      imports[specifier] = shim as Record<string, (...args: Value[]) => Value>;
+      continue;
+    }
     const iface = interfaceShortName(specifier);
     imports[specifier] = new Proxy(
       {},
@@ -145,7 +163,21 @@ export async function runInstanceWorker(
     const req = decode(end.nextRequest()) as unknown as InvokeRequest;
     let res: InvokeResponse;
     let poisoned = false;
-    const target = instance![req.iface]?.[req.fn];
+    let target = instance![req.iface]?.[req.fn];
+    const incoming = instance!.incomingHandler?.handle;
+    if (target === undefined && req.iface === 'httpHandler' && typeof incoming === 'function') {
+      // A wasi:http/incoming-handler component: the request goes in as wasi:http resources.
+      // The wasi:http proxy world gives every request a fresh instance (StarlingMonkey, for one,
+      // serves a single fetch event per instance): this one is replaced after answering.
+      poisoned = true;
+      const handle = incoming as unknown as Parameters<typeof serveIncoming>[0];
+      target = (request: Value) =>
+        serveIncoming(
+          handle,
+          request as unknown as HttpRequest,
+          init.maxMessageBytes,
+        ) as unknown as Value;
+    }
     if (typeof target !== 'function') {
       res = { missing: `${req.iface}.${req.fn}` };
     } else {
@@ -179,7 +211,8 @@ export async function runInstanceWorker(
       if (!(err instanceof RangeError)) throw err;
       end.respond(encode({ trap: `result too large: ${err.message}` }));
     }
-    // A trap leaves the instance in an unknown state: the next request gets a fresh one.
+    // A trap leaves the instance in an unknown state (and a wasi:http request uses it up): the
+    // next request gets a fresh one, instantiated now, after the answer went out.
     if (poisoned) fresh();
   }
 }

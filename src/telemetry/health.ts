@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AloftError } from './errors.ts';
+import { AloftError } from '../support/index.ts';
 
 /** The paths a health server answers (what Kubernetes probes point at). */
 export const HEALTH_PATHS = { live: '/livez', ready: '/readyz' } as const;
