@@ -87,7 +87,7 @@ export function hostCapabilities(ctx: {
     if (Array.isArray(value)) {
       const pairs = value as [string, string][];
       const opened = ctx.security.resolveSecrets(Object.fromEntries(pairs));
-      return pairs.map(([k]) => [k, opened[k] ?? '']) as unknown as Value;
+      return pairs.map(([k]) => [k, opened[k] ?? '']);
     }
     return value;
   };
