@@ -6,10 +6,11 @@
 // Bound asserted here (docs/security.md states the measured figures; this test keeps a margin
 // for a shared 2-core machine whose load swings with other work): during the attack the good
 // component answers every call, keeps at least 20% of the throughput it had just before (median
-// of three rounds), its p99 stays under 500 ms, and its own instances are never restarted,
-// demoted or suspended.
+// of three rounds), its p99 stays under 500 ms, its own instances are never restarted, demoted
+// or suspended, and the host's heartbeats never pause long enough for it to be declared lost.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Subscription } from '@nats-io/nats-core';
 import { requestJson, schemas, subjectsFor } from '../../src/lattice/index.ts';
 import type { Inventory } from '../../src/host/index.ts';
 import { startHostileBed, type Figures, type HostileBed } from '../support/hostile.ts';
@@ -19,10 +20,23 @@ describe('hostile components on one host', { timeout: 240_000 }, () => {
   const dir = tempDir('aloft-hostile-');
   let bed: HostileBed;
 
+  // The longest gap between two of the host's heartbeats (1 s apart; 3 missed = lost).
+  let maxGapMs = 0;
+  let beats: Subscription;
+
   before(async () => {
     bed = await startHostileBed(dir.path);
+    let last = performance.now();
+    beats = bed.nc.subscribe(subjectsFor('hostile').heartbeat(bed.host.id), {
+      callback: () => {
+        const now = performance.now();
+        maxGapMs = Math.max(maxGapMs, now - last);
+        last = now;
+      },
+    });
   });
   after(async () => {
+    beats.unsubscribe();
     await bed.stop();
     dir.remove();
   });
@@ -79,6 +93,9 @@ describe('hostile components on one host', { timeout: 240_000 }, () => {
     );
     assert.ok(p99 < 500, `p99 ${p99.toFixed(1)} ms`);
 
+    // The host's main thread kept up: its heartbeats never stopped long enough to be lost.
+    t.diagnostic(`longest heartbeat gap ${maxGapMs.toFixed(0)} ms`);
+    assert.ok(maxGapMs < 2500, `heartbeats stopped for ${maxGapMs.toFixed(0)} ms`);
     const p = await pools();
     t.diagnostic(JSON.stringify(p));
     const good = p.good;
