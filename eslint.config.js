@@ -15,7 +15,8 @@ const allowed = {
   providers: ['support', 'lattice', 'telemetry'],
   reconciler: ['support', 'lattice', 'telemetry'],
   host: ['support', 'lattice', 'runtime', 'providers', 'nats', 'security', 'telemetry'],
-  browser: ['support', 'lattice', 'runtime'],
+  // The tab runs the host core (src/host) on its own platform; see src/browser/index.ts.
+  browser: ['support', 'lattice', 'runtime', 'host'],
   web: ['support', 'lattice', 'nats', 'telemetry'],
   sim: [
     'support',
@@ -40,6 +41,7 @@ const allowed = {
     'sim',
     'security',
     'telemetry',
+    'browser',
   ],
 };
 const domains = Object.keys(allowed);

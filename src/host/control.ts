@@ -15,7 +15,7 @@ import {
 } from '../lattice/index.ts';
 import type { Runtime } from '../runtime/index.ts';
 import { AloftError, errorMessage, type Logger } from '../support/index.ts';
-import { fetchArtifact } from './artifacts.ts';
+import type { Artifact } from './artifacts.ts';
 import type { HostInstruments } from './instrument.ts';
 import type { Inventory, Placement } from './placements.ts';
 import { claimsSummary } from './placements.ts';
@@ -36,7 +36,10 @@ export interface ControlContext {
   hostId: string;
   name: string;
   logger: Logger;
-  cwd: string | undefined;
+  /** Fetches a component's bytes by reference, digest verified (the platform's way). */
+  fetchArtifact(ref: string): Promise<Artifact>;
+  /** Serve the lattice-wide verbs (queue group `ctl`); false on hosts that may not write state. */
+  serveLatticeVerbs: boolean;
   startedAt: string;
   placements: Map<string, Placement>;
   providers: Map<string, RunningProvider>;
@@ -126,10 +129,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
         return;
       }
       const bytes =
-        existing?.ref === req.ref
-          ? existing.bytes
-          : (await fetchArtifact(req.ref, { nc: ctx.nc, lattice: ctx.lattice, cwd: ctx.cwd }))
-              .bytes;
+        existing?.ref === req.ref ? existing.bytes : (await ctx.fetchArtifact(req.ref)).bytes;
       // Signed, untampered, in date and from a trusted issuer (or development mode): else refused.
       const verdict = await ctx.security.verify(bytes);
       const claims = verdict.signed ? verdict.claims : undefined;
@@ -434,6 +434,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
   };
   for (const [verb, handler] of Object.entries(handlers) as [ControlVerb, Handler][]) {
     if (latticeWide.has(verb)) {
+      if (!ctx.serveLatticeVerbs) continue;
       subs.push(ctx.nc.subscribe(s.control(verb), { queue: 'ctl', callback: run(verb, handler) }));
     } else {
       subs.push(ctx.nc.subscribe(s.control(verb, ctx.hostId), { callback: run(verb, handler) }));

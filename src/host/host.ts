@@ -1,6 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
-  connectLattice,
   createCaller,
   encodeJson,
   ensureLogStream,
@@ -15,9 +14,10 @@ import {
   type LatticeConnectionOptions,
   type LatticeState,
 } from '../lattice/index.ts';
-import { createRuntime, type Runtime } from '../runtime/index.ts';
-import { builtinProviders, DEFAULT_PROVIDER_KINDS } from '../providers/index.ts';
+import type { CapabilityHandler, Runtime } from '../runtime/index.ts';
+import { defaultProviders } from '../providers/index.ts';
 import { deferred, silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
+import type { Artifact } from './artifacts.ts';
 import {
   createTracing,
   readTraceContext,
@@ -27,7 +27,7 @@ import {
 } from '../telemetry/index.ts';
 import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
-import { hostIdentity } from './identity.ts';
+import type { HostIdentity } from './identity.ts';
 import { startHostSecurity, type HostSecurityOptions } from './security.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
 import { hostInstruments } from './instrument.ts';
@@ -54,7 +54,10 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   logger?: Logger;
   /** Working directory for relative component paths. */
   cwd?: string;
-  /** Provider kinds this host can start (`provider.start`), by kind name. Default: the built-ins. */
+  /**
+   * Provider kinds this host can start (`provider.start`), by kind name. Default: the built-ins
+   * on Node (`startHost`), none on other platforms.
+   */
   providerKinds?: Record<string, ProviderFactory>;
   /**
    * What this host trusts (issuers, development mode) and its secrets key. Deny by default:
@@ -72,6 +75,37 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
   tracing?: TracingConfig;
   /** Told of every call this host serves (after the heartbeat statistics count it). */
   onCall?: CallObserver;
+  /**
+   * Publish `host_lost` when this host sees another go silent. Default true; a browser tab's
+   * credentials may not publish it (the other hosts and the reconcilers still do).
+   */
+  reportLosses?: boolean;
+  /**
+   * Serve the lattice-wide control verbs (`link.put`, `config.put`, …, queue group `ctl`). Default
+   * true; a browser tab does not write lattice state.
+   */
+  serveLatticeVerbs?: boolean;
+}
+
+/**
+ * What differs between the platforms a host runs on (Node, a browser tab): how it reaches NATS,
+ * who it is, how its components run and where their bytes come from. Everything else — joining,
+ * heartbeats, the control interface, serving calls, capabilities — is the one implementation in
+ * {@link startHostOn}. Node's is `nodePlatform()` (node-platform.ts); the tab's is in src/browser.
+ */
+export interface HostPlatform {
+  /** Connects to the lattice's NATS; `name` is the connection's name in NATS monitoring. */
+  connect(name: string, logger: Logger): Promise<NatsConnection>;
+  identity: HostIdentity;
+  /** The runtime for this host's components; their capability calls go to `capabilities`. */
+  createRuntime(options: { logger: Logger; capabilities: CapabilityHandler }): Runtime;
+  /** Fetches a component by reference and verifies its digest before anything runs. */
+  fetchArtifact(ref: string, nc: NatsConnection): Promise<Artifact>;
+  /**
+   * Runs `fn` every `ms` for the heartbeat; returns the function that stops it. Default
+   * `setInterval`. A tab drives it from a worker, whose timers a hidden page does not throttle.
+   */
+  every?(ms: number, fn: () => void): () => void;
 }
 
 /** A running host: a member of the lattice that runs components and serves calls to them. */
@@ -97,15 +131,15 @@ export interface Host {
 }
 
 /**
- * Starts a host: connects, joins the lattice (heartbeats, control subjects, `host_started`),
- * and watches the other hosts and the lattice state.
+ * Starts a host on a platform: connects, joins the lattice (heartbeats, control subjects,
+ * `host_started`), and watches the other hosts and the lattice state. On Node use `startHost`.
  *
  * @example
- * const host = await startHost({ lattice: 'default', servers: ['nats://127.0.0.1:4222'], labels: { cloud: 'aws' } });
+ * const host = await startHostOn({ lattice: 'default', servers: [wsUrl], labels: { runtime: 'browser' } }, platform);
  * await host.stop();
  */
-export async function startHost(options: HostOptions): Promise<Host> {
-  const identity = hostIdentity({ seed: options.seed, name: options.name });
+export async function startHostOn(options: HostOptions, platform: HostPlatform): Promise<Host> {
+  const identity = platform.identity;
   const log = (options.logger ?? silentLogger).child({
     hostId: identity.id.slice(0, 12),
     host: identity.name,
@@ -155,7 +189,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       'aloft.lattice': lattice,
     },
   });
-  const nc = await connectLattice({ ...options, name: `aloft-host ${identity.name}`, logger: log });
+  const nc = await platform.connect(`aloft-host ${identity.name}`, log);
   const latticeState: LatticeState = await openLatticeState(nc, lattice);
   const security = await startHostSecurity(nc, lattice, options.security ?? {}, {
     latticeState,
@@ -166,7 +200,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     await nc.close();
     throw err;
   });
-  const view = await watchHosts(nc, { lattice, logger: log, reportLossAs: source });
+  const view = await watchHosts(nc, {
+    lattice,
+    logger: log,
+    ...(options.reportLosses === false ? {} : { reportLossAs: source }),
+  });
   // Component log history (aloft logs); without it logs are still followed live.
   await ensureLogStream(nc, lattice).catch((err: unknown) =>
     log.warn('no log stream: component log lines are not kept', { error: err }),
@@ -232,16 +270,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     );
   // The built-in providers for components without a logging or config link.
   const defaults = {
-    logging: await builtinProviders[DEFAULT_PROVIDER_KINDS.logging]!(
-      providerContext('default-logging', {}),
-    ),
-    config: await builtinProviders[DEFAULT_PROVIDER_KINDS.config]!(
-      providerContext('default-config', {}),
-    ),
+    logging: await defaultProviders.logging(providerContext('default-logging', {})),
+    config: await defaultProviders.config(providerContext('default-config', {})),
   };
-  const runtime: Runtime = createRuntime({
+  const runtime: Runtime = platform.createRuntime({
     logger: log,
-    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     capabilities: hostCapabilities({
       state: latticeState,
       caller: () => caller,
@@ -358,7 +391,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     if (state === 'stopping' || state === 'stopped') return done.promise;
     if (state === 'running') await drain(graceMs);
     state = 'stopping';
-    clearInterval(timer);
+    stopBeating();
     publishEvent('host_stopped', { name: identity.name });
     await control.stop();
     await Promise.allSettled(
@@ -385,11 +418,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
     hostId: identity.id,
     name: identity.name,
     logger: log,
-    cwd: options.cwd,
+    fetchArtifact: (ref) => platform.fetchArtifact(ref, nc),
+    serveLatticeVerbs: options.serveLatticeVerbs ?? true,
     startedAt,
     placements,
     providers,
-    providerKinds: options.providerKinds ?? builtinProviders,
+    providerKinds: options.providerKinds ?? {},
     providerContext,
     labels,
     runtime,
@@ -416,7 +450,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const control = await startControl(ctx);
   await latticeState.ready();
   state = 'running';
-  const timer = setInterval(beat, heartbeatMs);
+  let stopBeating: () => void;
+  if (platform.every) stopBeating = platform.every(heartbeatMs, beat);
+  else {
+    const timer = setInterval(beat, heartbeatMs);
+    stopBeating = () => clearInterval(timer);
+  }
   beat();
   publishEvent('host_started', { name: identity.name, labels });
   // After a reconnect (e.g. the host was paused or its server died) announce ourselves at once.

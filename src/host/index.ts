@@ -1,5 +1,12 @@
 /** The host: joins a lattice, runs components, serves calls and control requests. */
-export { startHost, type Host, type HostOptions, type HostState } from './host.ts';
+export {
+  startHostOn,
+  type Host,
+  type HostOptions,
+  type HostPlatform,
+  type HostState,
+} from './host.ts';
+export { startHost, nodePlatform } from './node-platform.ts';
 export { hostLabels, parseLabel } from './labels.ts';
 export { hostIdentity, type HostIdentity } from './identity.ts';
 export { fetchArtifact, type Artifact } from './artifacts.ts';

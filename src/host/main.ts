@@ -11,7 +11,8 @@ import {
   startMetricsServer,
   type MetricsServer,
 } from '../telemetry/index.ts';
-import { startHost, type Host, type HostOptions } from './host.ts';
+import type { Host, HostOptions } from './host.ts';
+import { startHost } from './node-platform.ts';
 
 /** The process's metrics endpoint (`--metrics-port`, `ALOFT_METRICS_PORT`). */
 export interface ProcessTelemetry {

@@ -1,4 +1,4 @@
-import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
 import { decodeJson, encodeJson } from './codec.ts';
 import { CloudEvent, makeEvent } from './events.ts';
@@ -77,59 +77,65 @@ export async function watchHosts(
     emit({ type: 'lost', hostId, entry, reason });
   };
 
-  const subs: Subscription[] = [];
-  const hb = nc.subscribe(s.heartbeatsAll);
-  subs.push(hb);
-  void (async () => {
-    for await (const m of hb) {
-      let beat: Heartbeat;
-      try {
-        beat = decodeJson(m.data, Heartbeat, 'heartbeat');
-      } catch (err) {
-        log.debug('ignored malformed heartbeat', { subject: m.subject, error: err });
-        continue;
-      }
-      const prev = hosts.get(beat.hostId);
-      const entry: HostEntry = {
-        hostId: beat.hostId,
-        labels: beat.labels,
-        cordoned: beat.cordoned,
-        components: beat.components,
-        providers: beat.providers,
-        inventoryRevision: beat.inventoryRevision,
-        load: beat.load,
-        lastSeenMs: clock.monotonic(),
-        intervalMs: beat.intervalMs,
-        suspectUntilMs: prev?.suspectUntilMs ?? 0,
-      };
-      hosts.set(beat.hostId, entry);
-      emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });
+  // Callbacks, not async iterators: nats.js calls them in the order messages arrived, across
+  // subscriptions. Two iterators resume independently, so a stopping host's last heartbeat could be
+  // handled after its host_stopped, bringing it back to be declared lost three beats later.
+  const onBeat = (m: Msg): void => {
+    let beat: Heartbeat;
+    try {
+      beat = decodeJson(m.data, Heartbeat, 'heartbeat');
+    } catch (err) {
+      log.debug('ignored malformed heartbeat', { subject: m.subject, error: err });
+      return;
     }
-  })();
-
-  for (const type of ['host_stopped', 'host_lost'] as const) {
-    const sub = nc.subscribe(s.event(type));
-    subs.push(sub);
-    void (async () => {
-      for await (const m of sub) {
-        try {
-          const ev = decodeJson(m.data, CloudEvent, type);
-          const hostId = typeof ev.data.hostId === 'string' ? ev.data.hostId : ev.subject;
-          if (!hostId) continue;
-          const entry = hosts.get(hostId);
-          if (!entry) continue;
-          if (type === 'host_stopped') {
-            hosts.delete(hostId);
-            emit({ type: 'left', hostId, entry });
-          } else {
-            declareLost(hostId, `reported by ${ev.source}`, false);
-          }
-        } catch {
-          // malformed event: not ours to act on
-        }
+    const prev = hosts.get(beat.hostId);
+    const entry: HostEntry = {
+      hostId: beat.hostId,
+      labels: beat.labels,
+      cordoned: beat.cordoned,
+      components: beat.components,
+      providers: beat.providers,
+      inventoryRevision: beat.inventoryRevision,
+      load: beat.load,
+      lastSeenMs: clock.monotonic(),
+      intervalMs: beat.intervalMs,
+      suspectUntilMs: prev?.suspectUntilMs ?? 0,
+    };
+    hosts.set(beat.hostId, entry);
+    emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });
+  };
+  const onEvent = (type: 'host_stopped' | 'host_lost', m: Msg): void => {
+    let ev: CloudEvent;
+    try {
+      ev = decodeJson(m.data, CloudEvent, type);
+    } catch {
+      return; // malformed event: not ours to act on
+    }
+    const hostId = typeof ev.data.hostId === 'string' ? ev.data.hostId : ev.subject;
+    const entry = hostId ? hosts.get(hostId) : undefined;
+    if (!hostId || !entry) return;
+    if (type === 'host_stopped') {
+      hosts.delete(hostId);
+      emit({ type: 'left', hostId, entry });
+    } else {
+      declareLost(hostId, `reported by ${ev.source}`, false);
+    }
+  };
+  const guarded =
+    (what: string, handle: (m: Msg) => void) =>
+    (_err: unknown, m: Msg): void => {
+      try {
+        handle(m);
+      } catch (err) {
+        log.error(`hosts view: handling a ${what} failed`, { error: err });
       }
-    })();
-  }
+    };
+  const subs: Subscription[] = [
+    nc.subscribe(s.heartbeatsAll, { callback: guarded('heartbeat', onBeat) }),
+    ...(['host_stopped', 'host_lost'] as const).map((type) =>
+      nc.subscribe(s.event(type), { callback: guarded(type, (m) => onEvent(type, m)) }),
+    ),
+  ];
 
   // Judge others only while our own view is trustworthy: not while disconnected (then we are the
   // one cut off), and not right after this process was paused (SIGSTOP, a long GC), when every

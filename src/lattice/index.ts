@@ -43,7 +43,7 @@ export type {
   CallStats,
   ComponentLogLine,
 } from './schemas.ts';
-export { openSecurityState, type SecurityState } from './security-state.ts';
+export { openSecurityState, noSecurityState, type SecurityState } from './security-state.ts';
 export {
   rankHosts,
   isExpired,

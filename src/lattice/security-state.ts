@@ -27,12 +27,16 @@ export interface SecurityState {
 const POLICY_KEY = 'policy';
 const secretKey = (name: string): string => `secret.${name}`;
 
-/** Opens (creating when needed) and watches the security bucket of `lattice`. */
+/**
+ * Opens (creating when needed) and watches the security bucket of `lattice`; `attempts` bounds
+ * the retries while a fresh cluster elects (default: a few seconds' worth).
+ */
 export async function openSecurityState(
   nc: NatsConnection,
   lattice: string,
+  options: { attempts?: number } = {},
 ): Promise<SecurityState> {
-  const kv = await openKvBucket(nc, bucketsFor(lattice).security, 1);
+  const kv = await openKvBucket(nc, bucketsFor(lattice).security, 1, options.attempts);
   let policy: LatticePolicy | undefined;
   const secrets = new Map<string, SealedSecret>();
   const listeners = new Set<(kind: 'policy' | 'secret', key: string) => void>();
@@ -88,5 +92,20 @@ export async function openSecurityState(
       listeners.clear();
       await Promise.resolve();
     },
+  };
+}
+
+/** A security state with no policy and no secrets, for a host that cannot read the bucket. */
+export function noSecurityState(): SecurityState {
+  return {
+    policy: () => undefined,
+    secret: () => undefined,
+    secretNames: () => [],
+    putPolicy: () => Promise.reject(new Error('the security bucket is not readable here')),
+    putSecret: () => Promise.reject(new Error('the security bucket is not readable here')),
+    deleteSecret: () => Promise.resolve(false),
+    ready: () => Promise.resolve(),
+    onChange: () => () => undefined,
+    stop: () => Promise.resolve(),
   };
 }

@@ -47,13 +47,18 @@ export function openStateBucket(nc: NatsConnection, lattice: string): Promise<KV
  * servers, retrying for a few seconds while a freshly formed cluster answers "no suitable peers"
  * or is still electing.
  */
-export async function openKvBucket(nc: NatsConnection, name: string, history: number): Promise<KV> {
+export async function openKvBucket(
+  nc: NatsConnection,
+  name: string,
+  history: number,
+  attempts = 51,
+): Promise<KV> {
   const kvm = new Kvm(nc);
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
       return await kvm.create(name, { replicas: replicasFor(nc), history });
     } catch (err) {
-      if (attempt >= 50) throw err;
+      if (attempt >= attempts) throw err;
       await delay(100);
     }
   }

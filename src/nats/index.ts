@@ -6,6 +6,7 @@ export { freePort, isPortOpen } from './ports.ts';
 export { isAlive, recordPid, signalPid, stopPid } from './process.ts';
 export {
   startNatsServer,
+  serverPorts,
   wipeJetStream,
   type NatsServer,
   type ServerPorts,

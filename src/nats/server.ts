@@ -158,6 +158,18 @@ function portFromLog(tail: string): string | undefined {
   return /listen tcp [^:]*:(\d+)/.exec(tail)?.[1];
 }
 
+/**
+ * The ports a server started by {@link startNatsServer} in `dir` listens on, read back from its
+ * ports file (e.g. its WebSocket port, for browser hosts); undefined when there is none for `pid`.
+ */
+export function serverPorts(dir: string, pid: number): ServerPorts | undefined {
+  try {
+    return readPortsFile(join(dir, 'ports'), pid);
+  } catch {
+    return undefined;
+  }
+}
+
 function readPortsFile(dir: string, pid: number): ServerPorts | undefined {
   const file = readdirSync(dir).find((f) => f.endsWith(`_${pid}.ports`));
   if (!file) return undefined;

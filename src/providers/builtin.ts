@@ -8,15 +8,6 @@ import { messagingNats } from './kinds/messaging.ts';
 import type { ProviderFactory } from './provider.ts';
 
 /**
- * The kinds a host uses for a component's `logging` and `config` imports when the component has
- * no link for them (as if linked with empty link config). A link overrides the default.
- */
-export const DEFAULT_PROVIDER_KINDS: Readonly<Record<'logging' | 'config', string>> = {
-  logging: 'logging-lattice',
-  config: 'config-lattice',
-};
-
-/**
  * The providers every host can start by kind (`aloft start provider <kind>`). The host passes a
  * {@link ProviderContext}; each kind's JSDoc lists its config keys.
  *

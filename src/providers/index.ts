@@ -10,7 +10,8 @@ export {
   type ProviderInstance,
   type ProviderLink,
 } from './provider.ts';
-export { builtinProviders, DEFAULT_PROVIDER_KINDS } from './builtin.ts';
+export { builtinProviders } from './builtin.ts';
+export { DEFAULT_PROVIDER_KINDS, defaultProviders } from './defaults.ts';
 export { keyValueInstance } from './kinds/keyvalue.ts';
 export { blobStoreInstance } from './kinds/blobstore.ts';
 export * from './keyvalue/index.ts';

@@ -15,6 +15,8 @@ export {
 export type { ComponentStats, InvokeOptions, LoadedComponent } from './component.ts';
 export type { PoolStats } from './instance/pool.ts';
 export type { WorkerSpawner, InstanceWorker } from './instance/spawner.ts';
+export type { WorkerInit, WorkerReady } from './protocol.ts';
+export { runInstanceWorker, type GlueModule } from './instance/worker-loop.ts';
 export type { CapabilityCall, CapabilityHandler, InvocationContext } from './capabilities.ts';
 export type { Value } from './codec.ts';
 export type { ErrorRecord, Headers, HttpRequest, HttpResponse, Message } from './types.ts';

@@ -55,6 +55,14 @@ describe('aloft up / down', { timeout: 60_000 }, () => {
       if (!page.includes('data-host="local"')) await new Promise((r) => setTimeout(r, 100));
     }
     assert.match(page, /data-host="local"[^>]*data-status="up"/);
+    // Browser tabs join from the dashboard's /join, which hands them up's WebSocket listener.
+    const ws = /WebSocket:\s+(ws:\S+)/.exec(first.stdout)?.[1];
+    assert.ok(ws, first.stdout);
+    assert.match(first.stdout, new RegExp(`open ${dashboard}join in a tab`));
+    const join = await fetch(`${dashboard}join`);
+    assert.equal(join.status, 200);
+    assert.equal(join.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    assert.ok((await join.text()).includes(`"servers":["${ws}"]`));
     assert.ok(pids.every(isAlive));
     const hosts = await aloft(['get', 'hosts', '--json'], env);
     assert.equal(hosts.code, 0, hosts.stderr);

@@ -2,8 +2,11 @@ import { assertLatticeName } from '../../lattice/index.ts';
 import { isAlive, isPortOpen } from '../../nats/index.ts';
 import { cloudPids, readSimState } from '../../sim/index.ts';
 import { AloftError, jsonLogger, parseLogLevel } from '../../support/index.ts';
-import { startDashboard, type SimControls } from '../../web/index.ts';
+import { startDashboard, type Dashboard, type SimControls } from '../../web/index.ts';
 import type { Command } from '../command.ts';
+import { joinService, parseWebsocketUrls, simWebsocketUrls } from '../browser-hosts.ts';
+import { assertPublicKey } from '../../security/index.ts';
+import { keyList } from '../security-flags.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { simControls } from '../sim-controls.ts';
@@ -25,12 +28,17 @@ export async function dashboardPort(flag: string | undefined): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'Serve the live web dashboard of a lattice (fault buttons for a running simulation)',
-  usage: 'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--data-dir DIR] [--json]',
+  summary:
+    'Serve the live web dashboard of a lattice (fault buttons for a running simulation) and /join, where a browser tab becomes a host',
+  usage:
+    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-creds FILE] [--trusted-issuers A…,A…] [--data-dir DIR] [--json]',
   options: {
     port: { type: 'string' },
     'nats-url': { type: 'string' },
     lattice: { type: 'string' },
+    'ws-url': { type: 'string' },
+    'browser-creds': { type: 'string' },
+    'trusted-issuers': { type: 'string' },
     'data-dir': { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -55,24 +63,56 @@ export const command: Command = {
         'default',
     );
     const controls: SimControls | undefined = sim ? simControls(dir) : undefined;
-    const dashboard = await startDashboard({
+    // Where browser tabs reach NATS: --ws-url, else the simulation's or `aloft up`'s listener.
+    const wsFlag = values['ws-url'] as string | undefined;
+    const websocketUrls = wsFlag
+      ? parseWebsocketUrls(wsFlag)
+      : sim
+        ? simWebsocketUrls(sim)
+        : !urlFlag && up?.websocketUrl
+          ? [up.websocketUrl]
+          : [];
+    const logger = jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL));
+    const join = await joinService({
       lattice,
-      connection: { servers },
-      port: await dashboardPort(values.port as string | undefined),
-      ...(controls ? { sim: controls } : {}),
-      logger: jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL)),
+      servers,
+      websocketUrls,
+      credsFile: values['browser-creds'] as string | undefined,
+      // Tabs trust these issuers (and the lattice policy, when they may read it).
+      trustedIssuers: keyList(
+        (values['trusted-issuers'] as string | undefined) ?? io.env.ALOFT_TRUSTED_ISSUERS,
+      ).map((k) => assertPublicKey(k, 'account', '--trusted-issuers')),
+      logger,
     });
-    if (values.json) io.out(JSON.stringify({ url: dashboard.url, lattice }));
+    let dashboard: Dashboard;
+    try {
+      dashboard = await startDashboard({
+        lattice,
+        connection: { servers },
+        port: await dashboardPort(values.port as string | undefined),
+        ...(controls ? { sim: controls } : {}),
+        routes: join.routes,
+        logger,
+      });
+    } catch (err) {
+      await join.stop();
+      throw err;
+    }
+    const joinUrl = websocketUrls.length > 0 ? `${dashboard.url}join` : undefined;
+    if (values.json) io.out(JSON.stringify({ url: dashboard.url, lattice, join: joinUrl }));
     else {
       io.out(`dashboard: ${dashboard.url}  (lattice ${lattice}${sim ? ', simulation' : ''})`);
+      if (joinUrl) io.out(`browser hosts: open ${joinUrl} in a tab to make it a host`);
       io.err('Ctrl-C stops it');
     }
+    const running = dashboard;
     const stop = (): void => {
-      void dashboard.stop();
+      void running.stop();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     await dashboard.closed();
+    await join.stop();
     return 0;
   },
 };

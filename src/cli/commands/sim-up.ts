@@ -13,6 +13,7 @@ import {
   stopSim,
   writeSimState,
   type Recorder,
+  simIssuer,
 } from '../../sim/index.ts';
 import { AloftError } from '../../support/index.ts';
 import { jsonLogger, parseLogLevel } from '../../support/index.ts';
@@ -21,6 +22,8 @@ import type { Command } from '../command.ts';
 import { dataDir } from '../local-state.ts';
 import { simControls } from '../sim-controls.ts';
 import { dashboardPort } from './dashboard.ts';
+import { joinService, simWebsocketUrls } from '../browser-hosts.ts';
+import type { JoinService } from '../../browser/index.ts';
 
 export const command: Command = {
   summary: 'Simulate several clouds on this machine, deploy a sample component, drive load, watch',
@@ -69,16 +72,29 @@ export const command: Command = {
     const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
     const view = await watchHosts(nc, { lattice: state.lattice });
     let dashboard: Dashboard | undefined;
+    let join: JoinService | undefined;
     let recorder: Recorder | undefined;
     try {
+      const logger = jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL ?? 'warn'));
+      const websocketUrls = simWebsocketUrls(state);
+      join = await joinService({
+        lattice: state.lattice,
+        servers: urls,
+        websocketUrls,
+        // Tabs run what the simulation signed, like its hosts.
+        trustedIssuers: [simIssuer(state.dataDir).publicKey],
+        logger,
+      });
       dashboard = await startDashboard({
         lattice: state.lattice,
         connection: { servers: urls },
         port: await dashboardPort(values['dashboard-port'] as string | undefined),
         sim: simControls(dir),
-        logger: jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL ?? 'warn')),
+        routes: join.routes,
+        logger,
       });
       io.err(`dashboard: ${dashboard.url}`);
+      if (websocketUrls.length > 0) io.err(`browser hosts: open ${dashboard.url}join in a tab`);
       const component = SAMPLE.component;
       if (state.network.mode === 'netns') {
         io.err(
@@ -154,6 +170,7 @@ export const command: Command = {
       io.err('the timeline of this run: aloft sim report');
     } finally {
       await dashboard?.stop();
+      await join?.stop();
       await recorder?.stop();
       await view.stop();
       await nc.close();

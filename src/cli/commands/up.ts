@@ -105,6 +105,7 @@ export const command: Command = {
           lattice,
           '--port',
           String(port),
+          ...(state.websocketUrl ? ['--ws-url', state.websocketUrl] : []),
           '--json',
         ],
         join(dir, 'logs'),
@@ -227,6 +228,8 @@ function describe(state: UpState, out: (line: string) => void): void {
   if (state.websocketUrl) out(`  WebSocket: ${state.websocketUrl}`);
   if (state.monitorUrl) out(`  monitor:   ${state.monitorUrl}`);
   if (state.dashboardUrl) out(`  dashboard: ${state.dashboardUrl}`);
+  if (state.dashboardUrl && state.websocketUrl)
+    out(`  browser:   open ${state.dashboardUrl}join in a tab to make it a host`);
   for (const p of state.processes)
     out(`  ${p.role.padEnd(10)} pid ${p.pid}${p.detail ? `  ${p.detail}` : ''}`);
 }

@@ -1,0 +1,20 @@
+/**
+ * Browser-tab hosts: a page on the dashboard's server (`/join`) whose script joins the lattice as
+ * a host — the host core of src/host on a browser platform (NATS over WebSocket, components in
+ * Web Workers through the runtime core). This door is the server side; the tab's code is in
+ * `page/` and reaches the browser only through the bundle.
+ */
+export {
+  startJoinService,
+  type JoinRoute,
+  type JoinService,
+  type JoinServiceOptions,
+} from './server/service.ts';
+export {
+  bundleBrowserHost,
+  bundleForBrowser,
+  type BrowserBuild,
+  type BrowserBundle,
+} from './server/bundle.ts';
+export { browserBundle } from './server/bundle-cache.ts';
+export { JoinConfig, BUILTIN_LABELS, labelsFromQuery, type LabelsResult } from './config.ts';

@@ -1,0 +1,176 @@
+import { readdirSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connectLattice, getArtifact, type LatticeConnectionOptions } from '../../lattice/index.ts';
+import {
+  deferred,
+  errorMessage,
+  isAloftError,
+  silentLogger,
+  type Logger,
+} from '../../support/index.ts';
+import type { JoinConfigInput } from '../config.ts';
+import type { BrowserBundle } from './bundle.ts';
+import { browserBundle } from './bundle-cache.ts';
+import { renderJoinPage, renderNoWebSocketPage } from './page.ts';
+
+/** A page or endpoint on the dashboard's server (the web domain's `RouteHandler`). */
+export type JoinRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface JoinServiceOptions {
+  lattice: string;
+  /** How this server reaches NATS itself, to serve artifacts to tabs over HTTP. */
+  connection: Omit<LatticeConnectionOptions, 'logger' | 'name'>;
+  /** NATS WebSocket URLs handed to the tab. None: `/join` explains how to configure one. */
+  websocketUrls: string[];
+  /** A `.creds` file's text for the tab's NATS user (a browser-role user when NATS has auth). */
+  credentials?: string;
+  /** That user's reply inbox prefix, when its permissions allow only its own. */
+  inboxPrefix?: string;
+  /** Where tabs read `sha256:` artifacts first. Default: the lattice's store, then HTTP. */
+  artifactSources?: ('store' | 'http')[];
+  heartbeatMs?: number;
+  /** Account public keys whose signed components tabs run (besides the lattice policy's). */
+  trustedIssuers?: string[];
+  logger?: Logger;
+}
+
+/** The browser-host pages of a dashboard server: `/join` and the files and data it needs. */
+export interface JoinService {
+  /** Handlers by path, for `startDashboard({ routes })`. */
+  readonly routes: Record<string, JoinRoute>;
+  state(): 'running' | 'stopped';
+  stop(): Promise<void>;
+  closed(): Promise<void>;
+}
+
+/** Every `/join` response: cross-origin isolated (SharedArrayBuffer), same-origin only. */
+const ISOLATION = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Uint8Array,
+  cache = 'no-store',
+): void {
+  res.writeHead(status, { ...ISOLATION, 'content-type': type, 'cache-control': cache });
+  res.end(body);
+}
+
+const bindgenDir = (): string =>
+  path.join(path.dirname(fileURLToPath(import.meta.resolve('jco-runtime/component'))), '..', 'obj');
+
+/**
+ * Serves browser-tab hosts from the dashboard's server: `GET /join` is the page (cross-origin
+ * isolated, the tab's config inside), `/join/host.js` and `/join/worker.js` the browser host,
+ * bundled from Aloft's sources on first use (no build step), jco's bindings generator next to it,
+ * and `/join/artifact?sha256=<hex>` components from the lattice's store, for tabs whose NATS
+ * credentials may not read it. Holds its own NATS connection for that.
+ *
+ * @example
+ * const join = await startJoinService({ lattice: 'default', connection: { servers: [natsUrl] }, websocketUrls: [wsUrl] });
+ * const dash = await startDashboard({ lattice: 'default', connection: { servers: [natsUrl] }, routes: join.routes });
+ */
+export async function startJoinService(options: JoinServiceOptions): Promise<JoinService> {
+  const log = options.logger ?? silentLogger;
+  const nc: NatsConnection = await connectLattice({
+    ...options.connection,
+    name: 'aloft-join',
+    logger: log,
+  });
+  let state: 'running' | 'stopped' = 'running';
+  const done = deferred<void>();
+  const bundle = (): Promise<BrowserBundle> => browserBundle();
+  // Build in the background now, so the first tab does not wait for esbuild.
+  bundle().catch((err: unknown) => log.error('browser host bundle failed', { error: err }));
+
+  const script = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://join');
+    const file = (await bundle()).files.get(url.pathname);
+    if (!file) return send(res, 404, 'text/plain', `no file ${url.pathname}\n`);
+    // Addressed by content hash from the page: cacheable for good.
+    const versioned = url.searchParams.has('v');
+    send(
+      res,
+      200,
+      file.type,
+      file.body,
+      versioned ? 'public, max-age=31536000, immutable' : 'no-cache',
+    );
+  };
+
+  const joinPage = async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.websocketUrls.length === 0)
+      return send(res, 503, 'text/html; charset=utf-8', renderNoWebSocketPage());
+    const { hash } = await bundle();
+    const config: JoinConfigInput = {
+      lattice: options.lattice,
+      servers: options.websocketUrls,
+      workerUrl: `/join/worker.js?v=${hash}`,
+      artifactUrl: '/join/artifact',
+      ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+      // A tab with its own NATS user (the browser role) may not read the object store: HTTP first.
+      ...(options.artifactSources || options.credentials !== undefined
+        ? { artifactSources: options.artifactSources ?? ['http', 'store'] }
+        : {}),
+      ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+      ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
+      ...(options.trustedIssuers?.length ? { trustedIssuers: options.trustedIssuers } : {}),
+    };
+    send(res, 200, 'text/html; charset=utf-8', renderJoinPage(config, `/join/host.js?v=${hash}`));
+  };
+
+  const artifact = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const hex = new URL(req.url ?? '/', 'http://join').searchParams.get('sha256') ?? '';
+    if (!/^[0-9a-f]{64}$/.test(hex)) {
+      return send(res, 400, 'text/plain', 'give ?sha256=<64 lower-case hex digits>\n');
+    }
+    try {
+      const bytes = await getArtifact(nc, options.lattice, `sha256:${hex}`);
+      send(res, 200, 'application/wasm', bytes, 'public, max-age=31536000, immutable');
+    } catch (err) {
+      const notFound = isAloftError(err, 'ARTIFACT_NOT_FOUND');
+      if (!notFound) log.warn('artifact for a tab failed', { sha256: hex, error: err });
+      send(res, notFound ? 404 : 502, 'text/plain', `${errorMessage(err)}\n`);
+    }
+  };
+
+  const getOnly =
+    (handler: JoinRoute): JoinRoute =>
+    (req, res) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(res, 405, 'text/plain', `${req.method ?? ''} is not allowed here\n`);
+      return handler(req, res);
+    };
+  const routes: Record<string, JoinRoute> = {
+    '/join': getOnly(joinPage),
+    '/join/': getOnly(joinPage),
+    '/join/host.js': getOnly(script),
+    '/join/worker.js': getOnly(script),
+    '/join/artifact': getOnly(artifact),
+  };
+  for (const name of readdirSync(bindgenDir())) {
+    if (name.startsWith('js-component-bindgen-component.') && name.endsWith('.wasm'))
+      routes[`/join/${name}`] = getOnly(script);
+  }
+
+  return {
+    routes,
+    state: () => state,
+    stop: async () => {
+      if (state === 'stopped') return done.promise;
+      state = 'stopped';
+      await nc.close();
+      done.resolve();
+    },
+    closed: () => done.promise,
+  };
+}
