@@ -61,3 +61,40 @@ export async function throughput(
   await Promise.all(Array.from({ length: inFlight }, lane));
   return total / ((performance.now() - t0) / 1000);
 }
+
+/** Per-variant samples of {@link interleaved}: every duration, and each round's own samples. */
+export interface Interleaved {
+  all: number[];
+  rounds: number[][];
+}
+
+/**
+ * Times several variants in alternating rounds (`warm` untimed calls, then `perRound` timed
+ * sequential calls of each variant in turn), so that a shared machine's changing load falls on
+ * every variant alike. Ratios between variants are then best taken per round (see
+ * {@link medianRatio}).
+ */
+export async function interleaved<K extends string>(
+  variants: Record<K, () => Promise<unknown>>,
+  options: { rounds: number; perRound: number; warm?: number },
+): Promise<Record<K, Interleaved>> {
+  const names = Object.keys(variants) as K[];
+  const out = {} as Record<K, Interleaved>;
+  for (const name of names) out[name] = { all: [], rounds: [] };
+  for (let r = 0; r < options.rounds; r++) {
+    for (const name of names) {
+      const fn = variants[name];
+      for (let i = 0; i < (options.warm ?? 20); i++) await fn();
+      const times = await timeSequential(options.perRound, fn);
+      out[name].rounds.push(times);
+      out[name].all.push(...times);
+    }
+  }
+  return out;
+}
+
+/** The median over rounds of (p-th percentile of `a` ÷ p-th percentile of `b`) in that round. */
+export function medianRatio(a: Interleaved, b: Interleaved, p = 50): number {
+  const ratios = a.rounds.map((t, i) => percentile(t, p) / percentile(b.rounds[i] ?? [], p));
+  return percentile(ratios, 50);
+}

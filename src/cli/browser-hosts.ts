@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { startJoinService, type JoinService } from '../browser/index.ts';
+import {
+  inboxPrefixFor,
+  parseCredentials,
+  type LatticeConnectionOptions,
+} from '../lattice/index.ts';
 import { serverPorts } from '../nats/index.ts';
 import type { SimState } from '../sim/index.ts';
 import { AloftError, type Logger } from '../support/index.ts';
@@ -36,11 +41,12 @@ export function parseWebsocketUrls(flag: string): string[] {
 
 /**
  * The `/join` pages for a dashboard: browser tabs join `lattice` over `websocketUrls`, with the
- * credentials in `credsFile` when NATS has auth.
+ * credentials in `credsFile` when NATS has auth (a browser-role user, whose replies arrive only
+ * in its own inbox). The server itself reads artifacts for tabs over `connection`.
  */
 export function joinService(options: {
   lattice: string;
-  servers: string[];
+  connection: Omit<LatticeConnectionOptions, 'logger' | 'name'>;
   websocketUrls: string[];
   credsFile?: string | undefined;
   /** Account public keys whose signed components tabs run. */
@@ -58,12 +64,17 @@ export function joinService(options: {
       );
     }
   }
+  const user =
+    credentials !== undefined
+      ? parseCredentials(credentials, `--browser-creds ${options.credsFile}`).user
+      : undefined;
   return startJoinService({
     lattice: options.lattice,
-    connection: { servers: options.servers },
+    connection: options.connection,
     websocketUrls: options.websocketUrls,
     ...(credentials !== undefined ? { credentials } : {}),
     ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
+    ...(user !== undefined ? { inboxPrefix: inboxPrefixFor(user) } : {}),
     logger: options.logger,
   });
 }

@@ -1,7 +1,8 @@
 /**
  * The one place where error codes become process exit codes.
  * 1: something failed; 2: the command line was wrong; 3: the lattice or NATS is unreachable;
- * 4: input (a file, a manifest, a component) was rejected; 5: not found.
+ * 4: input (a file, a manifest, a component) was rejected; 5: not found; 6: not allowed (the
+ * credentials in use lack the permission, or were refused).
  */
 const byCode: Record<string, number> = {
   USAGE: 2,
@@ -18,6 +19,8 @@ const byCode: Record<string, number> = {
   KEY_INVALID: 4,
   KEY_EXISTS: 4,
   CAPABILITY_NOT_CLAIMED: 4,
+  PERMISSION_DENIED: 6,
+  NATS_AUTH_FAILED: 6,
 };
 
 export function exitCodeFor(code: string): number {

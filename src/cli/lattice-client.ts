@@ -13,6 +13,7 @@ import { AloftError } from '../support/index.ts';
 import type { CliIO } from './command.ts';
 import { dataDir, readUpState } from './local-state.ts';
 import { parseNatsUrls } from './nats-url.ts';
+import { natsAuth, natsAuthOptions } from './nats-auth.ts';
 
 /** Options every lattice command accepts. */
 export const latticeOptions = {
@@ -20,6 +21,7 @@ export const latticeOptions = {
   lattice: { type: 'string' },
   'data-dir': { type: 'string' },
   'timeout-ms': { type: 'string' },
+  ...natsAuthOptions,
 } as const;
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -45,7 +47,12 @@ export async function withLattice<T>(
     (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? up?.lattice ?? 'default',
   );
   const timeoutMs = Number(values['timeout-ms'] ?? 5000);
-  const nc = await connectLattice({ servers, connectTimeoutMs: 3000, name: 'aloft-cli' });
+  const auth = natsAuth(values, io.env, io.cwd, {
+    role: 'admin',
+    lattice,
+    up: flag ? undefined : up,
+  });
+  const nc = await connectLattice({ servers, connectTimeoutMs: 3000, name: 'aloft-cli', ...auth });
   try {
     return await fn({ nc, lattice, timeoutMs });
   } finally {

@@ -22,6 +22,11 @@ const UpState = z.object({
   /** The live web dashboard `up` started. */
   dashboardUrl: z.string().optional(),
   processes: z.array(Proc),
+  /**
+   * The lattice's NATS accounts (`aloft up` without `--insecure`): where the operator material
+   * lives, and the credentials file of each role (the CLI uses `admin`).
+   */
+  auth: z.object({ dir: z.string(), creds: z.record(z.string(), z.string()) }).optional(),
 });
 export type UpState = z.infer<typeof UpState>;
 

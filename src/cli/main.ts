@@ -63,6 +63,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   'secret put': () => import('./commands/secret-put.ts'),
   'secret del': () => import('./commands/secret-del.ts'),
   'secret list': () => import('./commands/secret-list.ts'),
+  'nats config': () => import('./commands/nats-config.ts'),
 };
 
 /** The known verbs, sorted. */

@@ -2,6 +2,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { z } from 'zod';
 import {
   decodeJson,
+  LATTICE_WIDE_VERBS,
   LatticeCodes,
   LatticeError,
   replyError,
@@ -422,7 +423,7 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
   };
 
   /** Lattice-wide verbs are served by one host of a queue group; the rest by the addressed host. */
-  const latticeWide = new Set<ControlVerb>(['link.put', 'link.del', 'config.put', 'config.del']);
+  const latticeWide = new Set<ControlVerb>(LATTICE_WIDE_VERBS);
   const run = (verb: ControlVerb, handler: Handler) => (_err: unknown, msg: Msg) => {
     void Promise.resolve(msg)
       .then(handler)

@@ -3,6 +3,7 @@ import { Objm } from '@nats-io/obj';
 import { AloftError } from '../support/index.ts';
 import { bucketsFor } from './subjects.ts';
 import { replicasFor } from './replicas.ts';
+import { latticeJetStream } from './jetstream.ts';
 
 /** Lower-case hex sha256 of `bytes`. */
 export async function sha256Of(bytes: Uint8Array): Promise<string> {
@@ -20,7 +21,7 @@ export async function putArtifact(
   bytes: Uint8Array,
 ): Promise<string> {
   const hex = await sha256Of(bytes);
-  const store = await new Objm(nc).create(bucketsFor(lattice).artifacts, {
+  const store = await new Objm(latticeJetStream(nc)).create(bucketsFor(lattice).artifacts, {
     replicas: replicasFor(nc),
   });
   const existing = await store.info(hex);
@@ -39,7 +40,9 @@ export async function getArtifact(
   ref: string,
 ): Promise<Uint8Array> {
   const hex = ref.replace(/^sha256:/, '');
-  const store = await new Objm(nc).open(bucketsFor(lattice).artifacts).catch(() => undefined);
+  const store = await new Objm(latticeJetStream(nc))
+    .open(bucketsFor(lattice).artifacts)
+    .catch(() => undefined);
   const bytes = store ? await store.getBlob(hex) : null;
   if (!bytes) {
     throw new AloftError('ARTIFACT_NOT_FOUND', `no artifact ${ref} in lattice ${lattice}'s store`, {

@@ -226,7 +226,11 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
         failures.push(`${target ? target.slice(0, 12) : 'any instance'}: ${e.code}`);
         const ambiguous = e.code === LatticeCodes.TIMEOUT || e.code === LatticeCodes.TRANSPORT;
         const safe = NOT_STARTED.has(e.code) || (ambiguous && callOptions.idempotent === true);
-        if (!safe) throw e;
+        if (!safe) {
+          // Alone, the error speaks for itself; after other attempts, the summary says more.
+          if (failures.length === 1) throw e;
+          break;
+        }
         if (target) {
           tried.push(target);
           options.view?.suspect(target, e.code === LatticeCodes.BUSY ? 200 : 2000, e.code);
@@ -253,7 +257,7 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
     throw new LatticeError(
       code,
       `call to ${name} (${operation}) failed within ${Math.round(Math.min(total, clock.monotonic() - (deadline - total)))} ms; tried ${summarize(failures)}`,
-      { retryable: true, cause: last },
+      { retryable: last?.retryable ?? true, cause: last },
     );
   };
 

@@ -20,6 +20,8 @@ export const LatticeCodes = {
   /** The request failed schema validation; the message says which field. */
   INVALID_REQUEST: 'INVALID_REQUEST',
   UNAUTHORIZED: 'UNAUTHORIZED',
+  /** NATS refused the subject to these credentials (their role does not include it). Terminal. */
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
   NOT_FOUND: 'NOT_FOUND',
   /** The callee is at capacity and shed the call without starting it. */
   BUSY: 'BUSY',

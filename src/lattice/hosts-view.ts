@@ -3,6 +3,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../support/i
 import { decodeJson, encodeJson } from './codec.ts';
 import { CloudEvent, makeEvent } from './events.ts';
 import { LatticeCodes, LatticeError } from './errors.ts';
+import { HostIndex } from './host-index.ts';
 import { isExpired, rankHosts, type Caller, type HostEntry } from './routing.ts';
 import { request } from './rpc.ts';
 import { Heartbeat } from './schemas.ts';
@@ -53,7 +54,7 @@ export async function watchHosts(
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? silentLogger;
   const s = subjectsFor(options.lattice);
-  const hosts = new Map<string, HostEntry>();
+  const hosts = new HostIndex();
   const listeners = new Set<(c: HostChange) => void>();
   const probing = new Set<string>();
   const emit = (c: HostChange): void => {
@@ -101,7 +102,7 @@ export async function watchHosts(
       intervalMs: beat.intervalMs,
       suspectUntilMs: prev?.suspectUntilMs ?? 0,
     };
-    hosts.set(beat.hostId, entry);
+    hosts.set(entry);
     emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });
   };
   const onEvent = (type: 'host_stopped' | 'host_lost', m: Msg): void => {
@@ -163,8 +164,8 @@ export async function watchHosts(
       refreshAll(now);
       return;
     }
-    for (const [hostId, entry] of hosts) {
-      if (isExpired(entry, now)) declareLost(hostId, 'missed 3 heartbeats', true);
+    for (const entry of hosts.values()) {
+      if (isExpired(entry, now)) declareLost(entry.hostId, 'missed 3 heartbeats', true);
     }
   }, checkEvery);
   timer.unref?.();
@@ -193,7 +194,14 @@ export async function watchHosts(
     entries: () => [...hosts.values()],
     get: (id) => hosts.get(id),
     rank: (component, caller, kind) =>
-      rankHosts(hosts.values(), component, caller, clock.monotonic(), Math.random, kind),
+      rankHosts(
+        hosts.candidates(component, kind),
+        component,
+        caller,
+        clock.monotonic(),
+        Math.random,
+        kind,
+      ),
     suspect: (hostId, ms, reason) => {
       const e = hosts.get(hostId);
       if (!e) return;

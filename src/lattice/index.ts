@@ -2,13 +2,37 @@
  * The lattice protocol: how every Aloft process talks over NATS. Subjects, message schemas,
  * CloudEvents, errors carried in headers, and the resilient connection.
  */
-export { connectLattice, type LatticeConnectionOptions } from './connection.ts';
+export { connectLattice, type LatticeConnectionOptions, type TlsFiles } from './connection.ts';
+export {
+  parseCredentials,
+  readCredentialsFile,
+  assertCredentialsFor,
+  credentialsOf,
+  describeCredentials,
+  CREDENTIAL_TAGS,
+  type CredentialsInfo,
+} from './credentials.ts';
+export {
+  rolePermissions,
+  latticeAccount,
+  inboxPrefixFor,
+  INBOX_TEMPLATE,
+  LATTICE_ROLES,
+  ROLE_PURPOSE,
+  READ_ONLY_VERBS,
+  type LatticeRole,
+  type RoleOptions,
+  type RolePermissions,
+  type LatticeAccountPlan,
+} from './roles.ts';
+export { subjectMatches, permits, type SubjectPermission } from './subject-match.ts';
 export { assertLatticeName, assertToken, isValidLatticeName, isValidToken } from './names.ts';
 export {
   subjectsFor,
   bucketsFor,
   CONTROL_VERSION,
   CONTROL_VERBS,
+  LATTICE_WIDE_VERBS,
   EVENT_TYPES,
   type ControlVerb,
   type EventType,
@@ -68,6 +92,7 @@ export {
 } from './caller.ts';
 export { putArtifact, getArtifact, sha256Of } from './artifact-store.ts';
 export { replicasFor } from './replicas.ts';
+export { latticeJetStream, latticeJetStreamManager, jetStreamDomainOf } from './jetstream.ts';
 export {
   openLatticeState,
   openStateBucket,

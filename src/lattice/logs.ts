@@ -2,8 +2,6 @@ import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import {
   DeliverPolicy,
   DiscardPolicy,
-  jetstream,
-  jetstreamManager,
   RetentionPolicy,
   StorageType,
   type StreamConfig,
@@ -13,6 +11,7 @@ import { LatticeCodes, LatticeError } from './errors.ts';
 import { assertLatticeName, assertToken } from './names.ts';
 import { ComponentLogLine } from './schemas.ts';
 import { subjectsFor } from './subjects.ts';
+import { latticeJetStream, latticeJetStreamManager } from './jetstream.ts';
 
 /** How long and how much of the component log lines the lattice keeps. */
 export const LOG_RETENTION = { maxAgeMs: 60 * 60 * 1000, maxBytes: 64 * 1024 * 1024 } as const;
@@ -31,7 +30,7 @@ export function logStreamName(lattice: string): string {
  */
 export async function ensureLogStream(nc: NatsConnection, lattice: string): Promise<void> {
   const name = logStreamName(lattice);
-  const jsm = await jetstreamManager(nc, { timeout: 2000 });
+  const jsm = await latticeJetStreamManager(nc, { timeout: 2000 });
   try {
     await jsm.streams.info(name);
     return;
@@ -80,7 +79,7 @@ export async function* readComponentLogs(
   assertToken(options.component, 'component name');
   const subject = subjectsFor(lattice).logs(options.component);
   const stream = logStreamName(lattice);
-  const jsm = await jetstreamManager(nc, { timeout: 3000 });
+  const jsm = await latticeJetStreamManager(nc, { timeout: 3000 });
   const exists = await jsm.streams.info(stream).then(
     () => true,
     (err: unknown) => {
@@ -105,7 +104,7 @@ export async function* readComponentLogs(
     yield { kind: 'caught-up' };
     if (!options.follow) return;
   }
-  const consumer = await jetstream(nc).consumers.get(stream, {
+  const consumer = await latticeJetStream(nc).consumers.get(stream, {
     filter_subjects: subject,
     ...(since
       ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() }

@@ -2,6 +2,7 @@ import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import type { z } from 'zod';
 import { errorFromHeaders, errorHeaders, LatticeCodes, LatticeError } from './errors.ts';
 import { decodeJson, encodeJson } from './codec.ts';
+import { credentialsOf, describeCredentials } from './credentials.ts';
 
 export interface RequestOptions {
   timeoutMs: number;
@@ -26,7 +27,7 @@ export async function request(
       ...(options.headers ? { headers: options.headers } : {}),
     });
   } catch (err) {
-    throw toLatticeError(err, subject, options.timeoutMs);
+    throw toLatticeError(err, subject, options.timeoutMs, describeCredentials(credentialsOf(nc)));
   }
   const failure = errorFromHeaders(reply.headers);
   if (failure) throw failure;
@@ -45,9 +46,27 @@ export async function requestJson<T extends z.ZodType>(
   return decodeJson(reply.data, schema, `reply from ${subject}`);
 }
 
-/** Maps nats.js request failures onto lattice error codes. */
-export function toLatticeError(err: unknown, subject: string, timeoutMs: number): LatticeError {
+/**
+ * Maps nats.js request failures onto lattice error codes. A permission violation becomes
+ * `PERMISSION_DENIED` naming the subject and `who` (the credentials, e.g. "the host credentials of
+ * lattice payments (host@payments)"); it is terminal: another attempt would be refused too.
+ */
+export function toLatticeError(
+  err: unknown,
+  subject: string,
+  timeoutMs: number,
+  who = 'these credentials',
+): LatticeError {
   const text = err instanceof Error ? `${err.name} ${err.message}` : String(err);
+  const violation = permissionViolation(err);
+  if (violation) {
+    const op = violation.operation === 'subscription' ? 'subscribe to' : 'publish to';
+    return new LatticeError(
+      LatticeCodes.PERMISSION_DENIED,
+      `permission denied: ${who} may not ${op} ${violation.subject || subject}`,
+      { retryable: false, cause: err },
+    );
+  }
   if (/no ?responders/i.test(text) || /503/.test(text)) {
     return new LatticeError(LatticeCodes.NO_RESPONDERS, `nothing is serving ${subject}`, {
       retryable: true,
@@ -78,4 +97,17 @@ export function replyJson(msg: Msg, body: unknown, headers?: MsgHdrs): void {
 /** Replies with an error carried in headers and an empty body. */
 export function replyError(msg: Msg, err: unknown): void {
   if (msg.reply) msg.respond(new Uint8Array(0), { headers: errorHeaders(err) });
+}
+
+/** The NATS permission violation in `err` or its causes (nats.js wraps it in a RequestError). */
+export function permissionViolation(
+  err: unknown,
+): { operation: string; subject: string } | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.name === 'PermissionViolationError') {
+      const v = e as Error & { operation?: string; subject?: string };
+      return { operation: v.operation ?? 'publish', subject: v.subject ?? '' };
+    }
+  }
+  return undefined;
 }

@@ -5,6 +5,9 @@ import { decodeJson, encodeJson } from './codec.ts';
 import { Link } from './schemas.ts';
 import { bucketsFor } from './subjects.ts';
 import { replicasFor } from './replicas.ts';
+import { latticeJetStream } from './jetstream.ts';
+import { permissionViolation, toLatticeError } from './rpc.ts';
+import { credentialsOf, describeCredentials } from './credentials.ts';
 import { z } from 'zod';
 
 const ConfigValues = z.record(z.string(), z.string());
@@ -46,6 +49,8 @@ export function openStateBucket(nc: NatsConnection, lattice: string): Promise<KV
  * Opens (creating when needed) one of the lattice's KV buckets, R3 when the cluster has three
  * servers, retrying for a few seconds while a freshly formed cluster answers "no suitable peers"
  * or is still electing.
+ *
+ * @throws {LatticeError} `PERMISSION_DENIED` at once when the credentials may not use the bucket.
  */
 export async function openKvBucket(
   nc: NatsConnection,
@@ -53,11 +58,15 @@ export async function openKvBucket(
   history: number,
   attempts = 51,
 ): Promise<KV> {
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(latticeJetStream(nc));
   for (let attempt = 1; ; attempt++) {
     try {
       return await kvm.create(name, { replicas: replicasFor(nc), history });
     } catch (err) {
+      // A refusal by the credentials will not change with time: say so at once.
+      if (permissionViolation(err)) {
+        throw toLatticeError(err, `bucket ${name}`, 0, describeCredentials(credentialsOf(nc)));
+      }
       if (attempt >= attempts) throw err;
       await delay(100);
     }

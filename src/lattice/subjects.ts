@@ -28,6 +28,14 @@ export const CONTROL_VERBS = [
 ] as const;
 export type ControlVerb = (typeof CONTROL_VERBS)[number];
 
+/** Verbs about the lattice rather than one host: any one host serves them (queue group `ctl`). */
+export const LATTICE_WIDE_VERBS: readonly ControlVerb[] = [
+  'link.put',
+  'link.del',
+  'config.put',
+  'config.del',
+];
+
 /** Event types published on `aloft.<lattice>.evt.<type>`. */
 export const EVENT_TYPES = [
   'host_started',

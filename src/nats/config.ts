@@ -2,6 +2,7 @@
  * Pure rendering of nats-server configuration files. Every config carries the ping and write
  * deadline settings that make a dead or partitioned peer visible within about three seconds.
  */
+import { renderOperator, renderTls, type OperatorSpec, type TlsSpec } from './config-security.ts';
 
 /** Settings applied to every generated config (see docs/architecture.md, failure detection). */
 export const LIVENESS = { pingInterval: '1s', pingMax: 2, writeDeadline: '2s' } as const;
@@ -17,7 +18,19 @@ export interface ServerSpec {
   clientAdvertise?: string;
   /** Monitoring (HTTP) port; -1 picks a free one. */
   httpPort: number;
-  jetstream?: { storeDir: string; maxMemory?: string; maxFile?: string };
+  /**
+   * JetStream; `domain` names it for leaf nodes that reach it (`$JS.<domain>.API`); `uniqueTag`
+   * (e.g. `cloud:`) places each replica of a stream on servers with different values of that tag.
+   */
+  jetstream?: {
+    storeDir: string;
+    maxMemory?: string;
+    maxFile?: string;
+    domain?: string;
+    uniqueTag?: string;
+  };
+  /** `server_tags`, e.g. `cloud:aws` (see `jetstream.uniqueTag`). */
+  tags?: string[];
   /**
    * Route-clustering: every member lists every member's route address (itself included).
    * `advertise` is the `host:port` other members should dial (gossip), when it differs from the
@@ -29,6 +42,7 @@ export interface ServerSpec {
     routes: string[];
     advertise?: string;
     noAdvertise?: boolean;
+    tls?: TlsSpec;
   };
   /**
    * Gateways to other clusters; `name` must equal the cluster name. `advertise` is the
@@ -39,15 +53,39 @@ export interface ServerSpec {
     port: number;
     gateways: { name: string; urls: string[] }[];
     advertise?: string;
+    tls?: TlsSpec;
   };
-  /** A WebSocket listener (no TLS, loopback) for browser clients; -1 picks a free port. */
-  websocket?: { port: number };
-  /** Raw config text appended as is (accounts, authorization, TLS). */
+  /** A WebSocket listener for browser clients; -1 picks a free port. Without `tls`, plain `ws://`. */
+  websocket?: { port: number; tls?: { certFile: string; keyFile: string } };
+  /** Leaf node connections: accept them on `port`, and/or dial `remotes` (a hub). */
+  leafnodes?: { port?: number; tls?: TlsSpec; remotes?: LeafRemote[] };
+  /** TLS for client connections (mutual by default: clients must present a trusted certificate). */
+  tls?: TlsSpec;
+  /** Decentralized authentication: accounts per lattice, users by nkey-signed JWTs. */
+  operator?: OperatorSpec;
+  /** Raw config text appended as is. */
   extra?: string;
+}
+
+/** A hub this (leaf) server dials, binding one local account to the hub's same account. */
+export interface LeafRemote {
+  /** `host:port` of the hub's leaf listeners. */
+  urls: string[];
+  /** The local account bound over this connection (public key), with operator auth. */
+  account?: string;
+  /** A `.creds` file of a user of that account, which the hub authenticates. */
+  credentials?: string;
+  tls?: TlsSpec;
 }
 
 const q = (s: string): string => JSON.stringify(s);
 
+/**
+ * Renders one server's config file.
+ *
+ * @example
+ * renderServerConfig({ name: 'n1', port: -1, httpPort: -1, jetstream: { storeDir: '/var/lib/nats' } });
+ */
 export function renderServerConfig(spec: ServerSpec): string {
   const host = spec.host ?? '127.0.0.1';
   const lines = [
@@ -59,10 +97,15 @@ export function renderServerConfig(spec: ServerSpec): string {
     `ping_max: ${LIVENESS.pingMax}`,
     `write_deadline: ${q(LIVENESS.writeDeadline)}`,
   ];
+  if (spec.tags?.length) lines.push(`server_tags: [${spec.tags.map(q).join(', ')}]`);
+  if (spec.tls) lines.push(...renderTls(spec.tls));
+  if (spec.operator) lines.push(...renderOperator(spec.operator));
   if (spec.jetstream) {
     const js = spec.jetstream;
     lines.push(
       `jetstream {`,
+      ...(js.domain ? [`  domain: ${q(js.domain)}`] : []),
+      ...(js.uniqueTag ? [`  unique_tag: ${q(js.uniqueTag)}`] : []),
       `  store_dir: ${q(js.storeDir)}`,
       `  max_memory_store: ${js.maxMemory ?? '256MB'}`,
       `  max_file_store: ${js.maxFile ?? '2GB'}`,
@@ -78,6 +121,7 @@ export function renderServerConfig(spec: ServerSpec): string {
       ...(c.advertise ? [`  advertise: ${q(c.advertise)}`] : []),
       ...(c.noAdvertise ? ['  no_advertise: true'] : []),
       `  routes: [${c.routes.map((r) => q(`nats-route://${r}`)).join(', ')}]`,
+      ...(c.tls ? renderTls(c.tls, '  ') : []),
       `}`,
     );
   }
@@ -95,18 +139,51 @@ export function renderServerConfig(spec: ServerSpec): string {
       `  gateways: [`,
       ...gws,
       `  ]`,
+      ...(g.tls ? renderTls(g.tls, '  ') : []),
       `}`,
     );
   }
   if (spec.websocket) {
+    const ws = spec.websocket;
     lines.push(
       `websocket {`,
-      `  listen: ${q(`${host}:${spec.websocket.port}`)}`,
-      `  no_tls: true`,
+      `  listen: ${q(`${host}:${ws.port}`)}`,
+      ...(ws.tls
+        ? [
+            `  tls {`,
+            `    cert_file: ${q(ws.tls.certFile)}`,
+            `    key_file: ${q(ws.tls.keyFile)}`,
+            `  }`,
+          ]
+        : [`  no_tls: true`]),
       `  compression: false`,
       `}`,
     );
   }
+  if (spec.leafnodes) lines.push(...renderLeafnodes(spec.leafnodes, host));
   if (spec.extra) lines.push(spec.extra);
   return lines.join('\n') + '\n';
+}
+
+function renderLeafnodes(leaf: NonNullable<ServerSpec['leafnodes']>, host: string): string[] {
+  const lines = [`leafnodes {`];
+  if (leaf.port !== undefined) lines.push(`  listen: ${q(`${host}:${leaf.port}`)}`);
+  if (leaf.tls) lines.push(...renderTls(leaf.tls, '  '));
+  if (leaf.remotes?.length) {
+    lines.push(`  remotes: [`);
+    for (const r of leaf.remotes) {
+      const scheme = r.tls ? 'tls' : 'nats-leaf';
+      lines.push(
+        `    {`,
+        `      urls: [${r.urls.map((u) => q(`${scheme}://${u}`)).join(', ')}]`,
+        ...(r.account ? [`      account: ${q(r.account)}`] : []),
+        ...(r.credentials ? [`      credentials: ${q(r.credentials)}`] : []),
+        ...(r.tls ? renderTls(r.tls, '      ', true) : []),
+        `    }`,
+      );
+    }
+    lines.push(`  ]`);
+  }
+  lines.push(`}`);
+  return lines;
 }

@@ -1,7 +1,48 @@
 export { findNatsServer } from './binary.ts';
-export { renderServerConfig, LIVENESS, type ServerSpec } from './config.ts';
+export { renderServerConfig, LIVENESS, type ServerSpec, type LeafRemote } from './config.ts';
+export type { OperatorSpec, TlsSpec } from './config-security.ts';
+export {
+  accountJwt,
+  issueUser,
+  operatorJwt,
+  publicKeyOf,
+  type AccountOptions,
+  type Entity,
+  type IssuedUser,
+  type UserPermissions,
+} from './auth.ts';
+export {
+  ensureAuth,
+  writeSecret,
+  SYSTEM_ACCOUNT,
+  type AccountPlan,
+  type AuthMaterial,
+  type AuthPlan,
+  type UserPlan,
+} from './auth-store.ts';
+export {
+  planDeployment,
+  DEPLOYMENT_TOPOLOGIES,
+  STANDARD_PORTS,
+  type DeploymentOptions,
+  type DeploymentTopology,
+  type PlannedServer,
+  type PortPlan,
+} from './deployment.ts';
+export {
+  writeDeployment,
+  type WriteDeploymentOptions,
+  type WrittenDeployment,
+  type ClientRoleFiles,
+} from './deployment-write.ts';
+export {
+  createCertificateAuthority,
+  issueCertificate,
+  type CertificateAuthority,
+  type IssuedCertificate,
+} from './tls.ts';
 export { NatsServerNotFoundError, PortInUseError, NatsServerFailedError } from './errors.ts';
-export { monitor, routeCount, connectedGateways, jetStreamLeader } from './monitor.ts';
+export { monitor, routeCount, connectedGateways, jetStreamLeader, leafCount } from './monitor.ts';
 export { freePort, isPortOpen } from './ports.ts';
 export { isAlive, recordPid, signalPid, stopPid } from './process.ts';
 export {

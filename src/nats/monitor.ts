@@ -1,4 +1,4 @@
-/** Reads a nats-server's monitoring endpoints (`/varz`, `/routez`, `/gatewayz`, `/jsz`). */
+/** Reads a nats-server's monitoring endpoints (`/varz`, `/routez`, `/gatewayz`, `/leafz`, `/jsz`). */
 
 export interface RouteInfo {
   num_routes: number;
@@ -36,4 +36,9 @@ export async function jetStreamLeader(monitorUrl: string): Promise<string | unde
   const jsz = await monitor<JetStreamInfo>(monitorUrl, 'jsz');
   if (!jsz.meta_cluster) return jsz.config ? 'standalone' : undefined;
   return jsz.meta_cluster.leader || undefined;
+}
+
+/** Number of leaf-node connections of this server (to hubs, or from leaves). */
+export async function leafCount(monitorUrl: string): Promise<number> {
+  return (await monitor<{ leafnodes: number }>(monitorUrl, 'leafz')).leafnodes;
 }

@@ -29,7 +29,10 @@ export interface NatsServer {
   readonly name: string;
   readonly pid: number;
   readonly ports: ServerPorts;
-  /** `nats://<reachHost>:<client port>` (127.0.0.1 unless the server runs in another network). */
+  /**
+   * `nats://<reachHost>:<client port>` (127.0.0.1 unless the server runs in another network;
+   * `tls://` when the server requires TLS).
+   */
   readonly url: string;
   readonly monitorUrl: string;
   readonly websocketUrl: string | undefined;
@@ -52,6 +55,11 @@ export interface StartOptions {
   /** Let the server outlive this process (`aloft up`). */
   detached?: boolean;
   readyTimeoutMs?: number;
+  /**
+   * Run this existing config file (e.g. one `aloft nats config` wrote) instead of rendering `spec`
+   * into `<dir>/<name>.conf`; `spec` still describes it (name, JetStream store).
+   */
+  configFile?: string;
   /**
    * A command prefix that runs the server elsewhere while keeping its PID, e.g.
    * `['ip', 'netns', 'exec', 'ns1']` (which execs, so the PID is the server's own).
@@ -78,11 +86,11 @@ export async function startNatsServer(
   const log = (options.logger ?? silentLogger).child({ natsServer: spec.name });
   mkdirSync(options.dir, { recursive: true });
   if (spec.jetstream) mkdirSync(spec.jetstream.storeDir, { recursive: true });
-  const configFile = join(options.dir, `${spec.name}.conf`);
+  const configFile = options.configFile ?? join(options.dir, `${spec.name}.conf`);
   const logFile = join(options.dir, `${spec.name}.log`);
   const portsDir = join(options.dir, 'ports');
   mkdirSync(portsDir, { recursive: true });
-  writeFileSync(configFile, renderServerConfig(spec));
+  if (!options.configFile) writeFileSync(configFile, renderServerConfig(spec));
   const fd = openSync(logFile, 'w');
   const argv = [binary, '-c', configFile, '--ports_file_dir', portsDir];
   const [cmd = binary, ...args] = [...(options.exec ?? []), ...argv];
@@ -135,9 +143,11 @@ export async function startNatsServer(
     name: spec.name,
     pid,
     ports,
-    url: `nats://${reach}:${ports.client}`,
+    url: `${spec.tls ? 'tls' : 'nats'}://${reach}:${ports.client}`,
     monitorUrl: `http://${reach}:${ports.http}`,
-    websocketUrl: ports.websocket ? `ws://${reach}:${ports.websocket}` : undefined,
+    websocketUrl: ports.websocket
+      ? `${spec.websocket?.tls ? 'wss' : 'ws'}://${reach}:${ports.websocket}`
+      : undefined,
     spec,
     dir: options.dir,
     exited,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { AloftError, pollUntil, silentLogger, type Logger } from '../support/index.ts';
 import type { ServerSpec } from './config.ts';
+import type { OperatorSpec } from './config-security.ts';
 import { connectedGateways, jetStreamLeader, routeCount } from './monitor.ts';
 import { freePort } from './ports.ts';
 import { startNatsServer, type NatsServer } from './server.ts';
@@ -38,8 +39,13 @@ export interface TopologyOptions {
     /** What other clusters dial for a member's gateway (e.g. a latency proxy). Default peer:port. */
     gatewayAddress?(cloud: string, name: string, port: number): string;
   };
-  /** Extra raw config for each server (accounts, TLS). */
+  /** Extra raw config for each server. */
   extraConfig?: (cloud: string, name: string) => string | undefined;
+  /**
+   * Decentralized authentication on every server (accounts per lattice, JWT users); each server
+   * keeps its account resolver's files in `<dataDir>/<name>/jwt`.
+   */
+  operator?: Omit<OperatorSpec, 'resolver'>;
   binary?: string;
   logger?: Logger;
   detached?: boolean;
@@ -259,6 +265,12 @@ async function planMembers(
       };
       if (options.network?.gatewayAddress)
         spec.gateway.advertise = gatewayAddress(cloud, name, gwPort);
+    }
+    if (options.operator) {
+      spec.operator = {
+        ...options.operator,
+        resolver: { type: 'full', dir: join(options.dataDir, name, 'jwt') },
+      };
     }
     const extra = options.extraConfig?.(cloud, name);
     if (extra) spec.extra = extra;

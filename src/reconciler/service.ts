@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import {
   bucketsFor,
   encodeJson,
+  latticeJetStream,
   openLatticeState,
   watchHosts,
   type HostsView,
@@ -59,7 +60,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const state: LatticeState = await openLatticeState(nc, lattice);
   await state.ready();
   const apps = await openAppStore(nc, lattice);
-  const statusKv = await new Kvm(nc).open(bucketsFor(lattice).apps);
+  const statusKv = await new Kvm(latticeJetStream(nc)).open(bucketsFor(lattice).apps);
   const lease = await startLease(nc, lattice, id, { ...options.lease, logger: log });
   const observer = observeLattice(nc, lattice, view, state, log);
   const metrics = options.metrics

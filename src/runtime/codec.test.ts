@@ -33,6 +33,45 @@ describe('codec', () => {
       assert.equal(decode(encode(n)), n);
   });
 
+  it('round-trips strings on both sides of the short-ASCII fast path', () => {
+    const cases = [
+      '',
+      'a'.repeat(64),
+      'a'.repeat(65),
+      'a'.repeat(63) + 'é',
+      'é' + 'a'.repeat(10),
+      '\u007f\u0000',
+      '😀',
+      'x'.repeat(63) + '\u0080',
+    ];
+    for (const s of cases) assert.equal(decode(encode(s)), s);
+    assert.deepEqual(decode(encode({ ключ: 'значение', k: 'v' })), { ключ: 'значение', k: 'v' });
+  });
+
+  it('keeps a key named __proto__ as a key', () => {
+    const v = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Value;
+    const out = decode(encode(v)) as Record<string, Value>;
+    assert.deepEqual(Object.keys(out), ['__proto__', 'a']);
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('encodes values independently (the reused buffer never leaks into results)', () => {
+    const a = encode('first');
+    const b = encode(new Uint8Array(100_000));
+    const c = encode('second');
+    assert.equal(decode(a), 'first');
+    assert.equal((decode(b) as Uint8Array).length, 100_000);
+    assert.equal(decode(c), 'second');
+  });
+
+  it('refuses a string or byte array that runs past the end', () => {
+    const s = encode('hello');
+    assert.throws(() => decode(s.subarray(0, s.length - 1)), /runs past the end/);
+    const b = encode(new Uint8Array([1, 2, 3]));
+    assert.throws(() => decode(b.subarray(0, b.length - 1)), /runs past the end/);
+  });
+
   it('refuses functions and trailing garbage', () => {
     assert.throws(() => encode((() => 1) as unknown as Value), TypeError);
     const bytes = encode('x');

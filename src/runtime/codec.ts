@@ -31,6 +31,8 @@ const T_BIGUINT = 10;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Strings up to this length are converted without the text encoder/decoder when ASCII. */
+const SHORT_STRING = 64;
 
 /** Appends encoded values to a growing buffer. */
 class Writer {
@@ -67,8 +69,27 @@ class Writer {
   }
 
   string(s: string): void {
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      // Short ASCII strings (names, operations, keys) are copied here: cheaper than a call
+      // into the text encoder. Anything else takes the encoder's path below.
+      this.ensure(4 + n);
+      const buf = this.buf;
+      const start = this.pos + 4;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      if (i === n) {
+        this.view.setUint32(this.pos, n, true);
+        this.pos = start + n;
+        return;
+      }
+    }
     // Worst case 3 bytes per UTF-16 unit; encodeInto writes in place.
-    this.ensure(4 + s.length * 3);
+    this.ensure(4 + n * 3);
     const { written } = encoder.encodeInto(s, this.buf.subarray(this.pos + 4));
     this.view.setUint32(this.pos, written, true);
     this.pos += 4 + written;
@@ -126,11 +147,21 @@ class Writer {
   }
 }
 
+/** Reused by `encode` (a value's getters could re-enter it: then a fresh writer is used). */
+let spare: Writer | undefined = new Writer();
+
 /** Encodes a value into a fresh byte array. */
 export function encode(value: Value): Uint8Array {
-  const w = new Writer();
-  w.value(value);
-  return w.buf.subarray(0, w.pos);
+  const w = spare ?? new Writer();
+  spare = undefined;
+  try {
+    w.pos = 0;
+    w.value(value);
+    return w.buf.slice(0, w.pos);
+  } finally {
+    // Keep a modest buffer for the next call; a huge one would pin memory.
+    if (w.buf.length <= 64 * 1024) spare = w;
+  }
 }
 
 /**
@@ -138,21 +169,50 @@ export function encode(value: Value): Uint8Array {
  * decode text from shared memory): copy it first.
  */
 export function decode(bytes: Uint8Array): Value {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = 0;
-  const u32 = (): number => {
-    const v = view.getUint32(pos, true);
-    pos += 4;
+  const r = new Reader(bytes);
+  const v = r.value();
+  if (r.pos !== bytes.length)
+    throw new RangeError(`trailing bytes after value (${bytes.length - r.pos})`);
+  return v;
+}
+
+class Reader {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  pos = 0;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  u32(): number {
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
     return v;
-  };
-  const str = (): string => {
-    const n = u32();
-    const s = decoder.decode(bytes.subarray(pos, pos + n));
-    pos += n;
-    return s;
-  };
-  const read = (): Value => {
-    const tag = bytes[pos++];
+  }
+
+  string(): string {
+    const n = this.u32();
+    const { bytes, pos } = this;
+    if (pos + n > bytes.length) throw new RangeError(`string runs past the end at ${pos}`);
+    this.pos += n;
+    if (n <= SHORT_STRING) {
+      let s = '';
+      let i = 0;
+      for (; i < n; i++) {
+        const c = bytes[pos + i] as number;
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
+      if (i === n) return s;
+    }
+    return decoder.decode(bytes.subarray(pos, pos + n));
+  }
+
+  value(): Value {
+    const { bytes, view } = this;
+    const tag = bytes[this.pos++];
     switch (tag) {
       case T_UNDEFINED:
         return undefined;
@@ -163,56 +223,58 @@ export function decode(bytes: Uint8Array): Value {
       case T_TRUE:
         return true;
       case T_NUMBER: {
-        const v = view.getFloat64(pos, true);
-        pos += 8;
+        const v = view.getFloat64(this.pos, true);
+        this.pos += 8;
         return v;
       }
       case T_BIGINT: {
-        const v = view.getBigInt64(pos, true);
-        pos += 8;
+        const v = view.getBigInt64(this.pos, true);
+        this.pos += 8;
         return v;
       }
       case T_BIGUINT: {
-        const v = view.getBigUint64(pos, true);
-        pos += 8;
+        const v = view.getBigUint64(this.pos, true);
+        this.pos += 8;
         return v;
       }
       case T_STRING:
-        return str();
+        return this.string();
       case T_BYTES: {
-        const n = u32();
-        const b = bytes.slice(pos, pos + n);
-        pos += n;
+        const n = this.u32();
+        const b = bytes.slice(this.pos, this.pos + n);
+        if (b.length !== n) throw new RangeError(`byte array runs past the end at ${this.pos}`);
+        this.pos += n;
         return b;
       }
       case T_ARRAY: {
-        const n = u32();
+        const n = this.u32();
         const out: Value[] = new Array<Value>(n);
-        for (let i = 0; i < n; i++) out[i] = read();
+        for (let i = 0; i < n; i++) out[i] = this.value();
         return out;
       }
       case T_OBJECT: {
-        const n = u32();
+        const n = this.u32();
         const out: Record<string, Value> = {};
         for (let i = 0; i < n; i++) {
-          const k = str();
-          // defineProperty: a key named `__proto__` must stay a key, not replace the prototype.
-          Object.defineProperty(out, k, {
-            value: read(),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
+          const k = this.string();
+          const v = this.value();
+          // A key named `__proto__` must stay a key, not replace the prototype.
+          if (k === '__proto__') {
+            Object.defineProperty(out, k, {
+              value: v,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          } else {
+            out[k] = v;
+          }
         }
         return out;
       }
       case undefined:
       default:
-        throw new RangeError(`bad value tag ${String(tag)} at ${pos - 1}`);
+        throw new RangeError(`bad value tag ${String(tag)} at ${this.pos - 1}`);
     }
-  };
-  const v = read();
-  if (pos !== bytes.length)
-    throw new RangeError(`trailing bytes after value (${bytes.length - pos})`);
-  return v;
+  }
 }

@@ -14,6 +14,11 @@ export interface SimOptions {
   hostsPerCloud: number;
   topology: SimTopology;
   lattice: string;
+  /**
+   * Run NATS with accounts: the lattice's own account, each process on its role's credentials
+   * (hosts `host`, reconcilers `reconciler`, ingresses `ingress`, the supervisor `admin`).
+   */
+  auth?: boolean;
 }
 
 export interface PlannedHost {

@@ -38,6 +38,7 @@ export async function startReconcilerProcess(
       state.lattice,
       '--id',
       name,
+      ...credsArgs(state, 'reconciler'),
       // Each process its own free port: a shared ALOFT_METRICS_PORT would collide.
       '--metrics-port',
       '0',
@@ -81,6 +82,7 @@ export async function startHostProcess(
       // Signed components only, as in production: the simulation signs its sample with this issuer.
       '--trusted-issuers',
       simIssuer(state.dataDir).publicKey,
+      ...credsArgs(state, 'host'),
       '--metrics-port',
       '0',
     ],
@@ -117,4 +119,10 @@ export async function restartNats(n: CloudState['nats'][number]): Promise<number
     ...(n.reachHost ? { reachHost: n.reachHost } : {}),
   });
   return server.pid;
+}
+
+/** `--creds <file>` of a role when the simulation runs with NATS accounts (`sim up --auth`). */
+function credsArgs(state: SimState, role: string): string[] {
+  const file = state.auth?.creds[role];
+  return file ? ['--creds', file] : [];
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import {
+  ensureAuth,
   freePort,
   isAlive,
   startTopology,
@@ -8,6 +9,7 @@ import {
   type MemberNetwork,
   type TopologyOptions,
 } from '../nats/index.ts';
+import { latticeAccount } from '../lattice/index.ts';
 import { AloftError, pollUntil, silentLogger, type Logger } from '../support/index.ts';
 import { journalFile, lastJournalFile } from './journal.ts';
 import { assertCloudName } from './network-plan.ts';
@@ -69,6 +71,12 @@ export async function startSim(options: StartSimOptions): Promise<SimState> {
   const dir = simDir(options.dataDir);
   rmSync(join(dir, 'nats'), { recursive: true, force: true }); // stale JetStream stores slow elections
   const network = await setUpNetwork(options);
+  const auth = options.auth
+    ? await ensureAuth(join(dir, 'auth'), {
+        operator: 'aloft-sim',
+        accounts: [{ name: options.lattice, ...latticeAccount(options.lattice) }],
+      })
+    : undefined;
   const clouds: Record<string, CloudState> = {};
   for (const cloud of options.clouds) {
     clouds[cloud] = {
@@ -88,10 +96,11 @@ export async function startSim(options: StartSimOptions): Promise<SimState> {
     dataDir: options.dataDir,
     network,
     clouds,
+    ...(auth ? { auth: { dir: auth.dir, creds: auth.creds[options.lattice] ?? {} } } : {}),
   };
   writeSimState(state);
   try {
-    await startNats(state, options, log);
+    await startNats(state, options, log, auth?.server);
     writeSimState(state);
     await Promise.all([
       ...planHosts(options).map(async (h) => {
@@ -149,7 +158,12 @@ async function setUpNetwork(options: StartSimOptions): Promise<NetworkState> {
  * server's gateway is reached through its cloud's latency proxy (`aloft sim latency`), which the
  * servers advertise, so that gossip does not route around it.
  */
-async function startNats(state: SimState, options: StartSimOptions, log: Logger): Promise<void> {
+async function startNats(
+  state: SimState,
+  options: StartSimOptions,
+  log: Logger,
+  operator: TopologyOptions['operator'],
+): Promise<void> {
   const perCloud = options.topology === 'supercluster' ? 2 : 1;
   const proxied = options.topology === 'supercluster';
   const ports = proxied
@@ -195,6 +209,7 @@ async function startNats(state: SimState, options: StartSimOptions, log: Logger)
       : {}),
   };
   const starting = startTopology({
+    ...(operator ? { operator } : {}),
     kind: options.topology,
     clouds: options.clouds,
     serversPerCloud: perCloud,

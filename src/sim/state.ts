@@ -81,6 +81,8 @@ export const SimState = z.object({
   network: NetworkState.default({ mode: 'loopback', reason: 'started without namespaces' }),
   /** The `sim up` process, which shows the live view. */
   supervisorPid: z.number().int().optional(),
+  /** NATS accounts (`sim up --auth`): where the keys are, and each role's credentials file. */
+  auth: z.object({ dir: z.string(), creds: z.record(z.string(), z.string()) }).optional(),
   clouds: z.record(z.string(), CloudState),
 });
 export type SimState = z.infer<typeof SimState>;

@@ -1,5 +1,4 @@
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { z } from 'zod';
 import {
@@ -7,6 +6,8 @@ import {
   CloudEvent,
   decodeJson,
   eventType,
+  latticeJetStream,
+  latticeJetStreamManager,
   openLatticeState,
   schemas,
   subjectsFor,
@@ -121,7 +122,7 @@ export async function watchLattice(
       const bucket = bucketsFor(options.lattice).apps;
       await waitForStream(nc, `KV_${bucket}`, () => stopped);
       if (stopped) return;
-      const kv = await new Kvm(nc).open(bucket);
+      const kv = await new Kvm(latticeJetStream(nc)).open(bucket);
       const watch = await kv.watch({ key: 'status.>' });
       appsWatch = watch;
       for await (const e of watch) {
@@ -176,7 +177,7 @@ async function waitForStream(
   for (;;) {
     if (stopped() || nc.isClosed()) return;
     try {
-      const jsm = await jetstreamManager(nc, { timeout: 2000 });
+      const jsm = await latticeJetStreamManager(nc, { timeout: 2000 });
       await jsm.streams.info(stream);
       return;
     } catch {

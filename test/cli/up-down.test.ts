@@ -34,7 +34,7 @@ function assertOneLineError(r: { code: number | null; stderr: string }, pattern:
 describe('aloft up / down', { timeout: 60_000 }, () => {
   after(() => dirs.forEach((d) => d.remove()));
 
-  it('up starts NATS with JetStream, a host, a reconciler and the dashboard; a second up reports them; down stops exactly them', async () => {
+  it('up starts NATS with JetStream and accounts, a host, a reconciler and the dashboard; a second up reports them; down stops exactly them', async () => {
     const dataDir = home();
     const env = { ALOFT_HOME: dataDir };
     const first = await aloft(
@@ -59,10 +59,13 @@ describe('aloft up / down', { timeout: 60_000 }, () => {
     const ws = /WebSocket:\s+(ws:\S+)/.exec(first.stdout)?.[1];
     assert.ok(ws, first.stdout);
     assert.match(first.stdout, new RegExp(`open ${dashboard}join in a tab`));
-    const join = await fetch(`${dashboard}join`);
-    assert.equal(join.status, 200);
-    assert.equal(join.headers.get('cross-origin-embedder-policy'), 'require-corp');
-    assert.ok((await join.text()).includes(`"servers":["${ws}"]`));
+    const joinPage = await fetch(`${dashboard}join`);
+    assert.equal(joinPage.status, 200);
+    assert.equal(joinPage.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    const html = await joinPage.text();
+    assert.ok(html.includes(`"servers":["${ws}"]`));
+    // Tabs join as the browser role, with replies only in their own inbox.
+    assert.match(html, /"inboxPrefix":"_INBOX\.U[A-Z2-7]+"/);
     assert.ok(pids.every(isAlive));
     const hosts = await aloft(['get', 'hosts', '--json'], env);
     assert.equal(hosts.code, 0, hosts.stderr);
@@ -71,10 +74,34 @@ describe('aloft up / down', { timeout: 60_000 }, () => {
       'local',
     );
 
-    const nc = await connectLattice({ servers: url });
+    // The local lattice looks like production: no credentials, no connection; the host and the
+    // reconciler run on their roles' credentials, the CLI on the admin's.
+    await assert.rejects(connectLattice({ servers: url, connectTimeoutMs: 2000 }), {
+      code: 'NATS_AUTH_FAILED',
+    });
+    const creds = join(dataDir, 'nats', 'auth', 'creds', 'default');
+    const ps = readFileSync(join(dataDir, 'logs', 'host.out'), 'utf8');
+    assert.ok(ps.includes('hostId'), ps);
+    const nc = await connectLattice({ servers: url, credsFile: join(creds, 'admin.creds') });
     const { jetstreamManager } = await import('@nats-io/jetstream');
     await (await jetstreamManager(nc)).getAccountInfo(); // JetStream is on
     await nc.close();
+    const asHost = await connectLattice({ servers: url, credsFile: join(creds, 'host.creds') });
+    const hostId = (JSON.parse(hosts.stdout) as { hostId: string }[])[0]?.hostId ?? '';
+    await assert.rejects(
+      asHost.request(`aloft.default.ctl.v1.host.stop.${hostId}`, '{}', { timeout: 2000 }),
+      /Permissions Violation/,
+    );
+    await asHost.close();
+    const viaHostCreds = await aloft(
+      ['cordon', 'local', '--creds', join(creds, 'host.creds')],
+      env,
+    );
+    assert.equal(viaHostCreds.code, 6, viaHostCreds.stderr);
+    assert.match(
+      viaHostCreds.stderr,
+      /permission denied: the host credentials of lattice default \(host@default\) may not publish to aloft\.default\.ctl\.v1\.host\.cordon\./,
+    );
 
     const second = await aloft(['up'], env);
     assert.equal(second.code, 0);

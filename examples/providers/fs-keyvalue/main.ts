@@ -6,7 +6,11 @@
  * the same subject and answers the same JSON.
  *
  *   node --import tsx examples/providers/fs-keyvalue/main.ts \
- *     --nats-url nats://127.0.0.1:4222 --lattice default --name fs-kv --dir ./kv-data
+ *     --nats-url nats://127.0.0.1:4222 --lattice default --name fs-kv --dir ./kv-data \
+ *     [--creds provider.creds] [--tls-ca ca.pem --tls-cert cert.pem --tls-key key.pem]
+ *
+ * With NATS accounts (`aloft up`, `aloft nats config`) it connects with the lattice's `provider`
+ * credentials (`--creds` or NATS_CREDS), which let it serve capability calls and nothing else.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +24,10 @@ const { values } = parseArgs({
     lattice: { type: 'string', default: 'default' },
     name: { type: 'string', default: 'fs-kv' },
     dir: { type: 'string', default: './fs-kv-data' },
+    creds: { type: 'string', default: process.env.NATS_CREDS },
+    'tls-ca': { type: 'string', default: process.env.NATS_TLS_CA },
+    'tls-cert': { type: 'string', default: process.env.NATS_TLS_CERT },
+    'tls-key': { type: 'string', default: process.env.NATS_TLS_KEY },
   },
 });
 
@@ -62,7 +70,17 @@ function handle(call: CapabilityCall): Promise<unknown> {
   }
 }
 
-const nc = await connectLattice({ servers: values['nats-url'].split(','), name: `provider ${values.name}` });
+const tls = {
+  ...(values['tls-ca'] ? { caFile: values['tls-ca'] } : {}),
+  ...(values['tls-cert'] ? { certFile: values['tls-cert'] } : {}),
+  ...(values['tls-key'] ? { keyFile: values['tls-key'] } : {}),
+};
+const nc = await connectLattice({
+  servers: values['nats-url'].split(','),
+  name: `provider ${values.name}`,
+  ...(values.creds ? { credsFile: values.creds } : {}),
+  ...(Object.keys(tls).length > 0 ? { tls } : {}),
+});
 serveCapability(nc, values.lattice, values.name, handle);
 await nc.flush();
 process.stdout.write(JSON.stringify({ provider: values.name, lattice: values.lattice }) + '\n');

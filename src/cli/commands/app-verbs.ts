@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Kvm } from '@nats-io/kv';
-import { bucketsFor, decodeJson } from '../../lattice/index.ts';
+import { bucketsFor, decodeJson, latticeJetStream } from '../../lattice/index.ts';
 import {
   formatProblem,
   openAppStore,
@@ -206,7 +206,7 @@ export const status = storeVerb(
   'Show application status per scaler (Deployed, Reconciling, Waiting, Unhealthy, Failed) with reasons',
   'aloft app status [app] [--watch]',
   async (_store, [app], io, { nc, lattice, values }) => {
-    const kv = await new Kvm(nc).open(bucketsFor(lattice).apps);
+    const kv = await new Kvm(latticeJetStream(nc)).open(bucketsFor(lattice).apps);
     const print = async (): Promise<void> => {
       const keys: string[] = [];
       for await (const k of await kv.keys(app ? `status.${app}` : 'status.*')) keys.push(k);

@@ -10,6 +10,7 @@ import { keyList } from '../security-flags.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { simControls } from '../sim-controls.ts';
+import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
 
 /** The dashboard's usual port; when it is taken, any free port is used instead. */
 export const DEFAULT_DASHBOARD_PORT = 4280;
@@ -31,7 +32,7 @@ export const command: Command = {
   summary:
     'Serve the live web dashboard of a lattice (fault buttons for a running simulation) and /join, where a browser tab becomes a host',
   usage:
-    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-creds FILE] [--trusted-issuers A…,A…] [--data-dir DIR] [--json]',
+    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-creds FILE] [--trusted-issuers A…,A…] [--data-dir DIR] [--json] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
   options: {
     port: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -41,6 +42,7 @@ export const command: Command = {
     'trusted-issuers': { type: 'string' },
     'data-dir': { type: 'string' },
     json: { type: 'boolean' },
+    ...natsAuthOptions,
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -63,6 +65,13 @@ export const command: Command = {
         'default',
     );
     const controls: SimControls | undefined = sim ? simControls(dir) : undefined;
+    // Read-only credentials: a simulation's or `aloft up`'s observer, unless given explicitly.
+    const observer = sim?.auth?.creds.observer;
+    const auth = natsAuth(values, io.env, io.cwd, {
+      role: 'observer',
+      lattice,
+      up: urlFlag || sim ? undefined : up,
+    });
     // Where browser tabs reach NATS: --ws-url, else the simulation's or `aloft up`'s listener.
     const wsFlag = values['ws-url'] as string | undefined;
     const websocketUrls = wsFlag
@@ -73,11 +82,17 @@ export const command: Command = {
           ? [up.websocketUrl]
           : [];
     const logger = jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL));
+    const connection = { servers, ...(observer ? { credsFile: observer } : {}), ...auth };
+    // Tabs join as browser-role users: --browser-creds, else the simulation's or `aloft up`'s.
+    const browserCreds =
+      (values['browser-creds'] as string | undefined) ??
+      sim?.auth?.creds.browser ??
+      (urlFlag || sim ? undefined : up?.auth?.creds.browser);
     const join = await joinService({
       lattice,
-      servers,
+      connection,
       websocketUrls,
-      credsFile: values['browser-creds'] as string | undefined,
+      credsFile: browserCreds,
       // Tabs trust these issuers (and the lattice policy, when they may read it).
       trustedIssuers: keyList(
         (values['trusted-issuers'] as string | undefined) ?? io.env.ALOFT_TRUSTED_ISSUERS,
@@ -88,7 +103,7 @@ export const command: Command = {
     try {
       dashboard = await startDashboard({
         lattice,
-        connection: { servers },
+        connection,
         port: await dashboardPort(values.port as string | undefined),
         ...(controls ? { sim: controls } : {}),
         routes: join.routes,

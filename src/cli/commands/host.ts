@@ -7,6 +7,7 @@ import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { hostSecurityFlags } from '../security-flags.ts';
+import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
 import {
   METRICS_USAGE,
   metricsAddress,
@@ -18,7 +19,7 @@ import {
 
 export const command: Command = {
   summary: 'Run a host: join a lattice and run components placed on it',
-  usage: `aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--health-port N] ${METRICS_USAGE} ${TRACING_USAGE} [--trusted-issuers A…,A…] [--secrets-key FILE] [--ignore-lattice-policy] [--allow-unsigned]`,
+  usage: `aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME] [--health-port N] ${METRICS_USAGE} ${TRACING_USAGE} [--trusted-issuers A…,A…] [--secrets-key FILE] [--ignore-lattice-policy] [--allow-unsigned]`,
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -27,10 +28,7 @@ export const command: Command = {
     'heartbeat-ms': { type: 'string' },
     'grace-ms': { type: 'string' },
     'data-dir': { type: 'string' },
-    creds: { type: 'string' },
-    'tls-ca': { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
+    ...natsAuthOptions,
     locality: { type: 'string' },
     'trusted-issuers': { type: 'string' },
     'secrets-key': { type: 'string' },
@@ -51,12 +49,15 @@ export const command: Command = {
     const lattice = assertLatticeName(
       (values.lattice as string | undefined) ?? io.env.ALOFT_LATTICE ?? up?.lattice ?? 'default',
     );
-    const credsFile = values.creds as string | undefined;
+    const auth = natsAuth(values, io.env, io.cwd, {
+      role: 'host',
+      lattice,
+      up: values['nats-url'] || io.env.NATS_URL ? undefined : up,
+    });
     const healthPort =
       values['health-port'] === undefined
         ? undefined
         : parseHealthPort(values['health-port'] as string);
-    const { readFileSync } = await import('node:fs');
     return runHost(
       {
         lattice,
@@ -66,16 +67,7 @@ export const command: Command = {
         heartbeatMs: Number(values['heartbeat-ms'] ?? 1000),
         cacheDir: resolve(dir, 'cache'),
         cwd: io.cwd,
-        ...(credsFile ? { credentials: readFileSync(credsFile, 'utf8') } : {}),
-        ...(values['tls-ca'] || values['tls-cert']
-          ? {
-              tls: {
-                ...(values['tls-ca'] ? { caFile: values['tls-ca'] as string } : {}),
-                ...(values['tls-cert'] ? { certFile: values['tls-cert'] as string } : {}),
-                ...(values['tls-key'] ? { keyFile: values['tls-key'] as string } : {}),
-              },
-            }
-          : {}),
+        ...auth,
         ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
         security: hostSecurityFlags(values, io.env),
         tracing: tracingFromCli(values, io.env),

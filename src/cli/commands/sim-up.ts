@@ -28,7 +28,7 @@ import type { JoinService } from '../../browser/index.ts';
 export const command: Command = {
   summary: 'Simulate several clouds on this machine, deploy a sample component, drive load, watch',
   usage:
-    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--dashboard-port N] [--down]',
+    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--dashboard-port N] [--down] [--auth]',
   options: {
     clouds: { type: 'string' },
     'hosts-per-cloud': { type: 'string' },
@@ -37,6 +37,7 @@ export const command: Command = {
     duration: { type: 'string' },
     down: { type: 'boolean' },
     'dashboard-port': { type: 'string' },
+    auth: { type: 'boolean' },
     'data-dir': { type: 'string' },
   },
   async run({ values, io }) {
@@ -65,11 +66,17 @@ export const command: Command = {
       topology,
       lattice: DEFAULT_SIM.lattice,
       dataDir: dir,
+      auth: values.auth === true,
     });
     state.supervisorPid = process.pid;
     writeSimState(state);
     const urls = Object.values(state.clouds).flatMap((c) => c.nats.map((n) => n.url));
-    const nc = await connectLattice({ servers: urls, name: 'aloft-sim' });
+    const admin = state.auth?.creds.admin;
+    const nc = await connectLattice({
+      servers: urls,
+      name: 'aloft-sim',
+      ...(admin ? { credsFile: admin } : {}),
+    });
     const view = await watchHosts(nc, { lattice: state.lattice });
     let dashboard: Dashboard | undefined;
     let join: JoinService | undefined;
@@ -77,17 +84,22 @@ export const command: Command = {
     try {
       const logger = jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL ?? 'warn'));
       const websocketUrls = simWebsocketUrls(state);
+      const connection = {
+        servers: urls,
+        ...(state.auth?.creds.observer ? { credsFile: state.auth.creds.observer } : {}),
+      };
       join = await joinService({
         lattice: state.lattice,
-        servers: urls,
+        connection,
         websocketUrls,
+        credsFile: state.auth?.creds.browser,
         // Tabs run what the simulation signed, like its hosts.
         trustedIssuers: [simIssuer(state.dataDir).publicKey],
         logger,
       });
       dashboard = await startDashboard({
         lattice: state.lattice,
-        connection: { servers: urls },
+        connection,
         port: await dashboardPort(values['dashboard-port'] as string | undefined),
         sim: simControls(dir),
         routes: join.routes,

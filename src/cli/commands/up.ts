@@ -1,6 +1,13 @@
-import { join } from 'node:path';
-import { connectLattice, assertLatticeName, openSecurityState } from '../../lattice/index.ts';
-import { findNatsServer, isPortOpen, startNatsServer } from '../../nats/index.ts';
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import {
+  connectLattice,
+  assertLatticeName,
+  latticeAccount,
+  openSecurityState,
+  LATTICE_ROLES,
+} from '../../lattice/index.ts';
+import { ensureAuth, findNatsServer, isPortOpen, startNatsServer } from '../../nats/index.ts';
 import { spawnAloft } from '../../host/index.ts';
 import { AloftError } from '../../support/index.ts';
 import type { Command } from '../command.ts';
@@ -15,15 +22,16 @@ import {
 import { stopPid } from '../../nats/index.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { DEV_KEYS, ensureKey } from '../key-files.ts';
+import { natsAuth, natsAuthArgs, natsAuthOptions } from '../nats-auth.ts';
 import { dashboardPort } from './dashboard.ts';
 
 const DEFAULT_PORT = 4222;
 
 export const command: Command = {
   summary:
-    'Start a local lattice: NATS with JetStream (unless --nats-url names one), a host, a reconciler',
+    'Start a local lattice: NATS with JetStream and accounts (unless --nats-url names one), a host, a reconciler, the dashboard',
   usage:
-    'aloft up [--data-dir DIR] [--port N] [--nats-url URL] [--lattice NAME] [--no-host] [--dashboard-port N]',
+    'aloft up [--data-dir DIR] [--port N] [--lattice NAME] [--no-host] [--dashboard-port N] [--insecure] | aloft up --nats-url URL [--creds-dir DIR | --creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME]',
   options: {
     'data-dir': { type: 'string' },
     port: { type: 'string' },
@@ -31,6 +39,9 @@ export const command: Command = {
     lattice: { type: 'string' },
     'no-host': { type: 'boolean' },
     'dashboard-port': { type: 'string' },
+    insecure: { type: 'boolean' },
+    'creds-dir': { type: 'string' },
+    ...natsAuthOptions,
   },
   async run({ values, io }) {
     const dir = dataDir(values['data-dir'] as string | undefined, io.env, io.cwd);
@@ -46,10 +57,17 @@ export const command: Command = {
     }
     const natsUrlFlag = (values['nats-url'] as string | undefined) ?? io.env.NATS_URL;
     const state: UpState = natsUrlFlag
-      ? await useExternal(natsUrlFlag, lattice)
-      : await startEmbedded(dir, lattice, values.port as string | undefined);
+      ? await useExternal(natsUrlFlag, lattice, externalAuth(values, io, lattice))
+      : await startEmbedded(dir, lattice, values.port as string | undefined, !values.insecure);
     writeUpState(dir, state);
-    const dev = await developmentKeys(dir, state.natsUrl, lattice, io.out).catch(
+    /** How a process of `role` connects: its credentials (and the TLS and domain given to up). */
+    const authArgs = (role: 'host' | 'reconciler' | 'observer'): string[] => {
+      const creds = state.auth?.creds[role];
+      const shared = natsAuth(values, io.env, io.cwd, { role, lattice });
+      return natsAuthArgs({ ...shared, ...(creds ? { credsFile: creds } : {}) });
+    };
+    const admin = natsAuth(values, io.env, io.cwd, { role: 'admin', lattice, up: state });
+    const dev = await developmentKeys(dir, state.natsUrl, lattice, admin, io.out).catch(
       async (err: unknown) => {
         await stopAll(state);
         removeUpState(dir);
@@ -70,6 +88,7 @@ export const command: Command = {
             dir,
             '--name',
             'local',
+            ...authArgs('host'),
             '--trusted-issuers',
             dev.issuer,
             '--secrets-key',
@@ -82,7 +101,16 @@ export const command: Command = {
         writeUpState(dir, state);
         const reconciler = await spawnAloft(
           'reconciler',
-          ['reconciler', '--nats-url', state.natsUrl, '--lattice', lattice, '--id', 'local'],
+          [
+            'reconciler',
+            '--nats-url',
+            state.natsUrl,
+            '--lattice',
+            lattice,
+            '--id',
+            'local',
+            ...authArgs('reconciler'),
+          ],
           join(dir, 'logs'),
         );
         state.processes.push({ role: 'reconciler', pid: reconciler.pid, detail: 'local' });
@@ -107,6 +135,9 @@ export const command: Command = {
           String(port),
           ...(state.websocketUrl ? ['--ws-url', state.websocketUrl] : []),
           '--json',
+          ...authArgs('observer'),
+          // Tabs that open /join become hosts as the browser role (no control, no other lattice).
+          ...(state.auth?.creds.browser ? ['--browser-creds', state.auth.creds.browser] : []),
         ],
         join(dir, 'logs'),
       );
@@ -135,6 +166,7 @@ async function developmentKeys(
   dir: string,
   natsUrl: string,
   lattice: string,
+  auth: ReturnType<typeof natsAuth>,
   out: (line: string) => void,
 ): Promise<{ issuer: string; secretsFile: string }> {
   const keys = DEV_KEYS.dir(dir);
@@ -144,6 +176,7 @@ async function developmentKeys(
     servers: natsUrl.split(','),
     connectTimeoutMs: 3000,
     name: 'aloft-up',
+    ...auth,
   });
   try {
     const security = await openSecurityState(nc, lattice);
@@ -169,9 +202,40 @@ async function developmentKeys(
   return { issuer: issuer.publicKey, secretsFile: secrets.path };
 }
 
-async function useExternal(flag: string, lattice: string): Promise<UpState> {
+/**
+ * Credentials for a lattice on an external NATS: `--creds-dir DIR` holding `<role>.creds` (as
+ * `aloft nats config` writes them under `creds/<lattice>/`), or one `--creds` file for every process.
+ */
+function externalAuth(
+  values: Record<string, unknown>,
+  io: { env: NodeJS.ProcessEnv; cwd: string },
+  lattice: string,
+): UpState['auth'] {
+  const dir = values['creds-dir'] as string | undefined;
+  if (!dir) return undefined;
+  const abs = resolve(io.cwd, dir);
+  const creds: Record<string, string> = {};
+  for (const role of LATTICE_ROLES) {
+    const file = join(abs, `${role}.creds`);
+    if (existsSync(file)) creds[role] = file;
+  }
+  if (!creds.admin && !creds.host) {
+    throw new AloftError('INVALID_INPUT', `no admin.creds or host.creds in ${abs}`, {
+      hint: `point --creds-dir at the credentials of lattice ${lattice}, e.g. nats-config/creds/${lattice}`,
+    });
+  }
+  return { dir: abs, creds };
+}
+
+async function useExternal(flag: string, lattice: string, auth: UpState['auth']): Promise<UpState> {
   const servers = parseNatsUrls(flag);
-  const nc = await connectLattice({ servers, connectTimeoutMs: 3000, name: 'aloft-up' });
+  const credsFile = auth?.creds.admin ?? auth?.creds.host;
+  const nc = await connectLattice({
+    servers,
+    connectTimeoutMs: 3000,
+    name: 'aloft-up',
+    ...(credsFile ? { credsFile } : {}),
+  });
   await nc.close();
   return {
     startedAt: new Date().toISOString(),
@@ -179,13 +243,28 @@ async function useExternal(flag: string, lattice: string): Promise<UpState> {
     natsUrl: servers.join(','),
     externalNats: true,
     processes: [],
+    ...(auth ? { auth } : {}),
   };
+}
+
+/**
+ * The local lattice's accounts: operator and account keys kept in `<dir>/nats/auth` (reused by
+ * later `up`s, so JetStream data filed under the account survives), one user per role.
+ */
+async function localAuth(dir: string, lattice: string) {
+  const authDir = join(dir, 'nats', 'auth');
+  const auth = await ensureAuth(authDir, {
+    operator: 'aloft-local',
+    accounts: [{ name: lattice, ...latticeAccount(lattice) }],
+  });
+  return { auth, state: { dir: authDir, creds: auth.creds[lattice] ?? {} } };
 }
 
 async function startEmbedded(
   dir: string,
   lattice: string,
   portFlag: string | undefined,
+  accounts: boolean,
 ): Promise<UpState> {
   const binary = findNatsServer();
   let port = DEFAULT_PORT;
@@ -199,6 +278,7 @@ async function startEmbedded(
   } else if (await isPortOpen(DEFAULT_PORT)) {
     port = -1; // 4222 is taken by something else: pick a free port rather than fail the default path
   }
+  const local = accounts ? await localAuth(dir, lattice) : undefined;
   const server = await startNatsServer(
     {
       name: 'aloft-local',
@@ -206,6 +286,9 @@ async function startEmbedded(
       httpPort: -1,
       jetstream: { storeDir: join(dir, 'nats', 'jetstream') },
       websocket: { port: -1 },
+      ...(local
+        ? { operator: local.auth.operatorSpec({ type: 'full', dir: join(dir, 'nats', 'jwt') }) }
+        : {}),
     },
     { dir: join(dir, 'nats'), binary, detached: true },
   );
@@ -217,6 +300,7 @@ async function startEmbedded(
     websocketUrl: server.websocketUrl,
     monitorUrl: server.monitorUrl,
     processes: [{ role: 'nats-server', pid: server.pid, detail: server.url }],
+    ...(local ? { auth: local.state } : {}),
   };
 }
 
@@ -226,6 +310,8 @@ function describe(state: UpState, out: (line: string) => void): void {
     `  NATS:      ${state.natsUrl}${state.externalNats ? ' (external, not managed by aloft)' : ''}`,
   );
   if (state.websocketUrl) out(`  WebSocket: ${state.websocketUrl}`);
+  if (state.auth) out(`  accounts:  credentials per role in ${state.auth.dir}`);
+  else if (!state.externalNats) out('  accounts:  none (--insecure: any client may do anything)');
   if (state.monitorUrl) out(`  monitor:   ${state.monitorUrl}`);
   if (state.dashboardUrl) out(`  dashboard: ${state.dashboardUrl}`);
   if (state.dashboardUrl && state.websocketUrl)

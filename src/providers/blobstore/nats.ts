@@ -1,7 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { jetstream } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { assertLatticeName, replicasFor } from '../../lattice/index.ts';
+import { assertLatticeName, latticeJetStream, replicasFor } from '../../lattice/index.ts';
 import { AloftError } from '../../support/index.ts';
 import { retryTransient, type BackendCodes } from '../jetstream/retry.ts';
 import { pageOf } from '../keyvalue/guard.ts';
@@ -48,7 +47,7 @@ export function natsBlobStore(options: NatsBlobStoreOptions): BlobStore {
   const max = options.maxObjectBytes ?? 16 * 1024 * 1024;
   const pageSize = options.pageSize ?? 1000;
   const budget = options.retryBudgetMs ?? 10_000;
-  const objm = new Objm(jetstream(nc, { timeout: options.requestTimeoutMs ?? 5000 }));
+  const objm = new Objm(latticeJetStream(nc, { timeout: options.requestTimeoutMs ?? 5000 }));
   const opened = new Map<string, Promise<ObjectStore>>();
   let closed = false;
   const isClosed = (): boolean => closed || nc.isClosed();

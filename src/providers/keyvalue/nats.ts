@@ -1,13 +1,13 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers, nuid } from '@nats-io/nats-core';
-import {
-  jetstream,
-  jetstreamManager,
-  type JetStreamManager,
-  type StoredMsg,
-} from '@nats-io/jetstream';
+import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { assertLatticeName, replicasFor } from '../../lattice/index.ts';
+import {
+  assertLatticeName,
+  latticeJetStream,
+  latticeJetStreamManager,
+  replicasFor,
+} from '../../lattice/index.ts';
 import { delay } from '../../support/index.ts';
 import { KeyValueCodes, KeyValueError } from './errors.ts';
 import { addCounter, encodeCounter, guarded, pageOf, parseCounter, sameBytes } from './guard.ts';
@@ -93,11 +93,11 @@ export function natsKeyValue(options: NatsKeyValueOptions): KeyValueStore {
   const listTimeout = options.listTimeoutMs ?? 10_000;
   const stalled = Object.assign(new Error('listing keys stalled'), { name: 'TimeoutError' });
   const atomicity = options.atomicity ?? (perSubjectChecksHold(nc) ? 'subject' : 'stream');
-  const js = jetstream(nc, { timeout });
+  const js = latticeJetStream(nc, { timeout });
   const kvm = new Kvm(js);
   let jsm: Promise<JetStreamManager> | undefined;
   const manager = (): Promise<JetStreamManager> =>
-    (jsm ??= jetstreamManager(nc, { timeout, checkAPI: false }));
+    (jsm ??= latticeJetStreamManager(nc, { timeout, checkAPI: false }));
   const opened = new Map<string, Promise<KV>>();
   let closed = false;
   const isClosed = (): boolean => closed || nc.isClosed();
