@@ -1,4 +1,11 @@
-import { tracingConfig, type TracingConfig } from '../telemetry/index.ts';
+import {
+  createTracing,
+  readTraceContext,
+  tracingConfig,
+  type TraceContext,
+  type Tracing,
+  type TracingConfig,
+} from '../telemetry/index.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -39,4 +46,17 @@ export function tracingFromCli(values: Values, env: NodeJS.ProcessEnv): TracingC
     sampler: values['trace-sampler'] as string | undefined,
     samplerArg: values['trace-sampler-arg'] as string | undefined,
   });
+}
+
+/**
+ * Tracing for a short CLI command such as `aloft call`: from the standard OTEL_* variables (off
+ * without an endpoint, and then the OpenTelemetry SDK is not loaded), `service.name` `aloft-cli`
+ * unless configured; the parent is `TRACEPARENT`/`TRACESTATE` when set (OpenTelemetry's way of
+ * handing a trace to a process through its environment), so a script's trace continues.
+ */
+export async function cliTracing(
+  env: NodeJS.ProcessEnv,
+): Promise<{ tracing: Tracing; parent: TraceContext | undefined }> {
+  const tracing = await createTracing(tracingConfig(env), { 'service.name': 'aloft-cli' });
+  return { tracing, parent: readTraceContext((name) => env[name.toUpperCase()]) };
 }

@@ -46,7 +46,7 @@ export function hostCapabilities(ctx: {
           { ...span, provider: link.target },
           trace,
           false,
-          () =>
+          (served) =>
             local.instance.handle({
               component: call.component,
               interface: call.interface,
@@ -57,6 +57,7 @@ export function hostCapabilities(ctx: {
               ...(call.context.metadata.traceparent
                 ? { traceparent: call.context.metadata.traceparent }
                 : {}),
+              ...(served ? { trace: served } : {}),
             }),
         )) as Value;
       } catch (err) {

@@ -146,7 +146,8 @@ export async function startControl(ctx: ControlContext): Promise<{ stop(): Promi
         limits,
         ...(claims ? { allowedCapabilities: claims.aloft.caps } : {}),
       });
-      if (verdict.signed) {
+      // Recorded for link-time checks, by hosts that write lattice state (not a browser tab).
+      if (verdict.signed && ctx.serveLatticeVerbs) {
         ctx.latticeState.putClaims(req.name, verdict.jwt).catch((err: unknown) => {
           ctx.logger.warn('could not record the component claims', { name: req.name, error: err });
         });

@@ -85,6 +85,11 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
    * true; a browser tab does not write lattice state.
    */
   serveLatticeVerbs?: boolean;
+  /**
+   * Create the lattice's component log stream when it is missing. Default true; a browser tab's
+   * credentials may not create streams (the Node hosts do), and its log lines are kept all the same.
+   */
+  createLogStream?: boolean;
 }
 
 /**
@@ -206,9 +211,11 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     ...(options.reportLosses === false ? {} : { reportLossAs: source }),
   });
   // Component log history (aloft logs); without it logs are still followed live.
-  await ensureLogStream(nc, lattice).catch((err: unknown) =>
-    log.warn('no log stream: component log lines are not kept', { error: err }),
-  );
+  if (options.createLogStream !== false) {
+    await ensureLogStream(nc, lattice).catch((err: unknown) =>
+      log.warn('no log stream: component log lines are not kept', { error: err }),
+    );
+  }
   const metrics = options.metrics
     ? hostMetrics(options.metrics, { nc, view, placements, providers, identity, labels, lattice })
     : undefined;

@@ -35,12 +35,15 @@ export interface HostInstruments {
     parent: TraceContext | undefined,
     run: (trace: TraceContext | undefined) => Promise<T>,
   ): Promise<T>;
-  /** Runs a call a provider on this host serves, counted per provider and interface. */
+  /**
+   * Runs a call a provider on this host serves, counted per provider and interface, inside a span;
+   * `run` gets the context the provider's own work continues.
+   */
   provider<T>(
     call: { provider: string; interface: string; function: string; component: string },
     parent: TraceContext | undefined,
     remote: boolean,
-    run: () => Promise<T>,
+    run: (trace: TraceContext | undefined) => Promise<T>,
   ): Promise<T>;
 }
 
@@ -183,7 +186,7 @@ export function hostInstruments(options: {
         if (code) prov.errors.inc({ ...labels, code });
       };
       try {
-        const out = await run();
+        const out = await run(span.context);
         count('ok');
         span.end();
         return out;

@@ -58,13 +58,14 @@ export function serveProvider(
         },
         readTraceContext((h) => request.header(h)),
         true,
-        () =>
+        (trace) =>
           p.instance.handle({
             component: call.component,
             interface: call.interface,
             function: call.function,
             args: call.args,
             linkConfig: config,
+            ...(trace ? { trace } : {}),
           }),
       );
     } catch (err) {

@@ -31,11 +31,6 @@ export interface HostSecurityOptions {
   ignoreLatticePolicy?: boolean;
   /** Seed (`SX…`) of the lattice's secrets key: lets this host open the secrets it serves. */
   secretsSeed?: string;
-  /**
-   * The security bucket may be unreadable to this host's credentials (a browser tab's): then it
-   * trusts exactly its own flags and opens no secret, instead of failing to start.
-   */
-  latticeStateOptional?: boolean;
 }
 
 /** The host's side of security: the trust it applies and the secrets it can open. */
@@ -78,14 +73,12 @@ export async function startHostSecurity(
       `the secrets key is a ${secretsKey.kind} key, not a curve key (SX…)`,
     );
   }
-  const state = options.latticeStateOptional
-    ? await openSecurityState(nc, lattice, { attempts: 1 }).catch((err: unknown) => {
-        deps.logger.warn("the lattice policy cannot be read: trusting only this host's flags", {
-          error: err,
-        });
-        return noSecurityState();
-      })
-    : await openSecurityState(nc, lattice);
+  // A host that follows no policy and opens no secret has no use for the security bucket (and a
+  // browser tab's credentials may not read it).
+  const state =
+    options.ignoreLatticePolicy && !secretsKey
+      ? noSecurityState()
+      : await openSecurityState(nc, lattice);
   await state.ready();
   const trust = (): TrustPolicy =>
     effectiveTrust(own, state.policy(), { ignoreLattice: options.ignoreLatticePolicy === true });

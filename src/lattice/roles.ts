@@ -273,6 +273,8 @@ export function rolePermissions(
             `${R}.evt.*`,
             ...s.callsAll,
             `${R}.log.>`,
+            // The read-only liveness probe its caller sends when a host stops answering.
+            `${ctl}.host.ping.*`,
             ...jsInfo,
             ...js.watch(kvStream(b.state)),
           ],

@@ -1,6 +1,8 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { decodeJson, encodeJson } from './codec.ts';
 import { LatticePolicy, SealedSecret } from './schemas.ts';
+import { Kvm } from '@nats-io/kv';
+import { latticeJetStream } from './jetstream.ts';
 import { openKvBucket } from './state.ts';
 import { bucketsFor } from './subjects.ts';
 
@@ -28,15 +30,20 @@ const POLICY_KEY = 'policy';
 const secretKey = (name: string): string => `secret.${name}`;
 
 /**
- * Opens (creating when needed) and watches the security bucket of `lattice`; `attempts` bounds
- * the retries while a fresh cluster elects (default: a few seconds' worth).
+ * Opens (creating when needed) and watches the security bucket of `lattice`. With
+ * `create: false` it only opens an existing bucket (for readers whose credentials may not create
+ * streams), failing when there is none.
  */
 export async function openSecurityState(
   nc: NatsConnection,
   lattice: string,
-  options: { attempts?: number } = {},
+  options: { create?: boolean } = {},
 ): Promise<SecurityState> {
-  const kv = await openKvBucket(nc, bucketsFor(lattice).security, 1, options.attempts);
+  const name = bucketsFor(lattice).security;
+  const kv =
+    options.create === false
+      ? await new Kvm(latticeJetStream(nc)).open(name)
+      : await openKvBucket(nc, name, 1);
   let policy: LatticePolicy | undefined;
   const secrets = new Map<string, SealedSecret>();
   const listeners = new Set<(kind: 'policy' | 'secret', key: string) => void>();

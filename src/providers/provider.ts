@@ -21,6 +21,12 @@ export interface ProviderCall {
   linkConfig: Record<string, string>;
   /** W3C `traceparent` of the invocation, when it is traced (in-process calls only). */
   traceparent?: string;
+  /**
+   * The trace of this call as the provider serves it (its span's context, in-process or from
+   * another host; the caller's, unchanged, when the host does not record): work the provider does
+   * for the call, such as a message it publishes, continues it.
+   */
+  trace?: TraceContext;
 }
 
 /** A link whose target is this provider. */
@@ -46,7 +52,7 @@ export interface ProviderContext {
   labels(): Record<string, string>;
   /** Named config from the lattice state (`aloft config put`), kept current by its watch. */
   namedConfig(name: string): Record<string, string> | undefined;
-  /** The host's tracing, for providers that start traces (`http-server`). Off when absent. */
+  /** The host's tracing, for providers that start or carry traces (`http-server`, `messaging-nats`). Off when absent. */
   tracing?: Tracing;
   /**
    * Calls a component's HTTP handler wherever it runs (`http-server`), as part of `trace` when

@@ -7,6 +7,7 @@ import {
   natsMessaging,
   subscriptionFromConfig,
   type BrokerMessage,
+  type Delivery,
   type Messaging,
 } from '../../src/providers/index.ts';
 import { natsFixture } from './support.ts';
@@ -117,6 +118,49 @@ describe('messaging over NATS', { timeout: 30_000 }, () => {
       'jobs.b=3',
     ]);
     await sub.stop();
+  });
+
+  it('trace context travels in the headers of a publish and a request, and reaches the subscriber', async () => {
+    const trace = {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      tracestate: 'bank=1',
+    };
+    const deliveries: Delivery[] = [];
+    const three = deferred<void>();
+    const sub = m.subscribe({ subjects: ['traced.*'], queue: 'audit' }, async (msg, delivery) => {
+      deliveries.push(delivery);
+      if (msg.replyTo)
+        await m.publish({ subject: msg.replyTo, replyTo: undefined, body: msg.body });
+      if (deliveries.length === 3) three.resolve();
+    });
+    // What a plain NATS subscriber sees: the W3C headers, only when there is a trace.
+    const seen = raw.subscribe('traced.*', { max: 3 });
+    await nats.nc.flush();
+    await raw.flush();
+    await m.publish({ subject: 'traced.plain', replyTo: undefined, body: utf8('') });
+    await m.publish({ subject: 'traced.one', replyTo: undefined, body: utf8('1') }, trace);
+    const reply = await m.request('traced.two', utf8('2'), 2000, trace);
+    assert.equal(text(reply.body), '2');
+    await three.promise;
+    const headers: (string | undefined)[][] = [];
+    for await (const msg of seen)
+      headers.push([msg.subject, msg.headers?.get('traceparent'), msg.headers?.get('tracestate')]);
+    assert.deepEqual(headers, [
+      ['traced.plain', undefined, undefined],
+      ['traced.one', trace.traceparent, 'bank=1'],
+      ['traced.two', trace.traceparent, 'bank=1'],
+    ]);
+    // Three messages, two carrying a trace: the subscriber's deliveries say which and how.
+    await sub.stop();
+    assert.equal(deliveries.length, 3);
+    assert.deepEqual(
+      deliveries.map((d) => [d.subscription, d.queue, d.trace?.traceparent]),
+      [
+        ['traced.*', 'audit', undefined],
+        ['traced.*', 'audit', trace.traceparent],
+        ['traced.*', 'audit', trace.traceparent],
+      ],
+    );
   });
 
   it('a queue group shares messages: each is delivered once across members', async () => {

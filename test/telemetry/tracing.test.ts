@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   connectLattice,
+  createCaller,
   encodeJson,
   subjectsFor,
   watchHosts,
@@ -11,20 +12,28 @@ import {
   type HostsView,
 } from '../../src/lattice/index.ts';
 import { freePort, startTopology, type Topology } from '../../src/nats/index.ts';
+import { fixture } from '../runtime/fixtures.ts';
+import { aloft } from '../support/cli.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
-import { recordEvents, startComponent, writeComponent } from '../support/lattice.ts';
+import { recordEvents, startComponent, utf8, writeComponent } from '../support/lattice.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp.ts';
 import { example } from '../support/samples.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const lattice = 'tracing';
+const INTERNAL = 1;
 const SERVER = 2;
 const CLIENT = 3;
+const PRODUCER = 4;
+const CONSUMER = 5;
 const ERROR = 2;
 
 /**
  * One trace across two host processes: HTTP ingress and the component on "edge" (cloud aws), the
  * key-value provider on "store" (cloud gcp). Both export OTLP/HTTP to a receiver in this test.
+ * Messaging: counter publishes through the `pub` provider on edge; `sub` on store delivers to
+ * `audit` (the probe component, on edge: it writes what it receives to key-value) and to
+ * `responder` (echo, on store: it answers requests).
  */
 describe('tracing: ingress → component → key-value across two hosts', { timeout: 240_000 }, () => {
   const dir = tempDir('aloft-tracing-');
@@ -55,6 +64,27 @@ describe('tracing: ingress → component → key-value across two hosts', { time
     );
     return children[0] as ReceivedSpan;
   };
+  /** The one child of `parent` named `name` (a span may have several children). */
+  const child = (spans: ReceivedSpan[], parent: ReceivedSpan | undefined, name: string) => {
+    assert.ok(parent);
+    const found = spans.filter((s) => s.parentSpanId === parent.spanId && s.name === name);
+    assert.equal(
+      found.length,
+      1,
+      `one "${name}" under ${parent.name}; its children: ${spans
+        .filter((s) => s.parentSpanId === parent.spanId)
+        .map((s) => s.name)
+        .join(', ')}`,
+    );
+    return found[0] as ReceivedSpan;
+  };
+  /** Where a span ran and what it is, for one comparison per span. */
+  const shape = (span: ReceivedSpan) => ({
+    name: span.name,
+    kind: span.kind,
+    host: span.resource['service.instance.id'],
+    outcome: span.attributes['aloft.outcome'],
+  });
 
   before(async () => {
     otlp = await startOtlpReceiver();
@@ -94,7 +124,9 @@ describe('tracing: ingress → component → key-value across two hosts', { time
       { name: 'http', kind: 'http-server', config: { address: `127.0.0.1:${port}` } },
       edge.id,
     );
-    for (const name of ['kv', 'http']) {
+    await ctl('provider.start', { name: 'pub', kind: 'messaging-nats' }, edge.id);
+    await ctl('provider.start', { name: 'sub', kind: 'messaging-nats' }, store.id);
+    for (const name of ['kv', 'http', 'pub', 'sub']) {
       const ev = await Promise.race([
         events.waitFor('provider_started', (d) => d.name === name),
         events.waitFor('provider_start_failed', (d) => d.name === name),
@@ -103,14 +135,33 @@ describe('tracing: ingress → component → key-value across two hosts', { time
     }
     const ref = writeComponent(dir.path, 'counter', await example('counter'));
     await startComponent(nc, lattice, edge.id, { name: 'counter', ref });
-    await events.waitFor('component_started', (d) => d.name === 'counter', 120_000);
+    const probe = writeComponent(dir.path, 'probe', await fixture('probe-as'));
+    await startComponent(nc, lattice, edge.id, { name: 'audit', ref: probe });
+    const echo = writeComponent(dir.path, 'echo', await example('echo-as'));
+    await startComponent(nc, lattice, store.id, { name: 'responder', ref: echo });
+    for (const name of ['counter', 'audit', 'responder'])
+      await events.waitFor('component_started', (d) => d.name === name, 120_000);
     events.stop();
-    await view.waitFor((v) => (v.get(store.id)?.providers ?? []).includes('kv'), 10_000);
+    await view.waitFor((v) => (v.get(store.id)?.providers ?? []).includes('sub'), 10_000);
     await ctl('link.put', { source: 'counter', target: 'kv', interface: 'keyvalue' });
     await ctl('link.put', {
       source: 'http',
       target: 'counter',
       interface: 'wasi:http/incoming-handler',
+    });
+    await ctl('link.put', { source: 'counter', target: 'pub', interface: 'messaging' });
+    await ctl('link.put', { source: 'audit', target: 'kv', interface: 'keyvalue' });
+    await ctl('link.put', {
+      source: 'audit',
+      target: 'sub',
+      interface: 'messaging',
+      config: { subscriptions: 'counters.changed' },
+    });
+    await ctl('link.put', {
+      source: 'responder',
+      target: 'sub',
+      interface: 'messaging',
+      config: { subscriptions: 'svc.echo' },
     });
     // The listener follows link changes; the key-value link must have reached the edge too.
     for (let i = 0; ; i++) {
@@ -191,6 +242,170 @@ describe('tracing: ingress → component → key-value across two hosts', { time
     assert.equal(provider.resource['service.instance.id'], store.id);
     assert.equal(provider.resource['service.name'], 'aloft-host');
     assert.equal(provider.resource['aloft.host.name'], 'store');
+  });
+
+  it('continues the trace through a published message: ingress → counter → publish → the subscriber on another host → its key-value call', async () => {
+    // The subscriptions start when the links reach the store host: until the first delivery is
+    // seen, a published message may find no subscriber.
+    for (let i = 0; !otlp.spans.some((s) => s.name === 'audit $message'); i++) {
+      assert.ok(i < 40, 'audit never received counters.changed');
+      assert.equal((await fetch(`${base}/counters/warmup`, { method: 'POST' })).status, 200);
+      await otlp
+        .waitFor((all) => all.some((s) => s.name === 'audit $message'), 500)
+        .catch(() => {});
+    }
+    const traceId = hex(16);
+    const clientSpan = hex(8);
+    const res = await fetch(`${base}/counters/orders`, {
+      method: 'POST',
+      headers: { traceparent: `00-${traceId}-${clientSpan}-01` },
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    // The two hosts export in their own batches: wait for every span the chain needs.
+    const chain = [
+      'POST counter',
+      'counter $http',
+      'messaging.publish',
+      'pub messaging.publish',
+      'publish counters.changed',
+      'process counters.changed',
+      'audit $message',
+      'keyvalue.set',
+      'kv keyvalue.set',
+    ];
+    await otlp.waitFor(
+      () => chain.every((name) => inTrace(traceId).some((s) => s.name === name)),
+      15_000,
+    );
+    const spans = inTrace(traceId);
+
+    const ingress = spans.find((s) => s.parentSpanId === clientSpan);
+    assert.equal(ingress?.name, 'POST counter');
+    const counter = child(spans, ingress, 'counter $http');
+    const publish = child(spans, counter, 'messaging.publish');
+    const provider = child(spans, publish, 'pub messaging.publish');
+    const producer = child(spans, provider, 'publish counters.changed');
+    const consumer = child(spans, producer, 'process counters.changed');
+    const delivered = child(spans, consumer, 'audit $message');
+    const kvCall = child(spans, delivered, 'keyvalue.set');
+    const kvServed = child(spans, kvCall, 'kv keyvalue.set');
+    assert.deepEqual(
+      [publish, provider, producer, consumer, delivered, kvCall, kvServed].map(shape),
+      [
+        { name: 'messaging.publish', kind: CLIENT, host: edge.id, outcome: 'ok' },
+        { name: 'pub messaging.publish', kind: INTERNAL, host: edge.id, outcome: 'ok' },
+        { name: 'publish counters.changed', kind: PRODUCER, host: edge.id, outcome: 'ok' },
+        // The trace crossed the message's NATS headers into the other process…
+        { name: 'process counters.changed', kind: CONSUMER, host: store.id, outcome: 'ok' },
+        // …and back over a call to the subscriber component on the edge host.
+        { name: 'audit $message', kind: SERVER, host: edge.id, outcome: 'ok' },
+        { name: 'keyvalue.set', kind: CLIENT, host: edge.id, outcome: 'ok' },
+        { name: 'kv keyvalue.set', kind: SERVER, host: store.id, outcome: 'ok' },
+      ],
+    );
+    assert.deepEqual(
+      {
+        system: producer.attributes['messaging.system'],
+        destination: producer.attributes['messaging.destination.name'],
+        component: producer.attributes['aloft.component'],
+      },
+      { system: 'nats', destination: 'counters.changed', component: 'counter' },
+    );
+    assert.deepEqual(
+      {
+        destination: consumer.attributes['messaging.destination.name'],
+        group: consumer.attributes['messaging.consumer.group.name'],
+        component: consumer.attributes['aloft.component'],
+        cloud: consumer.attributes['aloft.cloud'],
+      },
+      { destination: 'counters.changed', group: 'audit.default', component: 'audit', cloud: 'gcp' },
+    );
+  });
+
+  it('aloft call is traced when OTEL_* is set, and a request through messaging continues the trace to the responder', async () => {
+    // The responder answers once its subscription is up.
+    const caller = createCaller(nc, { lattice, view });
+    for (let i = 0; ; i++) {
+      const out = await caller
+        .call('audit', 'request', utf8('svc.echo'), { timeoutMs: 3000 })
+        .catch((err: unknown) => err as Error);
+      if (out instanceof Uint8Array) break;
+      assert.ok(i < 40, `the responder never answered: ${out.message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const traceId = hex(16);
+    const scriptSpan = hex(8);
+    const called = await aloft(
+      [
+        'call',
+        'audit',
+        'request',
+        '--data',
+        'svc.echo',
+        '--nats-url',
+        topo.urls().join(','),
+        '--lattice',
+        lattice,
+      ],
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+        // A script's trace, handed to the command through its environment.
+        TRACEPARENT: `00-${traceId}-${scriptSpan}-01`,
+      },
+    );
+    assert.equal(called.code, 0, called.stderr);
+    // probe's `request` answers "<reply subject>:<reply body>": echo sent "ping" back.
+    assert.match(called.stdout, /^_INBOX\.[^:]+:ping\n$/);
+    const chain = [
+      'call audit request',
+      'audit request',
+      'messaging.request',
+      'sub messaging.request',
+      'request svc.echo',
+      'process svc.echo',
+      'responder $message',
+      'messaging.publish',
+      'sub messaging.publish',
+      'publish (temporary)',
+    ];
+    await otlp.waitFor(
+      () => chain.every((name) => inTrace(traceId).some((s) => s.name === name)),
+      15_000,
+    );
+    const spans = inTrace(traceId);
+
+    const cli = spans.find((s) => s.parentSpanId === scriptSpan);
+    assert.ok(cli, 'the CLI span continues TRACEPARENT');
+    assert.deepEqual(
+      { name: cli.name, kind: cli.kind, service: cli.resource['service.name'] },
+      { name: 'call audit request', kind: CLIENT, service: 'aloft-cli' },
+    );
+    const invocation = child(spans, cli, 'audit request');
+    const request = child(spans, invocation, 'messaging.request');
+    const served = child(spans, request, 'sub messaging.request');
+    const sent = child(spans, served, 'request svc.echo');
+    const processed = child(spans, sent, 'process svc.echo');
+    const responder = child(spans, processed, 'responder $message');
+    const reply = child(spans, responder, 'messaging.publish');
+    const replied = child(spans, reply, 'sub messaging.publish');
+    const producer = child(spans, replied, 'publish (temporary)');
+    assert.deepEqual(
+      [invocation, request, served, sent, processed, responder, reply, replied, producer].map(
+        shape,
+      ),
+      [
+        { name: 'audit request', kind: SERVER, host: edge.id, outcome: 'ok' },
+        { name: 'messaging.request', kind: CLIENT, host: edge.id, outcome: 'ok' },
+        { name: 'sub messaging.request', kind: SERVER, host: store.id, outcome: 'ok' },
+        { name: 'request svc.echo', kind: CLIENT, host: store.id, outcome: 'ok' },
+        { name: 'process svc.echo', kind: CONSUMER, host: store.id, outcome: 'ok' },
+        { name: 'responder $message', kind: SERVER, host: store.id, outcome: 'ok' },
+        { name: 'messaging.publish', kind: CLIENT, host: store.id, outcome: 'ok' },
+        { name: 'sub messaging.publish', kind: INTERNAL, host: store.id, outcome: 'ok' },
+        { name: 'publish (temporary)', kind: PRODUCER, host: store.id, outcome: 'ok' },
+      ],
+    );
+    assert.equal(producer.attributes['messaging.destination.temporary'], true);
   });
 
   it('starts a trace at the ingress when the request carries none', async () => {

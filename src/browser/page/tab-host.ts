@@ -78,8 +78,8 @@ export function tabPlatform(options: TabHostOptions): HostPlatform {
 /**
  * Joins the lattice from this tab as a host, with the one implementation of the protocol every
  * host runs (`startHostOn`). A tab serves calls and the control requests addressed to it; it
- * neither writes lattice state (the lattice-wide verbs) nor reports other hosts lost — the other
- * hosts and the reconcilers do, and a tab's credentials may not.
+ * neither writes lattice state (the lattice-wide verbs), nor reports other hosts lost, nor creates
+ * the log stream — the other hosts and the reconcilers do, and a tab's credentials may not.
  */
 export function startTabHost(options: TabHostOptions): Promise<Host> {
   return startHostOn(
@@ -90,11 +90,16 @@ export function startTabHost(options: TabHostOptions): Promise<Host> {
       heartbeatMs: options.config.heartbeatMs,
       logger: options.logger,
       providerKinds: {},
-      // Signed components only, like every host: the issuers the page names, plus the lattice
-      // policy when the tab's credentials may read it (a browser-role user may not).
-      security: { trustedIssuers: options.config.trustedIssuers, latticeStateOptional: true },
+      // Signed components only, like every host: what the page's server trusts (its flags and
+      // the lattice policy, which a browser-role user may not read itself).
+      security: {
+        trustedIssuers: options.config.trustedIssuers,
+        allowUnsigned: options.config.allowUnsigned,
+        ignoreLatticePolicy: true,
+      },
       reportLosses: false,
       serveLatticeVerbs: false,
+      createLogStream: false,
       ...(options.onCall ? { onCall: options.onCall } : {}),
     },
     tabPlatform(options),

@@ -3,6 +3,7 @@ export {
   natsMessaging,
   type BrokerMessage,
   type DeliverMessage,
+  type Delivery,
   type MessageSubscription,
   type Messaging,
   type NatsMessagingOptions,

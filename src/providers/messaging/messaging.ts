@@ -1,5 +1,12 @@
-import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import {
+  headers as natsHeaders,
+  type MsgHdrs,
+  type Msg,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/nats-core';
 import { AloftError, silentLogger, type Logger } from '../../support/index.ts';
+import { readTraceContext, traceHeaders, type TraceContext } from '../../telemetry/index.ts';
 import { checkSubject, MessagingCodes, type SubscriptionSpec } from './subjects.ts';
 
 /** A message as components see it (`aloft:platform/types` `message`). */
@@ -9,8 +16,17 @@ export interface BrokerMessage {
   body: Uint8Array;
 }
 
+/** How a message reached a subscription. */
+export interface Delivery {
+  /** The subject the subscription listens on (a pattern such as `orders.*`). */
+  subscription: string;
+  queue: string | undefined;
+  /** The W3C trace context the publisher put in the message's headers, if any. */
+  trace: TraceContext | undefined;
+}
+
 /** Receives one message; a rejection is logged (the message is not redelivered). */
-export type DeliverMessage = (message: BrokerMessage) => Promise<void>;
+export type DeliverMessage = (message: BrokerMessage, delivery: Delivery) => Promise<void>;
 
 /** A running set of subscriptions. */
 export interface MessageSubscription {
@@ -20,10 +36,19 @@ export interface MessageSubscription {
   stop(): Promise<void>;
 }
 
-/** Publish, request and subscribe over NATS core for components. */
+/**
+ * Publish, request and subscribe over NATS core for components. A `trace` given to `publish` or
+ * `request` travels in the message's headers (`traceparent`, `tracestate`), and subscribers get it
+ * back in their {@link Delivery}, so the receiving side continues the trace.
+ */
 export interface Messaging {
-  publish(message: BrokerMessage): Promise<void>;
-  request(subject: string, body: Uint8Array, timeoutMs: number): Promise<BrokerMessage>;
+  publish(message: BrokerMessage, trace?: TraceContext): Promise<void>;
+  request(
+    subject: string,
+    body: Uint8Array,
+    timeoutMs: number,
+    trace?: TraceContext,
+  ): Promise<BrokerMessage>;
   subscribe(spec: SubscriptionSpec, deliver: DeliverMessage): MessageSubscription;
   /** Stops every subscription. */
   close(): Promise<void>;
@@ -37,6 +62,14 @@ export interface NatsMessagingOptions {
   maxConcurrent?: number;
   /** Cap of a request's timeout. Default 30 000 ms. */
   maxRequestTimeoutMs?: number;
+}
+
+/** NATS headers carrying `trace`; none (no header block at all) without one. */
+function traceMsgHeaders(trace: TraceContext | undefined): MsgHdrs | undefined {
+  if (!trace) return undefined;
+  const h = natsHeaders();
+  for (const [k, v] of Object.entries(traceHeaders(trace))) h.set(k, v);
+  return h;
 }
 
 function toBroker(m: Msg): BrokerMessage {
@@ -89,11 +122,12 @@ export function natsMessaging(options: NatsMessagingOptions): Messaging {
     let active = 0;
     const waiting: (() => void)[] = [];
     const inFlight = new Set<Promise<void>>();
-    const consume = async (sub: Subscription): Promise<void> => {
+    const consume = async (sub: Subscription, subscription: string): Promise<void> => {
       for await (const m of sub) {
         while (active >= maxConcurrent) await new Promise<void>((r) => waiting.push(r));
         active++;
-        const p = deliver(toBroker(m))
+        const trace = m.headers ? readTraceContext((k) => m.headers?.get(k)) : undefined;
+        const p = deliver(toBroker(m), { subscription, queue: spec.queue, trace })
           .catch((err: unknown) =>
             log.warn('message delivery failed', { subject: m.subject, error: err }),
           )
@@ -106,7 +140,7 @@ export function natsMessaging(options: NatsMessagingOptions): Messaging {
       }
     };
     const subs = spec.subjects.map((s) => nc.subscribe(s, spec.queue ? { queue: spec.queue } : {}));
-    const loops = subs.map(consume);
+    const loops = subs.map((sub, i) => consume(sub, spec.subjects[i] ?? sub.getSubject()));
     const handle: MessageSubscription = {
       subjects: [...spec.subjects],
       queue: spec.queue,
@@ -124,7 +158,7 @@ export function natsMessaging(options: NatsMessagingOptions): Messaging {
   };
 
   return {
-    publish: (message) => {
+    publish: (message, trace) => {
       try {
         checkSubject(message.subject, false);
         // A reply subject is where the receiver answers: it must not point at the platform either.
@@ -133,21 +167,24 @@ export function natsMessaging(options: NatsMessagingOptions): Messaging {
           throw new AloftError(MessagingCodes.UNAVAILABLE, 'the NATS connection is closed', {
             retryable: true,
           });
-        nc.publish(
-          message.subject,
-          message.body,
-          message.replyTo ? { reply: message.replyTo } : {},
-        );
+        const headers = traceMsgHeaders(trace);
+        nc.publish(message.subject, message.body, {
+          ...(message.replyTo ? { reply: message.replyTo } : {}),
+          ...(headers ? { headers } : {}),
+        });
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(mapError(err, `publish to ${message.subject}`));
       }
     },
-    request: async (subject, body, timeoutMs) => {
+    request: async (subject, body, timeoutMs, trace) => {
       checkSubject(subject, false);
       const timeout = timeoutMs > 0 ? Math.min(timeoutMs, maxTimeout) : maxTimeout;
+      const headers = traceMsgHeaders(trace);
       try {
-        return toBroker(await nc.request(subject, body, { timeout }));
+        return toBroker(
+          await nc.request(subject, body, { timeout, ...(headers ? { headers } : {}) }),
+        );
       } catch (err) {
         throw mapError(err, `request to ${subject}`);
       }
