@@ -10,7 +10,7 @@ import { headers as natsHeaders } from '@nats-io/nats-core';
 import { startHost } from '../src/host/index.ts';
 import { connectLattice, createCaller, watchHosts } from '../src/lattice/index.ts';
 import { startNatsServer } from '../src/nats/index.ts';
-import { fixture } from '../test/runtime/fixtures.ts';
+import { signedFixture } from '../test/runtime/fixtures.ts';
 import { spawnHost } from '../test/support/hosts.ts';
 import { startComponent, writeComponent } from '../test/support/lattice.ts';
 import { ECHO_SUBJECTS, startEchoProcess } from './echo-process.ts';
@@ -22,6 +22,7 @@ import {
   type Bench,
   type BenchRow,
 } from './harness.ts';
+import { TEST_TRUST } from '../test/support/signing.ts';
 
 const lattice = 'bench';
 const PER_ROUND = 150;
@@ -49,6 +50,7 @@ const bench: Bench = async ({ args, log }) => {
     labels: {},
     name: 'local',
     cacheDir: join(dir, 'local-cache'),
+    security: TEST_TRUST,
   });
   const nc = await connectLattice({ servers: server.url, name: 'bench-caller' });
   const responder = await connectLattice({ servers: server.url, name: 'bench-responder' });
@@ -60,7 +62,7 @@ const bench: Bench = async ({ args, log }) => {
       },
     });
     await responder.flush();
-    const ref = writeComponent(dir, 'noop', await fixture('probe-as'));
+    const ref = writeComponent(dir, 'noop', await signedFixture('probe-as'));
     await startComponent(nc, lattice, remote.id, { name: 'noop-remote', ref, count: 2 });
     await startComponent(nc, lattice, local.id, { name: 'noop-local', ref, count: 2 });
     const view = await watchHosts(nc, { lattice });

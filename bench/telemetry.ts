@@ -27,9 +27,10 @@ import {
   tracingConfig,
   type Tracing,
 } from '../src/telemetry/index.ts';
-import { fixture } from '../test/runtime/fixtures.ts';
+import { signedFixture } from '../test/runtime/fixtures.ts';
 import { startComponent, writeComponent } from '../test/support/lattice.ts';
 import { percentile, timeSequential, type Bench, type BenchRow } from './harness.ts';
+import { TEST_TRUST } from '../test/support/signing.ts';
 
 const lattice = 'bench-telemetry';
 const ROUNDS = 6;
@@ -85,7 +86,12 @@ const bench: Bench = async ({ log }) => {
     { dir },
   );
   const otlp = await sink();
-  const common = { lattice, servers: [server.url], cacheDir: join(dir, 'cache') };
+  const common = {
+    lattice,
+    servers: [server.url],
+    cacheDir: join(dir, 'cache'),
+    security: TEST_TRUST,
+  };
   const traced = tracingConfig({
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
     OTEL_BSP_SCHEDULE_DELAY: '200',
@@ -117,7 +123,7 @@ const bench: Bench = async ({ log }) => {
       { name: 'metrics on', host: hosts.metrics },
       { name: 'metrics + tracing on (OTLP)', host: hosts.traced },
     );
-    const ref = writeComponent(dir, 'noop', await fixture('probe-as'));
+    const ref = writeComponent(dir, 'noop', await signedFixture('probe-as'));
     for (const [name, host] of Object.entries(hosts)) {
       await startComponent(nc, lattice, host.id, { name: `noop-${name}`, ref, count: 2 });
       await host.view.waitFor((v) => (v.get(host.id)?.components[`noop-${name}`] ?? 0) > 0, 30_000);

@@ -27,6 +27,15 @@ export const JoinConfig = z.object({
   artifactUrl: z.string().default('/join/artifact'),
   /** Same-origin URL of the instance worker script. */
   workerUrl: z.string(),
+  /**
+   * Account public keys whose signed components the tab runs: the page's server's own list plus
+   * the lattice policy's, read by the server (a tab's credentials may not read the policy).
+   */
+  trustedIssuers: z
+    .array(z.string().regex(/^A[A-Z2-7]{55}$/, 'expected an account public key (A…)'))
+    .default([]),
+  /** Development: the lattice policy allows unsigned components. */
+  allowUnsigned: z.boolean().default(false),
 });
 export type JoinConfig = z.infer<typeof JoinConfig>;
 export type JoinConfigInput = z.input<typeof JoinConfig>;

@@ -49,6 +49,8 @@ export function joinService(options: {
   connection: Omit<LatticeConnectionOptions, 'logger' | 'name'>;
   websocketUrls: string[];
   credsFile?: string | undefined;
+  /** Account public keys whose signed components tabs run. */
+  trustedIssuers?: string[];
   logger: Logger;
 }): Promise<JoinService> {
   let credentials: string | undefined;
@@ -71,6 +73,7 @@ export function joinService(options: {
     connection: options.connection,
     websocketUrls: options.websocketUrls,
     ...(credentials !== undefined ? { credentials } : {}),
+    ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
     ...(user !== undefined ? { inboxPrefix: inboxPrefixFor(user) } : {}),
     logger: options.logger,
   });

@@ -15,13 +15,22 @@ const byCode: Record<string, number> = {
   TIMEOUT: 3,
   INVALID_INPUT: 4,
   NOT_FOUND: 5,
+  SECRET_NOT_FOUND: 5,
+  KEY_INVALID: 4,
+  KEY_EXISTS: 4,
+  CAPABILITY_NOT_CLAIMED: 4,
   PERMISSION_DENIED: 6,
   NATS_AUTH_FAILED: 6,
 };
 
 export function exitCodeFor(code: string): number {
   if (code in byCode) return byCode[code] ?? 1;
-  if (code.startsWith('COMPONENT_') || code.startsWith('MANIFEST_') || code.startsWith('BUILD_'))
+  if (
+    code.startsWith('COMPONENT_') ||
+    code.startsWith('MANIFEST_') ||
+    code.startsWith('BUILD_') ||
+    code.startsWith('CLAIMS_')
+  )
     return 4;
   return 1;
 }

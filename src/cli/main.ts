@@ -54,6 +54,15 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   dashboard: () => import('./commands/dashboard.ts'),
   build: () => import('./commands/build.ts'),
   inspect: () => import('./commands/inspect.ts'),
+  'keys gen': () => import('./commands/keys-gen.ts'),
+  'keys public': () => import('./commands/keys-public.ts'),
+  'claims sign': () => import('./commands/claims-sign.ts'),
+  'claims inspect': () => import('./commands/claims-inspect.ts'),
+  'policy show': () => import('./commands/policy-show.ts'),
+  'policy set': () => import('./commands/policy-set.ts'),
+  'secret put': () => import('./commands/secret-put.ts'),
+  'secret del': () => import('./commands/secret-del.ts'),
+  'secret list': () => import('./commands/secret-list.ts'),
   'nats config': () => import('./commands/nats-config.ts'),
 };
 

@@ -3,6 +3,8 @@ import { decodeCapabilityResult, encodeCapabilityCall } from '../lattice/index.t
 import { readTraceContext, traceHeaders, type TraceContext } from '../telemetry/index.ts';
 import type { HostInstruments } from './instrument.ts';
 import { linkServes, type ProviderInstance, type RunningProvider } from './providers.ts';
+import type { HostSecurity } from './security.ts';
+import { redactedError } from './secrets.ts';
 import type { CapabilityCall, CapabilityHandler, Value } from '../runtime/index.ts';
 import { AloftError } from '../support/index.ts';
 
@@ -24,6 +26,12 @@ export function hostCapabilities(ctx: {
   /** The providers used for `logging` and `config` when a component has no link for them. */
   defaults: Readonly<Record<DefaultedInterface, ProviderInstance>>;
   instruments: HostInstruments;
+  /**
+   * Opens `secret:<name>` values: in a link's config for the provider serving it on this host,
+   * and in config values for the component that reads them (config providers, wherever they run,
+   * pass the references through; only the component's own host opens them).
+   */
+  security: Pick<HostSecurity, 'resolveSecrets' | 'redact'>;
 }): CapabilityHandler {
   // The link serving (component, interface, link name): looked up in the lattice state once, and
   // again after any link changes (a capability call is the hot path; the state holds every link).
@@ -53,23 +61,28 @@ export function hostCapabilities(ctx: {
   ): Promise<Value> => {
     const local = ctx.providers.get(link.target);
     if (local) {
-      return (await ctx.instruments.provider(
-        { ...span, provider: link.target },
-        trace,
-        false,
-        (served) =>
-          local.instance.handle({
-            component: call.component,
-            interface: call.interface,
-            function: call.function,
-            args: call.args,
-            linkConfig: link.config,
-            ...(call.context.metadata.traceparent
-              ? { traceparent: call.context.metadata.traceparent }
-              : {}),
-            ...(served ? { trace: served } : {}),
-          }),
-      )) as Value;
+      try {
+        return (await ctx.instruments.provider(
+          { ...span, provider: link.target },
+          trace,
+          false,
+          (served) =>
+            local.instance.handle({
+              component: call.component,
+              interface: call.interface,
+              function: call.function,
+              args: call.args,
+              // `secret:<name>` values opened for this provider, this call only.
+              linkConfig: ctx.security.resolveSecrets(link.config),
+              ...(call.context.metadata.traceparent
+                ? { traceparent: call.context.metadata.traceparent }
+                : {}),
+              ...(served ? { trace: served } : {}),
+            }),
+        )) as Value;
+      } catch (err) {
+        throw redactedError(err, (t) => ctx.security.redact(t));
+      }
     }
     const timeoutMs = Math.max(1, Math.floor(call.context.deadline - performance.now()));
     const reply = await ctx.caller().callProvider(
@@ -90,7 +103,16 @@ export function hostCapabilities(ctx: {
     return decodeCapabilityResult(reply) as Value;
   };
 
-  return async (call) => {
+  const openConfig = (value: Value): Value => {
+    if (typeof value === 'string') return ctx.security.resolveSecrets({ v: value }).v ?? value;
+    if (Array.isArray(value)) {
+      const pairs = value as [string, string][];
+      const opened = ctx.security.resolveSecrets(Object.fromEntries(pairs));
+      return pairs.map(([k]) => [k, opened[k] ?? '']);
+    }
+    return value;
+  };
+  const handler: CapabilityHandler = async (call) => {
     const parent = readTraceContext((k) => call.context.metadata[k]);
     if (call.interface === 'lattice') {
       const [component, operation, payload] = call.args as [string, string, Uint8Array];
@@ -132,6 +154,11 @@ export function hostCapabilities(ctx: {
     return await ctx.instruments.capability(linked, parent, (trace) =>
       viaLink(call, link, trace, linked),
     );
+  };
+  // Config values that refer to secrets are opened here, for the component that reads them.
+  return async (call) => {
+    const out = await handler(call);
+    return call.interface === 'config' ? openConfig(out) : out;
   };
 }
 

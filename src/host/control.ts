@@ -19,6 +19,10 @@ import { AloftError, errorMessage, type Logger } from '../support/index.ts';
 import type { Artifact } from './artifacts.ts';
 import type { HostInstruments } from './instrument.ts';
 import type { Inventory, Placement } from './placements.ts';
+import { claimsSummary } from './placements.ts';
+import { checkLinkAgainstClaims } from './link-claims.ts';
+import { redactedError, remoteLinkConfig } from './secrets.ts';
+import type { HostSecurity } from './security.ts';
 import {
   serveProvider,
   type ProviderContext,
@@ -45,6 +49,7 @@ export interface ControlContext {
   labels: Record<string, string>;
   runtime: Runtime;
   latticeState: LatticeState;
+  security: HostSecurity;
   publishEvent(type: EventType, data: Record<string, unknown>): void;
   changed(): void;
   inventory(): Inventory;
@@ -128,6 +133,9 @@ export async function startControl(
       }
       const bytes =
         existing?.ref === req.ref ? existing.bytes : (await ctx.fetchArtifact(req.ref)).bytes;
+      // Signed, untampered, in date and from a trusted issuer (or development mode): else refused.
+      const verdict = await ctx.security.verify(bytes);
+      const claims = verdict.signed ? verdict.claims : undefined;
       const limits = {
         maxInstances: req.count,
         minInstances: Math.min(req.count, 4),
@@ -135,7 +143,17 @@ export async function startControl(
         ...(req.limits?.deadlineMs ? { timeoutMs: req.limits.deadlineMs } : {}),
         ...(req.limits?.maxConcurrent ? { maxQueue: req.limits.maxConcurrent } : {}),
       };
-      const component = await ctx.runtime.load(bytes, { name: req.name, limits });
+      const component = await ctx.runtime.load(bytes, {
+        name: req.name,
+        limits,
+        ...(claims ? { allowedCapabilities: claims.aloft.caps } : {}),
+      });
+      // Recorded for link-time checks, by hosts that write lattice state (not a browser tab).
+      if (verdict.signed && ctx.serveLatticeVerbs) {
+        ctx.latticeState.putClaims(req.name, verdict.jwt).catch((err: unknown) => {
+          ctx.logger.warn('could not record the component claims', { name: req.name, error: err });
+        });
+      }
       if (existing) {
         // Swap in the new pool; the old one finishes what it has, then goes.
         const old = existing.component;
@@ -146,11 +164,13 @@ export async function startControl(
         existing.version = req.version ?? existing.version;
         existing.bytes = bytes;
         existing.sha256 = component.sha256;
+        existing.claims = claims;
         ctx.changed();
         ctx.publishEvent('component_scaled', {
           name: req.name,
           count: req.count,
           sha256: component.sha256,
+          ...claimsSummary(claims),
         });
         await retire(old);
         return;
@@ -164,6 +184,7 @@ export async function startControl(
         app: req.app,
         version: req.version,
         component,
+        claims,
         inFlight: 0,
         startedAt: new Date().toISOString(),
         subs: [],
@@ -177,6 +198,7 @@ export async function startControl(
         count: req.count,
         sha256: component.sha256,
         app: req.app,
+        ...claimsSummary(claims),
       });
     } catch (err) {
       ctx.logger.warn('component start failed', { name: req.name, error: err });
@@ -185,6 +207,7 @@ export async function startControl(
         ref: req.ref,
         code: err instanceof AloftError ? err.code : 'INTERNAL',
         error: errorMessage(err),
+        ...(err instanceof AloftError && err.hint ? { hint: err.hint } : {}),
       });
     }
   };
@@ -202,8 +225,15 @@ export async function startControl(
   };
 
   const handlers: Partial<Record<ControlVerb, Handler>> = {
-    'host.ping': (msg) => Promise.resolve(replyJson(msg, summary())),
-    'host.inventory': (msg) => Promise.resolve(replyJson(msg, ctx.inventory())),
+    // Verbs without arguments still take only a JSON object (or nothing): anything else is refused.
+    'host.ping': async (msg) => {
+      parse(msg, schemas.EmptyRequest, 'host.ping');
+      await Promise.resolve(replyJson(msg, summary()));
+    },
+    'host.inventory': async (msg) => {
+      parse(msg, schemas.EmptyRequest, 'host.inventory');
+      await Promise.resolve(replyJson(msg, ctx.inventory()));
+    },
     'component.start': async (msg) => {
       const req = parse(msg, schemas.ComponentStartRequest, 'component.start');
       fence(req.epoch);
@@ -279,7 +309,16 @@ export async function startControl(
             subs: [],
           };
           ctx.providers.set(req.name, running);
-          serveProvider(ctx.nc, ctx.lattice, ctx.hostId, running, ctx.logger, ctx.instruments);
+          serveProvider(
+            ctx.nc,
+            ctx.lattice,
+            ctx.hostId,
+            running,
+            ctx.logger,
+            ctx.instruments,
+            (call) => remoteLinkConfig(call, req.name, ctx.latticeState, ctx.security),
+            (err) => redactedError(err, (t) => ctx.security.redact(t)),
+          );
           await ctx.nc.flush();
           ctx.changed();
           ctx.publishEvent('provider_started', {
@@ -292,7 +331,8 @@ export async function startControl(
             name: req.name,
             kind: req.kind,
             code: err instanceof AloftError ? err.code : 'INTERNAL',
-            error: errorMessage(err),
+            // A provider may quote its config (a URL with a password) in its error.
+            error: ctx.security.redact(errorMessage(err)),
           });
         }
       });
@@ -324,12 +364,14 @@ export async function startControl(
       await Promise.resolve();
     },
     'host.cordon': async (msg) => {
+      parse(msg, schemas.EmptyRequest, 'host.cordon');
       ctx.setCordoned(true);
       ctx.publishEvent('host_cordoned', {});
       ack(msg);
       await Promise.resolve();
     },
     'host.uncordon': async (msg) => {
+      parse(msg, schemas.EmptyRequest, 'host.uncordon');
       ctx.setCordoned(false);
       ctx.publishEvent('host_uncordoned', {});
       ack(msg);
@@ -348,6 +390,11 @@ export async function startControl(
     },
     'link.put': async (msg) => {
       const link = parse(msg, schemas.Link, 'link.put');
+      // A component whose claims are known may be linked only to what they allow.
+      checkLinkAgainstClaims(
+        link,
+        ctx.placements.get(link.source)?.claims ?? ctx.security.knownClaims(link.source),
+      );
       await ctx.latticeState.putLink(link);
       ctx.publishEvent('link_put', { link });
       ack(msg);

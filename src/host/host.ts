@@ -16,7 +16,7 @@ import {
 } from '../lattice/index.ts';
 import type { CapabilityHandler, Runtime } from '../runtime/index.ts';
 import { defaultProviders } from '../providers/index.ts';
-import { deferred, silentLogger, type Logger } from '../support/index.ts';
+import { deferred, silentLogger, systemClock, type Clock, type Logger } from '../support/index.ts';
 import type { Artifact } from './artifacts.ts';
 import {
   createTracing,
@@ -28,6 +28,7 @@ import {
 import { hostCapabilities } from './capabilities.ts';
 import { startControl, type ControlContext } from './control.ts';
 import type { HostIdentity } from './identity.ts';
+import { startHostSecurity, type HostSecurityOptions } from './security.ts';
 import { inventoryEntry, type Inventory, type Placement } from './placements.ts';
 import { hostInstruments } from './instrument.ts';
 import { hostMetrics } from './metrics.ts';
@@ -58,6 +59,13 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
    * on Node (`startHost`), none on other platforms.
    */
   providerKinds?: Record<string, ProviderFactory>;
+  /**
+   * What this host trusts (issuers, development mode) and its secrets key. Deny by default:
+   * without trusted issuers or `allowUnsigned` every component is refused (docs/security.md).
+   */
+  security?: HostSecurityOptions;
+  /** Time for claims validity. Default the system clock. */
+  clock?: Clock;
   /**
    * A metrics registry the host adds its metrics to (docs/observability.md): one per host, since
    * every host defines the same names. Serve it with `startMetricsServer`.
@@ -188,6 +196,15 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
   });
   const nc = await platform.connect(`aloft-host ${identity.name}`, log);
   const latticeState: LatticeState = await openLatticeState(nc, lattice);
+  const security = await startHostSecurity(nc, lattice, options.security ?? {}, {
+    latticeState,
+    clock: options.clock ?? systemClock,
+    logger: log,
+  }).catch(async (err: unknown) => {
+    await latticeState.stop();
+    await nc.close();
+    throw err;
+  });
   const view = await watchHosts(nc, {
     lattice,
     logger: log,
@@ -253,6 +270,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
         view,
         isElsewhere: (component) => view.rank(component, self).some((h) => h !== identity.id),
         caller,
+        security,
       },
       name,
       config,
@@ -268,6 +286,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
       state: latticeState,
       caller: () => caller,
       providers,
+      security,
       defaults,
       instruments,
     }),
@@ -322,6 +341,11 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     cordoned,
     state,
     startedAt,
+    trust: {
+      trustedIssuers: [...security.trust().trustedIssuers],
+      allowUnsigned: security.trust().allowUnsigned,
+      secretsKey: security.canOpenSecrets,
+    },
     components: [...placements.values()].map(inventoryEntry),
     providers: [...providers.values()].map((p) => ({
       name: p.name,
@@ -387,6 +411,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     for (const p of providers.values()) for (const sub of p.subs) sub.unsubscribe();
     providers.clear();
     await view.stop();
+    await security.stop();
     await latticeState.stop();
     await runtime.close();
     await nc.drain().catch(() => undefined);
@@ -412,6 +437,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     labels,
     runtime,
     latticeState,
+    security,
     publishEvent,
     changed,
     inventory,

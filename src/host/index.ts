@@ -23,3 +23,4 @@ export {
 export { HANDLER_OPS } from './serve.ts';
 export type { CallObserver, CallRecord } from './call-stats.ts';
 export { spawnAloft } from './spawn.ts';
+export type { HostSecurityOptions } from './security.ts';

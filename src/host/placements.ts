@@ -1,5 +1,6 @@
 import type { Subscription } from '@nats-io/nats-core';
-import type { LoadedComponent } from '../runtime/index.ts';
+import type { ComponentStats, LoadedComponent } from '../runtime/index.ts';
+import type { ComponentClaims } from '../security/index.ts';
 
 /** One component as placed on this host: its loaded code, instance count and call subscriptions. */
 export interface Placement {
@@ -13,6 +14,8 @@ export interface Placement {
   app: string | undefined;
   version: string | undefined;
   component: LoadedComponent;
+  /** The verified claims it runs under; undefined for an unsigned component (development). */
+  claims: ComponentClaims | undefined;
   inFlight: number;
   startedAt: string;
   subs: Subscription[];
@@ -27,6 +30,8 @@ export interface Inventory {
   cordoned: boolean;
   state: string;
   startedAt: string;
+  /** What the host trusts now (its flags plus the lattice policy) and whether it holds the secrets key. */
+  trust?: { trustedIssuers: string[]; allowUnsigned: boolean; secretsKey: boolean };
   components: {
     name: string;
     ref: string;
@@ -37,6 +42,24 @@ export interface Inventory {
     handlers: readonly string[];
     inFlight: number;
     startedAt: string;
+    /** Who signed it and what it may use; `signed: false` in development mode. */
+    signed: boolean;
+    issuer?: string;
+    subject?: string;
+    caps?: string[];
+    expires?: string;
+    /** The instance pool: worker restarts, kills at the deadline, crashes, demotions, suspension. */
+    pool?: {
+      started: number;
+      timeouts: number;
+      crashes: number;
+      demoted: number;
+      suspensions: number;
+      refusedSuspended: number;
+      suspendedMs: number;
+      throttledCalls: number;
+      droppedLogLines: number;
+    };
   }[];
   providers: {
     name: string;
@@ -60,5 +83,39 @@ export function inventoryEntry(p: Placement): Inventory['components'][number] {
     handlers: p.component.handlers,
     inFlight: p.inFlight,
     startedAt: p.startedAt,
+    ...claimsSummary(p.claims),
+    pool: poolSummary(p.component.stats()),
+  };
+}
+
+function poolSummary(s: ComponentStats): NonNullable<Inventory['components'][number]['pool']> {
+  return {
+    started: s.started,
+    timeouts: s.timeouts,
+    crashes: s.crashes,
+    demoted: s.demoted,
+    suspensions: s.suspensions,
+    refusedSuspended: s.refusedSuspended,
+    suspendedMs: s.suspendedMs,
+    throttledCalls: s.throttledCalls,
+    droppedLogLines: s.droppedLogLines,
+  };
+}
+
+/** The public part of a component's claims, for events and the inventory (never a secret). */
+export function claimsSummary(claims: ComponentClaims | undefined): {
+  signed: boolean;
+  issuer?: string;
+  subject?: string;
+  caps?: string[];
+  expires?: string;
+} {
+  if (!claims) return { signed: false };
+  return {
+    signed: true,
+    issuer: claims.iss,
+    subject: claims.sub,
+    caps: [...claims.aloft.caps],
+    ...(claims.exp !== undefined ? { expires: new Date(claims.exp * 1000).toISOString() } : {}),
   };
 }

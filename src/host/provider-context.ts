@@ -12,6 +12,8 @@ import { traceHeaders, type Tracing } from '../telemetry/index.ts';
 import { httpCallOptions, withServedBy } from './http-ingress.ts';
 import type { Placement } from './placements.ts';
 import type { ProviderContext } from './providers.ts';
+import { openedLinks } from './secrets.ts';
+import type { HostSecurity } from './security.ts';
 import { HANDLER_OPS, invokeLocalHttp, isNotStarted, type ServeContext } from './serve.ts';
 
 /** What a host lends the providers it runs. */
@@ -32,6 +34,8 @@ export interface ProviderHostDeps extends Pick<
   /** Whether another host serves the component (a saturated local pool may then shed). */
   isElsewhere(component: string): boolean;
   caller: LatticeCaller;
+  /** Opens `secret:<name>` values of the provider's config and of its links' config. */
+  security: HostSecurity;
 }
 
 /**
@@ -52,7 +56,8 @@ export function hostProviderContext(
     hostId: deps.hostId,
     hostName: deps.hostName,
     logger: deps.logger,
-    config,
+    // `secret:<name>` values are opened here, for this provider only, and never stored.
+    config: deps.security.resolveSecrets(config),
     tracing: deps.tracing,
     labels: () => ({ ...deps.labels() }),
     namedConfig: (configName) => latticeState.config(configName),
@@ -97,15 +102,19 @@ export function hostProviderContext(
     // Links name this provider as their target (component → provider), or, for inbound
     // capabilities as wadm writes them (http-server → component), as their source.
     linksTo: () =>
-      latticeState
-        .links()
-        .flatMap((l) =>
-          l.target === name
-            ? [l]
-            : l.source === name
-              ? [{ ...l, source: l.target, target: name }]
-              : [],
-        ),
+      openedLinks(
+        latticeState
+          .links()
+          .flatMap((l) =>
+            l.target === name
+              ? [l]
+              : l.source === name
+                ? [{ ...l, source: l.target, target: name }]
+                : [],
+          ),
+        deps.security,
+        deps.logger,
+      ),
     onLinksChange: (listener) => latticeState.onChange((kind) => kind === 'link' && listener()),
   };
 }

@@ -38,30 +38,40 @@ export function serveProvider(
   p: RunningProvider,
   logger: Logger,
   instruments: HostInstruments,
+  /** The link config the provider sees (secrets opened); may throw to refuse the call. */
+  linkConfig: (call: CapabilityCall) => Record<string, string> = (call) => call.link.config,
+  /** Removes secret values from an error before it is sent back. */
+  redactError: (err: unknown) => unknown = (err) => err,
 ): void {
-  const handler = (
+  const handler = async (
     call: CapabilityCall,
     request: { header(name: string): string | undefined },
-  ): Promise<unknown> =>
-    instruments.provider(
-      {
-        provider: p.name,
-        interface: call.interface,
-        function: call.function,
-        component: call.component,
-      },
-      readTraceContext((h) => request.header(h)),
-      true,
-      (trace) =>
-        p.instance.handle({
-          component: call.component,
+  ): Promise<unknown> => {
+    try {
+      const config = linkConfig(call);
+      return await instruments.provider(
+        {
+          provider: p.name,
           interface: call.interface,
           function: call.function,
-          args: call.args,
-          linkConfig: call.link.config,
-          ...(trace ? { trace } : {}),
-        }),
-    );
+          component: call.component,
+        },
+        readTraceContext((h) => request.header(h)),
+        true,
+        (trace) =>
+          p.instance.handle({
+            component: call.component,
+            interface: call.interface,
+            function: call.function,
+            args: call.args,
+            linkConfig: config,
+            ...(trace ? { trace } : {}),
+          }),
+      );
+    } catch (err) {
+      throw redactError(err);
+    }
+  };
   p.subs.push(...serveCapability(nc, lattice, p.name, handler, { hostId, logger }));
 }
 

@@ -207,7 +207,7 @@ async function guarded<T>(
     if (isAloftError(err, 'COMPONENT_BUSY')) {
       throw new LatticeError(LatticeCodes.BUSY, err.message, { retryable: true, cause: err });
     }
-    if (isAloftError(err, 'COMPONENT_UNLOADED')) {
+    if (isAloftError(err, 'COMPONENT_UNLOADED') || isAloftError(err, 'COMPONENT_SUSPENDED')) {
       // Unloaded under a running invocation: it may have acted, like a call without an answer.
       const ran = err instanceof ComponentError && err.started === true;
       throw new LatticeError(ran ? LatticeCodes.TIMEOUT : LatticeCodes.UNAVAILABLE, err.message, {

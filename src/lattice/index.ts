@@ -62,9 +62,12 @@ export type {
   Labels,
   Link,
   Ack,
+  LatticePolicy,
+  SealedSecret,
   CallStats,
   ComponentLogLine,
 } from './schemas.ts';
+export { openSecurityState, noSecurityState, type SecurityState } from './security-state.ts';
 export {
   rankHosts,
   isExpired,

@@ -183,4 +183,18 @@ describe('lattice roles', () => {
     assert.equal(b?.role, undefined);
     assert.ok(b?.permissions?.('UXYZ').sub.allow.includes('_INBOX.UXYZ.>'));
   });
+
+  it('lets only administrators write the security bucket (policy, secrets); hosts read it', () => {
+    const policy = '$KV.aloft_a_security.policy';
+    const secret = '$KV.aloft_a_security.secret.db';
+    const purge = '$JS.API.STREAM.PURGE.KV_aloft_a_security';
+    const read = '$JS.API.CONSUMER.CREATE.KV_aloft_a_security.x';
+    for (const role of LATTICE_ROLES) {
+      const p = perms(role).pub;
+      const writes = [policy, secret, purge].map((x) => permits(p, x));
+      assert.deepEqual(writes, role === 'admin' ? [true, true, true] : [false, false, false], role);
+    }
+    assert.ok(permits(perms('host').pub, read), 'a host reads the policy');
+    assert.ok(permits(perms('host').pub, '$KV.aloft_a_state.claims.orders'), 'and records claims');
+  });
 });

@@ -164,6 +164,11 @@ export function rolePermissions(
       js.api(...protectedStreams.map((st) => `STREAM.${op}.${st}`)),
     ),
     ...js.api('STREAM.UPDATE.*', 'STREAM.DELETE.*', 'STREAM.MSG.DELETE.*'),
+    // The security bucket (lattice policy, sealed secrets) is the administrators' to write: a
+    // host that could write it could widen every host's trust (docs/security.md). Hosts may
+    // create it (the same config as anyone's) and read it.
+    ...js.kv(b.security),
+    ...js.api(`STREAM.PURGE.${kvStream(b.security)}`),
   ];
   /**
    * The reconcilers' lease: a vote or a release from anyone else could void a promise and let a

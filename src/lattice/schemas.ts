@@ -104,6 +104,38 @@ export const DrainRequest = z.object({
 });
 export const EmptyRequest = z.object({}).loose();
 
+const publicKey = (letter: string, what: string) =>
+  z.string().regex(new RegExp(`^${letter}[A-Z2-7]{55}$`), {
+    message: `${what} must be a public key ${letter}…`,
+  });
+
+/**
+ * The lattice's security policy (key `policy` of the security bucket). Hosts add it to their
+ * own flags: it can add trusted issuers and allow unsigned components (development), never take
+ * away what a host's flags trust. Written only by administrators (`aloft policy set`).
+ */
+export const LatticePolicy = z.object({
+  /** Account public keys whose signed components hosts run. */
+  trustedIssuers: z.array(publicKey('A', 'a trusted issuer')).max(256).default([]),
+  /** Development: run unsigned components. Never set this on a production lattice. */
+  allowUnsigned: z.boolean().default(false),
+  /** The curve public key secrets are sealed for; hosts given its seed can open them. */
+  secretsRecipient: publicKey('X', 'the secrets recipient').optional(),
+  updatedAt: z.string().optional(),
+});
+export type LatticePolicy = z.infer<typeof LatticePolicy>;
+
+/** A named secret as stored (key `secret.<name>` of the security bucket): only its sealed form. */
+export const SealedSecret = z.object({
+  v: z.literal(1),
+  name: token('secret name'),
+  sender: publicKey('X', 'the sender'),
+  recipient: publicKey('X', 'the recipient'),
+  sealed: z.string().min(1).max(1_500_000),
+  createdAt: z.string(),
+});
+export type SealedSecret = z.infer<typeof SealedSecret>;
+
 /** The acknowledgement a host sends before acting; completion arrives later as an event. */
 export const Ack = z.object({
   accepted: z.literal(true),

@@ -22,9 +22,15 @@ export interface LatticeState {
   links(): Link[];
   config(name: string): Record<string, string> | undefined;
   configNames(): string[];
+  /**
+   * Claims JWTs of components that some host verified and runs (key `claims.<component>`), so a
+   * link can be checked against what the component may use. Readers verify them again.
+   */
+  putClaims(component: string, jwt: string): Promise<void>;
+  claims(component: string): string | undefined;
   /** Resolves once the initial values have been read. */
   ready(): Promise<void>;
-  onChange(listener: (kind: 'link' | 'config', key: string) => void): () => void;
+  onChange(listener: (kind: 'link' | 'config' | 'claims', key: string) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -32,6 +38,7 @@ const keyPart = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 export const linkKey = (source: string, iface: string, name: string): string =>
   `link.${keyPart(source)}.${keyPart(iface)}.${keyPart(name)}`;
 const configKey = (name: string): string => `config.${keyPart(name)}`;
+const claimsKey = (name: string): string => `claims.${keyPart(name)}`;
 
 /** Opens (creating when needed) the state bucket; R3 when the cluster has three servers. */
 export function openStateBucket(nc: NatsConnection, lattice: string): Promise<KV> {
@@ -45,9 +52,14 @@ export function openStateBucket(nc: NatsConnection, lattice: string): Promise<KV
  *
  * @throws {LatticeError} `PERMISSION_DENIED` at once when the credentials may not use the bucket.
  */
-export async function openKvBucket(nc: NatsConnection, name: string, history: number): Promise<KV> {
+export async function openKvBucket(
+  nc: NatsConnection,
+  name: string,
+  history: number,
+  attempts = 51,
+): Promise<KV> {
   const kvm = new Kvm(latticeJetStream(nc));
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
       return await kvm.create(name, { replicas: replicasFor(nc), history });
     } catch (err) {
@@ -55,7 +67,7 @@ export async function openKvBucket(nc: NatsConnection, name: string, history: nu
       if (permissionViolation(err)) {
         throw toLatticeError(err, `bucket ${name}`, 0, describeCredentials(credentialsOf(nc)));
       }
-      if (attempt >= 50) throw err;
+      if (attempt >= attempts) throw err;
       await delay(100);
     }
   }
@@ -69,7 +81,8 @@ export async function openLatticeState(nc: NatsConnection, lattice: string): Pro
   const kv = await openStateBucket(nc, lattice);
   const links = new Map<string, Link>();
   const configs = new Map<string, Record<string, string>>();
-  const listeners = new Set<(kind: 'link' | 'config', key: string) => void>();
+  const claims = new Map<string, string>();
+  const listeners = new Set<(kind: 'link' | 'config' | 'claims', key: string) => void>();
   const watch = await kv.watch({ key: '>' });
   let resolveReady!: () => void;
   const readyPromise = new Promise<void>((r) => (resolveReady = r));
@@ -89,11 +102,16 @@ export async function openLatticeState(nc: NatsConnection, lattice: string): Pro
           const name = e.key.slice('config.'.length);
           if (deleted) configs.delete(name);
           else configs.set(name, decodeJson(e.value, ConfigValues, `config ${name}`));
+        } else if (e.key.startsWith('claims.')) {
+          const name = e.key.slice('claims.'.length);
+          if (deleted) claims.delete(name);
+          else claims.set(name, new TextDecoder().decode(e.value));
         }
       } catch {
         // a malformed entry written by something else: skip it
       }
-      for (const l of listeners) l(isLink ? 'link' : 'config', e.key);
+      const kind = isLink ? 'link' : e.key.startsWith('claims.') ? 'claims' : 'config';
+      for (const l of listeners) l(kind, e.key);
       if (++seen >= initialPending || e.delta === 0) resolveReady();
     }
   })();
@@ -116,6 +134,11 @@ export async function openLatticeState(nc: NatsConnection, lattice: string): Pro
       await kv.delete(configKey(name));
       return true;
     },
+    putClaims: async (component, jwt) => {
+      if (claims.get(keyPart(component)) === jwt) return;
+      await kv.put(claimsKey(component), new TextEncoder().encode(jwt));
+    },
+    claims: (component) => claims.get(keyPart(component)),
     links: () => [...links.values()],
     config: (name) => configs.get(name),
     configNames: () => [...configs.keys()],

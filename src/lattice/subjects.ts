@@ -131,6 +131,8 @@ export function bucketsFor(lattice: string): {
   config: string;
   apps: string;
   artifacts: string;
+  /** Policy (trusted issuers, development mode, secrets key) and sealed secrets: admin-written. */
+  security: string;
 } {
   assertLatticeName(lattice);
   return {
@@ -138,5 +140,6 @@ export function bucketsFor(lattice: string): {
     config: `aloft_${lattice}_config`,
     apps: `aloft_${lattice}_apps`,
     artifacts: `aloft_${lattice}_artifacts`,
+    security: `aloft_${lattice}_security`,
   };
 }

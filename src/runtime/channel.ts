@@ -218,6 +218,11 @@ export class GuestEnd {
     this.#depth = buffers.slots.length;
   }
 
+  /** The largest message this channel carries, in bytes. */
+  get maxMessageBytes(): number {
+    return (this.#buffers.host as Growable).maxByteLength;
+  }
+
   /** Blocks until the next request is posted; marks it started and returns its bytes. */
   nextRequest(): Uint8Array {
     const control = this.#control;

@@ -1,9 +1,13 @@
 import type { Value } from './codec.ts';
+import type { GuardCounters } from './guard.ts';
 import { ComponentError, GuestError } from './errors.ts';
 import type { InstancePool, PoolStats } from './instance/pool.ts';
 import type { InvokeRequest } from './protocol.ts';
 import type { HttpRequest, HttpResponse, Message } from './types.ts';
 import type { CapabilityInterface, HandlerInterface } from './world.ts';
+
+/** A component's counters: its pool's and what the host-call guard held back. */
+export type ComponentStats = PoolStats & GuardCounters;
 
 /** Per-invocation options. */
 export interface InvokeOptions {
@@ -27,7 +31,7 @@ export interface LoadedComponent {
   handleMessage(message: Message, options?: InvokeOptions): Promise<void>;
   /** Calls `operation.call`; a guest `err` rejects with a {@link GuestError}. */
   call(operation: string, payload: Uint8Array, options?: InvokeOptions): Promise<Uint8Array>;
-  stats(): PoolStats;
+  stats(): ComponentStats;
   /** Rejects in-flight invocations with `COMPONENT_UNLOADED` and stops every instance. */
   unload(): Promise<void>;
 }
@@ -45,6 +49,8 @@ export function loadedComponent(spec: {
   handlers: HandlerInterface[];
   capabilities: CapabilityInterface[];
   pool: InstancePool;
+  /** What the host-call guard held back, merged into `stats()`. */
+  guard?: GuardCounters;
   timeoutMs: number;
   onUnload: () => void;
 }): LoadedComponent {
@@ -92,7 +98,10 @@ export function loadedComponent(spec: {
         throw new ComponentError('COMPONENT_TRAP', 'operation returned no bytes');
       return out;
     },
-    stats: () => spec.pool.stats(),
+    stats: () => ({
+      ...spec.pool.stats(),
+      ...(spec.guard ?? { throttledCalls: 0, droppedLogLines: 0, refusedUnclaimed: 0 }),
+    }),
     unload: async () => {
       spec.onUnload();
       await spec.pool.close();

@@ -11,6 +11,8 @@ import { AloftError } from '../support/index.ts';
  * - `COMPONENT_TIMEOUT`: an invocation passed its deadline; its instance was terminated (retryable).
  * - `COMPONENT_TRAP`: the guest trapped (e.g. hit its memory cap); its instance was replaced.
  * - `COMPONENT_BUSY`: every instance is busy and the queue is full (retryable).
+ * - `COMPONENT_SUSPENDED`: its recent invocations kept trapping or timing out; refused for a
+ *   backoff period (retryable, elsewhere or later).
  * - `COMPONENT_UNLOADED`: the component was unloaded or the runtime closed.
  * - `COMPONENT_ERROR`: the guest returned an `error` record (code and message are the guest's).
  * - `BUILD_FAILED`: guest source did not compile (message has file:line).
@@ -24,6 +26,7 @@ export type RuntimeErrorCode =
   | 'COMPONENT_TIMEOUT'
   | 'COMPONENT_TRAP'
   | 'COMPONENT_BUSY'
+  | 'COMPONENT_SUSPENDED'
   | 'COMPONENT_UNLOADED'
   | 'COMPONENT_ERROR'
   | 'BUILD_FAILED';
@@ -31,6 +34,7 @@ export type RuntimeErrorCode =
 const retryableCodes: ReadonlySet<RuntimeErrorCode> = new Set([
   'COMPONENT_TIMEOUT',
   'COMPONENT_BUSY',
+  'COMPONENT_SUSPENDED',
 ]);
 
 /** An error raised by the component runtime or the guest build. */

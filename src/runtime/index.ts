@@ -12,7 +12,7 @@ export {
   type Runtime,
   type RuntimeCoreOptions,
 } from './runtime.ts';
-export type { InvokeOptions, LoadedComponent } from './component.ts';
+export type { ComponentStats, InvokeOptions, LoadedComponent } from './component.ts';
 export type { PoolStats } from './instance/pool.ts';
 export type { WorkerSpawner, InstanceWorker } from './instance/spawner.ts';
 export type { WorkerInit, WorkerReady } from './protocol.ts';

@@ -60,10 +60,26 @@ export interface WorkerInit {
   memoryLimitBytes: number;
   /** Largest message on the channel (also the largest body a wasi:http response may write). */
   maxMessageBytes: number;
+  /**
+   * Capability interfaces (short names) the component may call (its claims); calls to others
+   * fail inside the worker, without a round trip to the host. All when absent.
+   */
+  allowedCapabilities?: string[];
+  /** Log lines kept per invocation; the rest are dropped and counted in one closing line. */
+  maxLogLines?: number;
+  /** Log lines per second this worker sends at most; the rest are dropped here and counted. */
+  logLinesPerSecond?: number;
 }
 
 /** What a new worker posts back once, after its first instantiation (or failure). */
-export type WorkerReady = { ready: true; instantiateMs: number } | { ready: false; error: string };
+export type WorkerReady =
+  | {
+      ready: true;
+      instantiateMs: number;
+      /** The worker thread's OS thread id, where the platform has one (Linux). */
+      tid?: number;
+    }
+  | { ready: false; error: string };
 
 /** `listKeys` → `list-keys`: jco's camelCase function names back to WIT names. */
 export function witName(jsName: string): string {

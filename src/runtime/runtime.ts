@@ -6,10 +6,10 @@ import { loadedComponent, type LoadedComponent } from './component.ts';
 import { ComponentError } from './errors.ts';
 import { InstancePool } from './instance/pool.ts';
 import type { WorkerSpawner } from './instance/spawner.ts';
-import { interfaceShortName } from './protocol.ts';
+import { guardHostCalls } from './guard.ts';
+import { Breaker } from './instance/throttle.ts';
 import { TRANSPILER_ID, transpile, type Artifact } from './transpile.ts';
 import { capMemory, capMemoryInPlace, MemoryCapTooSmall, WASM_PAGE } from './wasm/memory-cap.ts';
-import type { CapabilityInterface } from './world.ts';
 
 /** Per-component limits; every field has a default (see {@link DEFAULT_LIMITS}). */
 export interface ComponentLimits {
@@ -38,6 +38,29 @@ export interface ComponentLimits {
   maxQueue: number;
   /** Largest request, response or capability message, in bytes. */
   maxMessageBytes: number;
+  /** Log lines one invocation may write; the rest are dropped (and counted). */
+  maxLogLines: number;
+  /**
+   * How often a long invocation's CPU use is checked: one that keeps its thread busy has the
+   * thread's priority lowered (Linux), so it cannot starve the host or other components. 0: off.
+   */
+  demoteCheckMs: number;
+  /** Capability calls per second (beyond, they wait); an error reply counts 100. */
+  capabilityCallsPerSecond: number;
+  /** Capability calls allowed at once above the rate. */
+  capabilityBurst: number;
+  /** Of those, calls to other components (`lattice.call`) per second: they use others' capacity. */
+  latticeCallsPerSecond: number;
+  /** Log lines per second per instance and per component; the rest are dropped (and counted). */
+  logLinesPerSecond: number;
+  /**
+   * Invocations in a row that end abnormally (trap, timeout, crash) before the component is
+   * suspended (`COMPONENT_SUSPENDED`, retryable) for `suspendMs`, doubling up to `suspendMaxMs`
+   * while it keeps failing; 0 never suspends.
+   */
+  suspendAfterFailures: number;
+  suspendMs: number;
+  suspendMaxMs: number;
 }
 
 export const DEFAULT_LIMITS: ComponentLimits = {
@@ -49,6 +72,15 @@ export const DEFAULT_LIMITS: ComponentLimits = {
   pipelineDepth: 4,
   maxQueue: 64,
   maxMessageBytes: 16 * 1024 * 1024,
+  maxLogLines: 1000,
+  demoteCheckMs: 50,
+  capabilityCallsPerSecond: 20_000,
+  capabilityBurst: 2_000,
+  latticeCallsPerSecond: 2_000,
+  logLinesPerSecond: 200,
+  suspendAfterFailures: 3,
+  suspendMs: 1000,
+  suspendMaxMs: 30_000,
 };
 
 /** Platform seams plus the host's capabilities: what {@link createRuntimeCore} needs. */
@@ -75,6 +107,12 @@ export interface LoadOptions {
    * by digest); saves hashing them again (~10 ms for a 12 MB TypeScript component).
    */
   sha256?: string;
+  /**
+   * Capability interfaces (short names) the component may call, e.g. from its signed claims.
+   * Any other call fails with `CAPABILITY_NOT_CLAIMED` before it reaches the host (log lines
+   * are dropped). Every capability when absent (an unsigned component in development).
+   */
+  allowedCapabilities?: readonly string[];
 }
 
 /** Loads components and runs them in isolated instances. */
@@ -205,6 +243,16 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
       const modules = await compiledFor(compiledKey, artifact, capPages);
       const t2 = performance.now();
       const log = logger.child({ component: loadOptions.name });
+      const allowed = loadOptions.allowedCapabilities
+        ? new Set(loadOptions.allowedCapabilities)
+        : undefined;
+      const guard = guardHostCalls({
+        name: loadOptions.name,
+        allowed,
+        limits,
+        capabilities: options.capabilities,
+        logger: log,
+      });
       const pool = new InstancePool({
         init: {
           glue: artifact.glue,
@@ -212,7 +260,17 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
           imports: artifact.imports,
           memoryLimitBytes: capPages * WASM_PAGE,
           maxMessageBytes: limits.maxMessageBytes,
+          maxLogLines: limits.maxLogLines,
+          logLinesPerSecond: limits.logLinesPerSecond,
+          ...(allowed ? { allowedCapabilities: [...allowed] } : {}),
         },
+        demoteCheckMs: limits.demoteCheckMs,
+        killAfterMs: limits.timeoutMs,
+        breaker: new Breaker({
+          threshold: limits.suspendAfterFailures,
+          baseMs: limits.suspendMs,
+          maxMs: limits.suspendMaxMs,
+        }),
         spawner: options.spawner,
         maxInstances: limits.maxInstances,
         minInstances: limits.minInstances,
@@ -221,14 +279,7 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         maxQueue: limits.maxQueue,
         maxMessageBytes: limits.maxMessageBytes,
         logger: log,
-        onHostCall: (call, state) =>
-          options.capabilities({
-            component: loadOptions.name,
-            interface: interfaceShortName(call.iface) as CapabilityInterface,
-            function: call.fn,
-            args: call.args,
-            context: state,
-          }),
+        onHostCall: guard.onHostCall,
       });
       await pool.warm().catch(async (err: unknown) => {
         releaseCompiled(compiledKey);
@@ -241,6 +292,7 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         handlers: check.handlers,
         capabilities: check.capabilities,
         pool,
+        guard: guard.counters,
         timeoutMs: limits.timeoutMs,
         onUnload: () => {
           if (loaded.delete(component)) releaseCompiled(compiledKey);

@@ -2,7 +2,10 @@ import { join, resolve } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { watchHosts } from '../lattice/index.ts';
 import { openAppStore } from '../reconciler/index.ts';
-import { buildComponent } from '../runtime/index.ts';
+import { writeFileSync } from 'node:fs';
+import { buildComponent, validateComponent } from '../runtime/index.ts';
+import { signComponent } from '../security/index.ts';
+import { simIssuer } from './keys.ts';
 import { AloftError } from '../support/index.ts';
 import type { SimState } from './state.ts';
 
@@ -35,6 +38,13 @@ export async function deploySample(
     outFile: join(dir, 'sim', 'counter.wasm'),
   });
   const image = built.path ?? join(dir, 'sim', 'counter.wasm');
+  // Hosts of the simulation run signed components only, as in production.
+  const signed = await signComponent(built.component, {
+    issuerSeed: simIssuer(dir).seed,
+    name: SAMPLE.component,
+    caps: validateComponent(built.component).capabilities,
+  });
+  writeFileSync(image, signed.bytes);
   const clouds = Object.keys(state.clouds);
   const total = clouds.length * state.hostsPerCloud;
   const ingress: Record<string, string> = {};

@@ -65,3 +65,4 @@ export {
   type Incident,
   type Timeline,
 } from './report/index.ts';
+export { simIssuer } from './keys.ts';

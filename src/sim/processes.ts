@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { spawnAloft } from '../host/index.ts';
 import { startNatsServer, type ServerSpec } from '../nats/index.ts';
 import { AloftError } from '../support/index.ts';
+import { simIssuer } from './keys.ts';
 import { cloudNetwork, simDir, type CloudState, type SimState } from './state.ts';
 
 /** The command prefix that runs a process inside the cloud's namespace (none on loopback). */
@@ -83,6 +84,9 @@ export async function startHostProcess(
       `role=${role}`,
       '--data-dir',
       join(simDir(state.dataDir), 'hosts', name),
+      // Signed components only, as in production: the simulation signs its sample with this issuer.
+      '--trusted-issuers',
+      simIssuer(state.dataDir).publicKey,
       ...credsArgs(state, 'host'),
       '--metrics-port',
       '0',

@@ -12,6 +12,7 @@ import { deployCounterApp, httpCall, type HttpAnswer } from '../support/counter-
 import { writeComponent } from '../support/lattice.ts';
 import { example } from '../support/samples.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'redisapp';
 /** Requests sent before the kill, while it happens, after it, after Redis is back. */
@@ -41,6 +42,7 @@ describe('sample app on Redis: redis-server killed mid-traffic', { timeout: 240_
       labels: {},
       name: 'app',
       cacheDir: `${dir.path}/cache`,
+      security: TEST_TRUST,
     });
     servers.push(await startRedis());
     const ref = writeComponent(dir.path, 'counter', await example('counter'));

@@ -8,6 +8,7 @@ import { control, deployCounterApp, httpCall, type HttpAnswer } from '../support
 import { recordEvents, startComponent, writeComponent } from '../support/lattice.ts';
 import { example } from '../support/samples.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'sample';
 
@@ -28,7 +29,12 @@ describe('sample app: counter over HTTP, key-value and messaging', { timeout: 24
   before(async () => {
     topo = await startTopology({ kind: 'single', dataDir: `${dir.path}/nats` });
     nc = await connectLattice({ servers: topo.urls() });
-    const common = { lattice, servers: topo.urls(), cacheDir: `${dir.path}/cache` };
+    const common = {
+      lattice,
+      servers: topo.urls(),
+      cacheDir: `${dir.path}/cache`,
+      security: TEST_TRUST,
+    };
     app = await startHost({ ...common, labels: { role: 'app' }, name: 'app' });
     edge = await startHost({ ...common, labels: { role: 'edge' }, name: 'edge' });
     ref = writeComponent(dir.path, 'counter', await example('counter'));

@@ -138,7 +138,18 @@ describe('browser-tab host under NATS accounts', { timeout: 300_000 }, () => {
   });
 
   it('a component placed on the tab answers aloft call and reaches key-value over the lattice; nothing it does is refused', async () => {
-    const pushed = await cli('push', writeComponent(dir.path, 'echo', await example('echo-as')));
+    // Signed with the development issuer `aloft up` made: its hosts, and the tabs its dashboard
+    // serves (from the lattice policy), trust that and nothing else.
+    const file = writeComponent(dir.path, 'echo', await example('echo-as'));
+    const signed = await cli(
+      'claims',
+      'sign',
+      file,
+      '--issuer',
+      join(dir.path, 'keys', 'dev-issuer.nk'),
+    );
+    assert.equal(signed.code, 0, signed.stderr);
+    const pushed = await cli('push', file);
     assert.equal(pushed.code, 0, pushed.stderr);
     echoRef = pushed.stdout.trim();
     httpPort = await freePort();

@@ -24,8 +24,9 @@ import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { recordEvents, writeComponent } from '../support/lattice.ts';
 import { spawnReconciler } from '../support/reconciler.ts';
 import { example } from '../support/samples.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_ISSUER } from '../support/signing.ts';
 
 const LATTICE = 'tabs';
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'browser');
@@ -83,6 +84,8 @@ describe('browser-tab host', { timeout: 300_000 }, () => {
       connection: { servers: [nats.url] },
       // As `aloft dashboard` finds a listener: from the server's ports file.
       websocketUrls: [`ws://127.0.0.1:${serverPorts(join(dir.path, 'nats'), nats.pid)?.websocket}`],
+      // Tabs, like the Node host, run what the test issuer signed and nothing else.
+      trustedIssuers: [TEST_ISSUER.publicKey],
     });
     dash = await startDashboard({
       lattice: LATTICE,
@@ -217,7 +220,10 @@ describe('browser-tab host', { timeout: 300_000 }, () => {
   });
 
   it('the same limits in the tab: a runaway guest is stopped at its deadline and its worker replaced; an allocation traps at the memory cap', async () => {
-    const pushed = await cli('push', writeComponent(dir.path, 'probe', await fixture('probe-as')));
+    const pushed = await cli(
+      'push',
+      writeComponent(dir.path, 'probe', await signedFixture('probe-as')),
+    );
     assert.equal(pushed.code, 0, pushed.stderr);
     // Placed by a control request to the tab, as `aloft start component --host` sends it.
     await requestJson(

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { recordPid, signalPid } from '../../src/nats/index.ts';
 import { fixture } from '../runtime/fixtures.ts';
@@ -14,6 +14,7 @@ import { tempDir } from '../support/tmp.ts';
 describe('aloft lattice commands', { timeout: 120_000 }, () => {
   const dir = tempDir('aloft-cli-');
   const env = { ALOFT_HOME: dir.path };
+  const devIssuer = (): string => join(dir.path, 'keys', 'dev-issuer.nk');
   let hostName = '';
 
   before(async () => {
@@ -28,6 +29,18 @@ describe('aloft lattice commands', { timeout: 120_000 }, () => {
   after(async () => {
     await aloft(['down'], env);
     dir.remove();
+  });
+
+  it('up makes a development issuer and secrets key (mode 0600) and a policy trusting them', async () => {
+    for (const f of ['dev-issuer.nk', 'secrets.xk']) {
+      assert.equal(statSync(join(dir.path, 'keys', f)).mode & 0o777, 0o600, f);
+    }
+    const issuer = await aloft(['keys', 'public', devIssuer()], env);
+    const policy = await aloft(['policy', 'show'], env);
+    assert.equal(policy.code, 0, policy.stderr);
+    assert.match(policy.stdout, new RegExp(`trusted issuers: +${issuer.stdout.trim()}`));
+    assert.match(policy.stdout, /unsigned allowed: +no/);
+    assert.match(policy.stdout, /secrets sealed for X/);
   });
 
   it('start component, call, get inventory, scale, stop; events are followed', async () => {
@@ -56,9 +69,17 @@ describe('aloft lattice commands', { timeout: 120_000 }, () => {
       createInterface({ input: follower.stderr }).once('line', () => resolve()),
     );
 
+    // The host `up` started runs signed components only: an unsigned one is refused, and the
+    // requester is told why and how to fix it.
+    const refused = await aloft(['start', 'component', file, 'probe', '--count', '2'], env);
+    assert.equal(refused.code, 4, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /refused probe: the component is not signed.*aloft claims sign/);
+    // Signed with the development issuer `up` made, it runs.
+    const sign = await aloft(['claims', 'sign', file, '--issuer', devIssuer()], env);
+    assert.equal(sign.code, 0, sign.stderr);
     const start = await aloft(['start', 'component', file, 'probe', '--count', '2'], env);
     assert.equal(start.code, 0, start.stderr);
-    assert.match(start.stdout, /starting probe on local/);
+    assert.match(start.stdout, /started probe on local .*2 instance\(s\), signed by A/);
 
     // The call retries while the component is still loading (nobody serves it yet).
     const call = await aloft(['call', 'probe', 'echo', '--data', 'hello lattice'], env);
@@ -110,6 +131,7 @@ describe('aloft lattice commands', { timeout: 120_000 }, () => {
     assert.match(invalid.stderr, /bad\.yaml:14:\d+ .*instances/);
 
     const image = writeComponent(dir.path, 'app-probe', await fixture('probe-as'));
+    assert.equal((await aloft(['claims', 'sign', image, '--issuer', devIssuer()], env)).code, 0);
     const good = join(dir.path, 'good.yaml');
     writeFileSync(
       good,

@@ -9,7 +9,7 @@ import {
 } from '../../src/lattice/index.ts';
 import { isAlive, startTopology, type Topology } from '../../src/nats/index.ts';
 import { leaseStatus, openAppStore, type AppStore } from '../../src/reconciler/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { writeComponent } from '../support/lattice.ts';
 import { spawnReconciler } from '../support/reconciler.ts';
@@ -122,7 +122,7 @@ describe('reconciler against real hosts', { timeout: 300_000 }, () => {
       );
     }
 
-    const image = writeComponent(dir.path, 'echo', await fixture('probe-as'));
+    const image = writeComponent(dir.path, 'echo', await signedFixture('probe-as'));
     const stored = await apps.put(manifest(image, 'v1'), 'echo-app.yaml');
     await apps.deploy(stored.app);
     const deployMs = await until(

@@ -14,6 +14,7 @@ import {
 import { recordEvents, writeComponent } from '../support/lattice.ts';
 import { example } from '../support/samples.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'upgrade';
 
@@ -55,6 +56,7 @@ describe('declarative deployment: upgrades and bad manifests', { timeout: 240_00
           labels: {},
           name,
           cacheDir: `${dir.path}/cache`,
+          security: TEST_TRUST,
         }),
       );
     }

@@ -8,10 +8,11 @@ import { connectLattice } from '../../src/lattice/index.ts';
 import { startTopology, type Topology } from '../../src/nats/index.ts';
 import { startHost, type Host } from '../../src/host/index.ts';
 import { natsBlobStore } from '../../src/providers/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { control } from '../support/counter-app.ts';
 import { recordEvents, startComponent, text, utf8, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'blobs';
 
@@ -27,14 +28,19 @@ describe('blobstore through the WIT import, NATS and memory backends', { timeout
   before(async () => {
     topo = await startTopology({ kind: 'single', dataDir: `${dir.path}/nats` });
     nc = await connectLattice({ servers: topo.urls() });
-    const common = { lattice, servers: topo.urls(), cacheDir: `${dir.path}/cache` };
+    const common = {
+      lattice,
+      servers: topo.urls(),
+      cacheDir: `${dir.path}/cache`,
+      security: TEST_TRUST,
+    };
     a = await startHost({ ...common, labels: {}, name: 'a' });
     b = await startHost({ ...common, labels: {}, name: 'b' });
     const events = recordEvents(nc, lattice, ['component_started', 'provider_started']);
     await ctl('provider.start', { name: 'objects', kind: 'blobstore-nats' }, a.id);
     await ctl('provider.start', { name: 'scratch', kind: 'blobstore-memory' }, b.id);
-    const asRef = writeComponent(dir.path, 'probe-as', await fixture('probe-as'));
-    const tsRef = writeComponent(dir.path, 'probe-ts', await fixture('probe-ts'));
+    const asRef = writeComponent(dir.path, 'probe-as', await signedFixture('probe-as'));
+    const tsRef = writeComponent(dir.path, 'probe-ts', await signedFixture('probe-ts'));
     await startComponent(nc, lattice, a.id, { name: 'as', ref: asRef });
     await startComponent(nc, lattice, a.id, { name: 'ts', ref: tsRef });
     for (const name of ['as', 'ts']) {

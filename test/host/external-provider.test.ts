@@ -8,9 +8,10 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connectLattice, encodeJson, subjectsFor } from '../../src/lattice/index.ts';
 import { recordPid, signalPid, startTopology, type Topology } from '../../src/nats/index.ts';
 import { startHost, type Host } from '../../src/host/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { recordEvents, startComponent, text, utf8, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'ext';
 const example = join(
@@ -39,6 +40,7 @@ describe('an external provider in its own process', { timeout: 120_000 }, () => 
       servers: topo.urls(),
       labels: {},
       cacheDir: `${dir.path}/cache`,
+      security: TEST_TRUST,
     });
     const child = spawn(
       process.execPath,
@@ -80,7 +82,7 @@ describe('an external provider in its own process', { timeout: 120_000 }, () => 
     const events = recordEvents(nc, lattice, ['component_started']);
     await startComponent(nc, lattice, host.id, {
       name: 'app',
-      ref: writeComponent(dir.path, 'probe', await fixture('probe-as')),
+      ref: writeComponent(dir.path, 'probe', await signedFixture('probe-as')),
     });
     await events.waitFor('component_started', (d) => d.name === 'app');
     events.stop();

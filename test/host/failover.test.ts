@@ -9,7 +9,7 @@ import {
   type HostsView,
 } from '../../src/lattice/index.ts';
 import { startTopology, isAlive, signalPid, type Topology } from '../../src/nats/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { recordEvents, startComponent, text, utf8, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -35,7 +35,7 @@ describe('hosts: failover without failed calls', { timeout: 240_000 }, () => {
     // Not through azure's server: the last test hangs it.
     nc = await connectLattice({ servers: [...topo.urls('aws'), ...topo.urls('gcp')] });
     view = await watchHosts(nc, { lattice });
-    ref = writeComponent(dir.path, 'probe-as', await fixture('probe-as'));
+    ref = writeComponent(dir.path, 'probe-as', await signedFixture('probe-as'));
   });
 
   after(async () => {

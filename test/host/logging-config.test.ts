@@ -11,10 +11,11 @@ import {
 } from '../../src/lattice/index.ts';
 import { startTopology, type Topology } from '../../src/nats/index.ts';
 import { startHost, type Host } from '../../src/host/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { control } from '../support/counter-app.ts';
 import { recordEvents, startComponent, text, utf8, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'logcfg';
 
@@ -55,10 +56,15 @@ describe(
     before(async () => {
       topo = await startTopology({ kind: 'single', dataDir: `${dir.path}/nats` });
       nc = await connectLattice({ servers: topo.urls() });
-      const common = { lattice, servers: topo.urls(), cacheDir: `${dir.path}/cache` };
+      const common = {
+        lattice,
+        servers: topo.urls(),
+        cacheDir: `${dir.path}/cache`,
+        security: TEST_TRUST,
+      };
       a = await startHost({ ...common, labels: { cloud: 'aws' }, name: 'a' });
       b = await startHost({ ...common, labels: { cloud: 'gcp' }, name: 'b' });
-      const ref = writeComponent(dir.path, 'probe', await fixture('probe-as'));
+      const ref = writeComponent(dir.path, 'probe', await signedFixture('probe-as'));
       const events = recordEvents(nc, lattice, ['component_started']);
       await startComponent(nc, lattice, a.id, { name: 'plain', ref });
       await startComponent(nc, lattice, a.id, { name: 'linked', ref });

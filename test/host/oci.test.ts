@@ -4,10 +4,11 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connectLattice, sha256Of } from '../../src/lattice/index.ts';
 import { startTopology, type Topology } from '../../src/nats/index.ts';
 import { pullOci, pushOci, startHost, type Host } from '../../src/host/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { recordEvents, startComponent, text, utf8 } from '../support/lattice.ts';
 import { startRegistry } from '../support/registry.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'oci';
 
@@ -27,6 +28,7 @@ describe('components from an OCI registry', { timeout: 120_000 }, () => {
       servers: topo.urls(),
       labels: {},
       cacheDir: `${dir.path}/cache`,
+      security: TEST_TRUST,
     });
   });
 
@@ -39,7 +41,7 @@ describe('components from an OCI registry', { timeout: 120_000 }, () => {
   });
 
   it('pushes a component, pulls it by tag and by digest, verified, and runs it', async () => {
-    const wasm = await fixture('probe-as');
+    const wasm = await signedFixture('probe-as');
     const pinned = await pushOci(`oci://${registry.address}/aloft/probe:1.0.0`, wasm);
     assert.match(pinned, /@sha256:[0-9a-f]{64}$/);
     const pulled = await pullOci(`${registry.address}/aloft/probe:1.0.0`, 5000);

@@ -4,9 +4,10 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connectLattice, encodeJson, subjectsFor } from '../../src/lattice/index.ts';
 import { startTopology, type Topology } from '../../src/nats/index.ts';
 import { startHost, type Host, type ProviderFactory } from '../../src/host/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { recordEvents, startComponent, text, utf8, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'prov';
 
@@ -55,10 +56,11 @@ describe('providers behind links, local and remote', { timeout: 120_000 }, () =>
       servers: topo.urls(),
       cacheDir: `${dir.path}/cache`,
       providerKinds: { 'map-kv': mapKv },
+      security: TEST_TRUST,
     };
     a = await startHost({ ...common, labels: { cloud: 'aws' }, name: 'a' });
     b = await startHost({ ...common, labels: { cloud: 'gcp' }, name: 'b' });
-    ref = writeComponent(dir.path, 'probe', await fixture('probe-as'));
+    ref = writeComponent(dir.path, 'probe', await signedFixture('probe-as'));
   });
 
   after(async () => {

@@ -14,6 +14,7 @@ import { control } from '../support/counter-app.ts';
 import { recordEvents, startComponent, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
 import { wasiHttpFixture } from '../support/wasi-http.ts';
+import { signed, TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'wasihttp';
 
@@ -49,8 +50,9 @@ describe(
         labels: {},
         name: 'web',
         cacheDir: `${dir.path}/cache`,
+        security: TEST_TRUST,
       });
-      bytes = await wasiHttpFixture();
+      bytes = await signed(await wasiHttpFixture(), { name: 'web' });
       const ref = writeComponent(dir.path, 'web', bytes);
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;

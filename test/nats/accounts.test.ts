@@ -14,6 +14,7 @@ import {
   encodeJson,
   latticeAccount,
   openLatticeState,
+  openSecurityState,
   putArtifact,
   request,
   requestJson,
@@ -36,6 +37,7 @@ import { permissionProbe } from '../support/permissions.ts';
 import { example } from '../support/samples.ts';
 import { recordEvents, text, utf8, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 /**
  * Lattice isolation against a real nats-server in operator mode: one account per lattice (a and
@@ -104,6 +106,7 @@ spec:
       labels: { cloud: 'aws' },
       name: 'h1',
       cacheDir: join(dir.path, 'cache'),
+      security: TEST_TRUST,
     });
     reconciler = await startReconciler({
       nc: await connectAs('a', 'reconciler'),
@@ -305,6 +308,29 @@ spec:
       await new Kvm(adminA).open('aloft_a_apps')
     ).get('deployment.echo-app');
     assert.ok(deployment && !deployment.string().includes('hijacked'));
+  });
+
+  it('host credentials read the lattice policy but cannot write it or the secrets', async () => {
+    const asHost = await connectAs('a', 'host');
+    const admin = await openSecurityState(adminA, 'a');
+    await admin.putPolicy({ trustedIssuers: [], allowUnsigned: false });
+    // The running host (on host credentials) read it.
+    await admin.ready();
+    const hostView = await openSecurityState(asHost, 'a');
+    await hostView.ready();
+    assert.deepEqual(hostView.policy()?.allowUnsigned, false);
+    // A host that could write the policy could make every host run unsigned code: refused.
+    await assert.rejects(hostView.putPolicy({ trustedIssuers: [], allowUnsigned: true }));
+    const kv = await new Kvm(asHost).open('aloft_a_security');
+    await assert.rejects(kv.put('secret.db', encodeJson({ forged: true })));
+    await assert.rejects(
+      jetstreamManager(asHost).then((m) => m.streams.purge('KV_aloft_a_security')),
+    );
+    const after = await (await new Kvm(adminA).open('aloft_a_security')).get('policy');
+    assert.ok(after && !after.string().includes('"allowUnsigned":true'), 'the policy changed');
+    assert.equal(host.inventory().trust?.allowUnsigned, false);
+    await hostView.stop();
+    await admin.stop();
   });
 
   it('caller credentials only call: no lattice state, heartbeats, events or control', async () => {

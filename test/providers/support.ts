@@ -51,12 +51,15 @@ export interface RedisServer {
   signal(sig: NodeJS.Signals): void;
 }
 
-/** Starts redis-server on `port` (a free one by default) and resolves once it accepts clients. */
-export async function startRedis(port?: number): Promise<RedisServer> {
+/**
+ * Starts redis-server on `port` (a free one by default), with `extraArgs` (e.g. `--requirepass`),
+ * and resolves once it accepts clients.
+ */
+export async function startRedis(port?: number, extraArgs: string[] = []): Promise<RedisServer> {
   const p = port ?? (await freePort());
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const pid = child.pid;

@@ -3,22 +3,30 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildComponent } from '../../src/runtime/index.ts';
+import { signed } from '../support/signing.ts';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const cacheDir = path.join(root, '.cache/components');
 
 const built = new Map<string, Promise<Uint8Array>>();
 
-/** The component built from `test/fixtures/components/<name>` (probes) or `examples/<name>`. */
-export function fixture(name: 'probe-ts' | 'probe-as' | 'hello-as'): Promise<Uint8Array> {
+/** The component built from `test/fixtures/components/<name>` or `examples/hello-as`. */
+export type FixtureName = 'probe-ts' | 'probe-as' | 'hello-as' | 'hostile-as' | 'secrets-as';
+
+export function fixture(name: FixtureName): Promise<Uint8Array> {
   let p = built.get(name);
   if (!p) {
-    const dir = name.startsWith('probe-') ? 'test/fixtures/components' : 'examples';
+    const dir = name === 'hello-as' ? 'examples' : 'test/fixtures/components';
     const entry = path.join(root, dir, name, 'index.ts');
     p = buildComponent({ entry, cacheDir }).then((r) => r.component);
     built.set(name, p);
   }
   return p;
+}
+
+/** {@link fixture}, signed by the test issuer: what hosts in tests run. */
+export async function signedFixture(name: FixtureName): Promise<Uint8Array> {
+  return signed(await fixture(name), { name });
 }
 
 export const enc = new TextEncoder();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { recordPid, signalPid } from '../../src/nats/index.ts';
+import { TEST_TRUST_FLAGS } from './signing.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'aloft.js');
 
@@ -29,6 +30,10 @@ export async function spawnHost(opts: {
   name: string;
   dataDir: string;
   heartbeatMs?: number;
+  /** Trust flags; default: the test issuer only (signed components, as in production). */
+  trust?: string[];
+  /** Node flags for the host process (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
   /** ALOFT_LOG_LEVEL of the process (default `info`). */
   logLevel?: string;
   /** More `aloft host` arguments (e.g. `--metrics-port 127.0.0.1:0`). */
@@ -37,6 +42,7 @@ export async function spawnHost(opts: {
   env?: NodeJS.ProcessEnv;
 }): Promise<HostProcess> {
   const args = [
+    ...(opts.nodeArgs ?? []),
     bin,
     'host',
     '--nats-url',
@@ -50,6 +56,7 @@ export async function spawnHost(opts: {
     '--heartbeat-ms',
     String(opts.heartbeatMs ?? 1000),
     ...Object.entries(opts.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+    ...(opts.trust ?? TEST_TRUST_FLAGS),
     ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {

@@ -26,6 +26,12 @@ export function recordEvents(nc: NatsConnection, lattice: string, types: EventTy
   );
   return {
     seen,
+    /** Resolves when the next event arrives, or after `ms`. */
+    next: (ms: number) =>
+      new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, ms);
+      }),
     /** Resolves with the first matching event (already seen or future). */
     async waitFor(
       type: EventType,
@@ -76,3 +82,51 @@ export function writeComponent(dir: string, name: string, bytes: Uint8Array): st
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 export { encodeJson };
+
+/**
+ * Sends `component.start` and waits for its outcome: the `component_started` (or, for a name
+ * already placed there, `component_scaled`) or `component_start_failed` event of that name on
+ * that host.
+ */
+export async function startAndWait(
+  nc: NatsConnection,
+  lattice: string,
+  hostId: string,
+  body: { name: string; ref: string; count?: number },
+  timeoutMs = 30_000,
+): Promise<{ outcome: EventType; data: Record<string, unknown> }> {
+  const events = recordEvents(nc, lattice, [
+    'component_started',
+    'component_scaled',
+    'component_start_failed',
+  ]);
+  try {
+    await startComponent(nc, lattice, hostId, body);
+    const mine = (d: Record<string, unknown>): boolean =>
+      d.name === body.name && d.hostId === hostId;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const first = events.seen.find((e) => mine(e.event.data));
+      if (first) return { outcome: first.type, data: first.event.data };
+      if (performance.now() > deadline)
+        throw new Error(`no outcome for ${body.name} within ${timeoutMs} ms`);
+      await events.next(200);
+    }
+  } finally {
+    events.stop();
+  }
+}
+
+/** Sends a control request; resolves with the reply's error code (undefined when accepted). */
+export async function controlCode(
+  nc: NatsConnection,
+  subject: string,
+  body: unknown,
+): Promise<{ code: string | undefined; message: string | undefined; data: Uint8Array }> {
+  const reply = await nc.request(subject, encodeJson(body), { timeout: 5000 });
+  return {
+    code: reply.headers?.get('Aloft-Error-Code') || undefined,
+    message: reply.headers?.get('Aloft-Error') || undefined,
+    data: reply.data,
+  };
+}

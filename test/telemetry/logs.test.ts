@@ -13,7 +13,7 @@ import {
   subjectsFor,
 } from '../../src/lattice/index.ts';
 import { recordPid, signalPid, startTopology, type Topology } from '../../src/nats/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { aloft } from '../support/cli.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { recordEvents, startComponent, utf8, writeComponent } from '../support/lattice.ts';
@@ -106,7 +106,7 @@ describe('component logs across the lattice: aloft logs', { timeout: 180_000 }, 
       spawnHost({ ...common, name: 'log-aws', labels: { cloud: 'aws' }, dataDir: `${dir.path}/a` }),
       spawnHost({ ...common, name: 'log-gcp', labels: { cloud: 'gcp' }, dataDir: `${dir.path}/g` }),
     ]);
-    const ref = writeComponent(dir.path, 'probe', await fixture('probe-as'));
+    const ref = writeComponent(dir.path, 'probe', await signedFixture('probe-as'));
     const events = recordEvents(nc, lattice, ['component_started']);
     await startComponent(nc, lattice, aws.id, { name: 'probe', ref });
     await startComponent(nc, lattice, gcp.id, { name: 'probe', ref });

@@ -13,7 +13,7 @@ import {
 import { startTopology, type Topology } from '../../src/nats/index.ts';
 import { openAppStore } from '../../src/reconciler/index.ts';
 import { pollUntil } from '../../src/support/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { aloft } from '../support/cli.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { recordEvents, utf8, writeComponent } from '../support/lattice.ts';
@@ -130,7 +130,7 @@ describe('Prometheus metrics of hosts and reconcilers', { timeout: 180_000 }, ()
     );
     const apps = await openAppStore(nc, lattice);
     const stored = await apps.put(
-      manifest(writeComponent(dir.path, 'probe', await fixture('probe-as'))),
+      manifest(writeComponent(dir.path, 'probe', await signedFixture('probe-as'))),
       'probe.yaml',
     );
     await apps.deploy(stored.app);

@@ -12,7 +12,7 @@ import {
   type HostsView,
 } from '../../src/lattice/index.ts';
 import { freePort, startTopology, type Topology } from '../../src/nats/index.ts';
-import { fixture } from '../runtime/fixtures.ts';
+import { signedFixture } from '../runtime/fixtures.ts';
 import { aloft } from '../support/cli.ts';
 import { spawnHost, type HostProcess } from '../support/hosts.ts';
 import { recordEvents, startComponent, utf8, writeComponent } from '../support/lattice.ts';
@@ -135,7 +135,7 @@ describe('tracing: ingress → component → key-value across two hosts', { time
     }
     const ref = writeComponent(dir.path, 'counter', await example('counter'));
     await startComponent(nc, lattice, edge.id, { name: 'counter', ref });
-    const probe = writeComponent(dir.path, 'probe', await fixture('probe-as'));
+    const probe = writeComponent(dir.path, 'probe', await signedFixture('probe-as'));
     await startComponent(nc, lattice, edge.id, { name: 'audit', ref: probe });
     const echo = writeComponent(dir.path, 'echo', await example('echo-as'));
     await startComponent(nc, lattice, store.id, { name: 'responder', ref: echo });

@@ -20,6 +20,7 @@ import { example } from '../support/samples.ts';
 import { startComponent, utf8, writeComponent } from '../support/lattice.ts';
 import { tempDir } from '../support/tmp.ts';
 import { openViewStream } from './sse.ts';
+import { TEST_TRUST } from '../support/signing.ts';
 
 const lattice = 'dash';
 
@@ -39,7 +40,12 @@ describe('dashboard over HTTP', { timeout: 120_000 }, () => {
   before(async () => {
     topo = await startTopology({ kind: 'single', dataDir: `${dir.path}/nats` });
     nc = await connectLattice({ servers: topo.urls() });
-    const common = { lattice, servers: topo.urls(), cacheDir: `${dir.path}/cache` };
+    const common = {
+      lattice,
+      servers: topo.urls(),
+      cacheDir: `${dir.path}/cache`,
+      security: TEST_TRUST,
+    };
     [a, b] = await Promise.all([
       startHost({ ...common, name: 'aws-1', labels: { cloud: 'aws', region: 'us-east-1' } }),
       startHost({ ...common, name: 'gcp-1', labels: { cloud: 'gcp', region: 'europe-west1' } }),

@@ -90,6 +90,13 @@ export function startTabHost(options: TabHostOptions): Promise<Host> {
       heartbeatMs: options.config.heartbeatMs,
       logger: options.logger,
       providerKinds: {},
+      // Signed components only, like every host: what the page's server trusts (its flags and
+      // the lattice policy, which a browser-role user may not read itself).
+      security: {
+        trustedIssuers: options.config.trustedIssuers,
+        allowUnsigned: options.config.allowUnsigned,
+        ignoreLatticePolicy: true,
+      },
       reportLosses: false,
       serveLatticeVerbs: false,
       createLogStream: false,

@@ -3,7 +3,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connectLattice, getArtifact, type LatticeConnectionOptions } from '../../lattice/index.ts';
+import {
+  connectLattice,
+  getArtifact,
+  noSecurityState,
+  openSecurityState,
+  type LatticeConnectionOptions,
+  type LatticePolicy,
+  type SecurityState,
+} from '../../lattice/index.ts';
 import {
   deferred,
   errorMessage,
@@ -32,6 +40,8 @@ export interface JoinServiceOptions {
   /** Where tabs read `sha256:` artifacts first. Default: the lattice's store, then HTTP. */
   artifactSources?: ('store' | 'http')[];
   heartbeatMs?: number;
+  /** Account public keys whose signed components tabs run (besides the lattice policy's). */
+  trustedIssuers?: string[];
   logger?: Logger;
 }
 
@@ -84,6 +94,16 @@ export async function startJoinService(options: JoinServiceOptions): Promise<Joi
     name: 'aloft-join',
     logger: log,
   });
+  // The lattice policy, read with this server's credentials: tabs trust its issuers (a tab's own
+  // browser-role credentials may not read the security bucket).
+  const security: SecurityState = await openSecurityState(nc, options.lattice, {
+    create: false,
+  }).catch((err: unknown) => {
+    log.warn('the lattice policy cannot be read: tabs trust only --trusted-issuers', {
+      error: err,
+    });
+    return noSecurityState();
+  });
   let state: 'running' | 'stopped' = 'running';
   const done = deferred<void>();
   const bundle = (): Promise<BrowserBundle> => browserBundle();
@@ -121,6 +141,7 @@ export async function startJoinService(options: JoinServiceOptions): Promise<Joi
         : {}),
       ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
       ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
+      ...trustFor(options.trustedIssuers ?? [], security.policy()),
     };
     send(res, 200, 'text/html; charset=utf-8', renderJoinPage(config, `/join/host.js?v=${hash}`));
   };
@@ -165,9 +186,22 @@ export async function startJoinService(options: JoinServiceOptions): Promise<Joi
     stop: async () => {
       if (state === 'stopped') return done.promise;
       state = 'stopped';
+      await security.stop();
       await nc.close();
       done.resolve();
     },
     closed: () => done.promise,
+  };
+}
+
+/** What a tab trusts: the server's `--trusted-issuers` plus the lattice policy's, read now. */
+function trustFor(
+  issuers: readonly string[],
+  policy: LatticePolicy | undefined,
+): Pick<JoinConfigInput, 'trustedIssuers' | 'allowUnsigned'> {
+  const all = [...new Set([...issuers, ...(policy?.trustedIssuers ?? [])])];
+  return {
+    ...(all.length ? { trustedIssuers: all } : {}),
+    ...(policy?.allowUnsigned ? { allowUnsigned: true } : {}),
   };
 }

@@ -5,6 +5,8 @@ import { AloftError, jsonLogger, parseLogLevel } from '../../support/index.ts';
 import { startDashboard, type Dashboard, type SimControls } from '../../web/index.ts';
 import type { Command } from '../command.ts';
 import { joinService, parseWebsocketUrls, simWebsocketUrls } from '../browser-hosts.ts';
+import { assertPublicKey } from '../../security/index.ts';
+import { keyList } from '../security-flags.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
 import { simControls } from '../sim-controls.ts';
@@ -30,13 +32,14 @@ export const command: Command = {
   summary:
     'Serve the live web dashboard of a lattice (fault buttons for a running simulation) and /join, where a browser tab becomes a host',
   usage:
-    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-creds FILE] [--data-dir DIR] [--json] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
+    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-creds FILE] [--trusted-issuers A…,A…] [--data-dir DIR] [--json] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
   options: {
     port: { type: 'string' },
     'nats-url': { type: 'string' },
     lattice: { type: 'string' },
     'ws-url': { type: 'string' },
     'browser-creds': { type: 'string' },
+    'trusted-issuers': { type: 'string' },
     'data-dir': { type: 'string' },
     json: { type: 'boolean' },
     ...natsAuthOptions,
@@ -90,6 +93,10 @@ export const command: Command = {
       connection,
       websocketUrls,
       credsFile: browserCreds,
+      // Tabs trust these issuers (and the lattice policy, when they may read it).
+      trustedIssuers: keyList(
+        (values['trusted-issuers'] as string | undefined) ?? io.env.ALOFT_TRUSTED_ISSUERS,
+      ).map((k) => assertPublicKey(k, 'account', '--trusted-issuers')),
       logger,
     });
     let dashboard: Dashboard;

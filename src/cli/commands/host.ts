@@ -6,6 +6,7 @@ import { runHost } from '../../host/index.ts';
 import type { Command } from '../command.ts';
 import { dataDir, readUpState } from '../local-state.ts';
 import { parseNatsUrls } from '../nats-url.ts';
+import { hostSecurityFlags } from '../security-flags.ts';
 import { natsAuth, natsAuthOptions } from '../nats-auth.ts';
 import {
   METRICS_USAGE,
@@ -18,7 +19,7 @@ import {
 
 export const command: Command = {
   summary: 'Run a host: join a lattice and run components placed on it',
-  usage: `aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME] [--health-port N] ${METRICS_USAGE} ${TRACING_USAGE}`,
+  usage: `aloft host [--lattice NAME] [--nats-url URL[,URL…]] [--label k=v …] [--name NAME] [--heartbeat-ms N] [--grace-ms N] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME] [--health-port N] ${METRICS_USAGE} ${TRACING_USAGE} [--trusted-issuers A…,A…] [--secrets-key FILE] [--ignore-lattice-policy] [--allow-unsigned]`,
   options: {
     lattice: { type: 'string' },
     'nats-url': { type: 'string' },
@@ -29,6 +30,10 @@ export const command: Command = {
     'data-dir': { type: 'string' },
     ...natsAuthOptions,
     locality: { type: 'string' },
+    'trusted-issuers': { type: 'string' },
+    'secrets-key': { type: 'string' },
+    'ignore-lattice-policy': { type: 'boolean' },
+    'allow-unsigned': { type: 'boolean' },
     'health-port': { type: 'string' },
     ...metricsOptions,
     ...tracingOptions,
@@ -64,6 +69,7 @@ export const command: Command = {
         cwd: io.cwd,
         ...auth,
         ...(values.locality ? { localityKeys: (values.locality as string).split(',') } : {}),
+        security: hostSecurityFlags(values, io.env),
         tracing: tracingFromCli(values, io.env),
       },
       Number(values['grace-ms'] ?? 10_000),

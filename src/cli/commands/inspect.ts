@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inspectComponent } from '../../runtime/index.ts';
+import { decodeJwt } from '../../security/index.ts';
 import { AloftError } from '../../support/index.ts';
 import type { Command } from '../command.ts';
 
@@ -47,9 +48,23 @@ export const command: Command = {
       if (info.kind === 'core-module')
         io.out('  ! a core module, not a component: build it with "aloft build"');
       io.out(`sections:  ${info.customSections.join(', ') || '(no custom sections)'}`);
-      io.out(`claims:    ${info.claims === undefined ? '(none)' : JSON.stringify(info.claims)}`);
+      io.out(`claims:    ${describeSection(info.claims)}`);
       if (wit) io.out(`\n${wit}`);
     }
     return info.check.ok ? 0 : 4;
   },
 };
+
+/** The claims section in one line: who signed it and for what (details: aloft claims inspect). */
+function describeSection(claims: unknown): string {
+  if (claims === undefined) return '(none: unsigned)';
+  if (typeof claims !== 'string') return JSON.stringify(claims);
+  try {
+    const p = decodeJwt(claims).payload;
+    const a = (p.aloft ?? {}) as { caps?: unknown };
+    const caps = Array.isArray(a.caps) ? a.caps.join(', ') : '?';
+    return `signed by ${String(p.iss)}, caps ${caps || '(none)'} (check it: aloft claims inspect)`;
+  } catch {
+    return `unreadable (${claims.slice(0, 40)}…)`;
+  }
+}

@@ -13,6 +13,7 @@ import {
   stopSim,
   writeSimState,
   type Recorder,
+  simIssuer,
 } from '../../sim/index.ts';
 import { AloftError } from '../../support/index.ts';
 import { jsonLogger, parseLogLevel } from '../../support/index.ts';
@@ -92,6 +93,8 @@ export const command: Command = {
         connection,
         websocketUrls,
         credsFile: state.auth?.creds.browser,
+        // Tabs run what the simulation signed, like its hosts.
+        trustedIssuers: [simIssuer(state.dataDir).publicKey],
         logger,
       });
       dashboard = await startDashboard({

@@ -4,6 +4,7 @@ import {
   connectLattice,
   assertLatticeName,
   latticeAccount,
+  openSecurityState,
   LATTICE_ROLES,
 } from '../../lattice/index.ts';
 import { ensureAuth, findNatsServer, isPortOpen, startNatsServer } from '../../nats/index.ts';
@@ -20,6 +21,7 @@ import {
 } from '../local-state.ts';
 import { stopPid } from '../../nats/index.ts';
 import { parseNatsUrls } from '../nats-url.ts';
+import { DEV_KEYS, ensureKey } from '../key-files.ts';
 import { natsAuth, natsAuthArgs, natsAuthOptions } from '../nats-auth.ts';
 import { dashboardPort } from './dashboard.ts';
 
@@ -64,6 +66,14 @@ export const command: Command = {
       const shared = natsAuth(values, io.env, io.cwd, { role, lattice });
       return natsAuthArgs({ ...shared, ...(creds ? { credsFile: creds } : {}) });
     };
+    const admin = natsAuth(values, io.env, io.cwd, { role: 'admin', lattice, up: state });
+    const dev = await developmentKeys(dir, state.natsUrl, lattice, admin, io.out).catch(
+      async (err: unknown) => {
+        await stopAll(state);
+        removeUpState(dir);
+        throw err;
+      },
+    );
     if (!values['no-host']) {
       try {
         const host = await spawnAloft(
@@ -79,6 +89,10 @@ export const command: Command = {
             '--name',
             'local',
             ...authArgs('host'),
+            '--trusted-issuers',
+            dev.issuer,
+            '--secrets-key',
+            dev.secretsFile,
           ],
           join(dir, 'logs'),
         );
@@ -141,6 +155,52 @@ export const command: Command = {
     return 0;
   },
 };
+
+/**
+ * The local lattice looks like production: hosts run only signed components. `up` makes a
+ * development issuer (which `aloft build` signs with by default) and a secrets key in
+ * `<data dir>/keys` (mode 0600), and, when the lattice has no policy yet, writes one that trusts
+ * that issuer and seals secrets for that key. Unsigned components stay refused.
+ */
+async function developmentKeys(
+  dir: string,
+  natsUrl: string,
+  lattice: string,
+  auth: ReturnType<typeof natsAuth>,
+  out: (line: string) => void,
+): Promise<{ issuer: string; secretsFile: string }> {
+  const keys = DEV_KEYS.dir(dir);
+  const issuer = ensureKey(keys, DEV_KEYS.issuer, 'account');
+  const secrets = ensureKey(keys, DEV_KEYS.secrets, 'curve');
+  const nc = await connectLattice({
+    servers: natsUrl.split(','),
+    connectTimeoutMs: 3000,
+    name: 'aloft-up',
+    ...auth,
+  });
+  try {
+    const security = await openSecurityState(nc, lattice);
+    await security.ready();
+    if (!security.policy()) {
+      await security.putPolicy({
+        trustedIssuers: [issuer.publicKey],
+        allowUnsigned: false,
+        secretsRecipient: secrets.publicKey,
+        updatedAt: new Date().toISOString(),
+      });
+      out(
+        `  policy:    trusts the development issuer; secrets sealed for ${secrets.publicKey.slice(0, 12)}…`,
+      );
+    }
+    await security.stop();
+  } finally {
+    await nc.close();
+  }
+  out(
+    `  issuer:    ${issuer.publicKey} (${issuer.path}${issuer.created ? ', new' : ''}): "aloft build" signs with it`,
+  );
+  return { issuer: issuer.publicKey, secretsFile: secrets.path };
+}
 
 /**
  * Credentials for a lattice on an external NATS: `--creds-dir DIR` holding `<role>.creds` (as

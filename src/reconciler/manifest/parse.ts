@@ -23,6 +23,8 @@ export type ParseResult =
  * // app.yaml:14:9 spec.components[1].traits[0].properties.instances: expected a positive integer, got "three"
  */
 export function parseManifest(text: string, fileName: string): ParseResult {
+  const tooBig = resourceProblem(text, fileName);
+  if (tooBig) return { ok: false, errors: [tooBig], warnings: [] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (
@@ -47,7 +49,18 @@ export function parseManifest(text: string, fileName: string): ParseResult {
   const warnings = [...syntax.warnings];
   const errors: Problem[] = [];
 
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The YAML reader refuses alias bombs ("billion laughs") by throwing.
+    const why = err instanceof RangeError ? 'it is nested too deeply' : errorText(err);
+    return {
+      ok: false,
+      errors: [at('error', [], `the manifest cannot be read: ${why}`)],
+      warnings,
+    };
+  }
   if (value === null || value === undefined) {
     return { ok: false, errors: [at('error', [], 'the manifest is empty')], warnings };
   }
@@ -96,6 +109,71 @@ export function loadManifest(
   const r = parseManifest(text, fileName);
   if (!r.ok) throw new ManifestError(fileName, [...r.errors, ...r.warnings]);
   return { manifest: r.manifest, warnings: r.warnings };
+}
+
+/** Largest manifest read, and deepest nesting: a manifest is a few KiB and a few levels deep. */
+export const MANIFEST_LIMITS = { bytes: 1024 * 1024, depth: 64, indent: 256 } as const;
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unreadable';
+}
+
+/**
+ * Refuses, before parsing, what would cost the parser more than a manifest ever needs: too many
+ * bytes, or nesting (brackets, or indentation) deeper than any manifest has.
+ */
+function resourceProblem(text: string, file: string): Problem | undefined {
+  const problem = (line: number, column: number, message: string): Problem => ({
+    severity: 'error',
+    file,
+    line,
+    column,
+    path: '',
+    message,
+  });
+  if (text.length > MANIFEST_LIMITS.bytes) {
+    return problem(
+      1,
+      1,
+      `the manifest is ${text.length} characters; the limit is ${MANIFEST_LIMITS.bytes}`,
+    );
+  }
+  let depth = 0;
+  let line = 1;
+  let column = 0;
+  let atLineStart = true;
+  let indent = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    column++;
+    if (ch === '\n') {
+      line++;
+      column = 0;
+      atLineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (atLineStart) {
+      if (ch === ' ') {
+        if (++indent > MANIFEST_LIMITS.indent)
+          return problem(line, column, `indented more than ${MANIFEST_LIMITS.indent} spaces`);
+        continue;
+      }
+      atLineStart = false;
+    }
+    if (quote) {
+      if (ch === '\\' && quote === '"') i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '[' || ch === '{') {
+      if (++depth > MANIFEST_LIMITS.depth)
+        return problem(line, column, `nested more than ${MANIFEST_LIMITS.depth} levels deep`);
+    } else if (ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 function yamlProblems(

@@ -18,6 +18,8 @@ import {
   type InstanceView,
 } from './dispatch.ts';
 import type { InstanceWorker, WorkerSpawner } from './spawner.ts';
+import type { Breaker } from './throttle.ts';
+import { CpuWatch } from './cpu-watch.ts';
 
 /** How an in-flight invocation looks to the code answering its host calls. */
 export interface InvocationState {
@@ -55,6 +57,20 @@ export interface PoolOptions {
   /** Answers a guest's capability call: resolves with its `ok` value, or throws its error. */
   onHostCall(call: HostCallRequest, state: InvocationState): Promise<Value>;
   logger: Logger;
+  /**
+   * An invocation still running after this long is checked twice this far apart; one that kept
+   * its thread busy (CPU time, not waiting on capabilities) has its worker's priority lowered for
+   * good, so a spinning guest yields to the host and other components. 0 disables.
+   */
+  demoteCheckMs?: number;
+  /**
+   * The component's own deadline: a running invocation is terminated (its worker replaced) only
+   * once it has run this long. A caller's shorter deadline fails the call, but never kills the
+   * instance, so no caller can make another component's instances restart. Default: no floor.
+   */
+  killAfterMs?: number;
+  /** Suspends the component while its invocations keep ending abnormally (trap, kill, crash). */
+  breaker?: Breaker;
 }
 
 /** Counters for inspection and benchmarks. */
@@ -74,11 +90,19 @@ export interface PoolStats {
   started: number;
   timeouts: number;
   crashes: number;
+  /** Workers whose priority was lowered because an invocation kept them busy. */
+  demoted: number;
+  /** Times the component was suspended, invocations refused meanwhile, and how long it still is (ms). */
+  suspensions: number;
+  refusedSuspended: number;
+  suspendedMs: number;
 }
 
 interface Job {
   request: Uint8Array;
   metadata: Readonly<Record<string, string>>;
+  /** When it was submitted (monotonic ms). */
+  created: number;
   deadline: number;
   timeoutMs: number;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -103,6 +127,8 @@ class Instance implements InstanceView {
   readonly jobs: Job[] = [];
   /** Stops it when it stays idle while the pool is above its maximum. */
   surplusTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Its thread's priority was lowered. */
+  demoted = false;
 
   get load(): number {
     return this.jobs.length;
@@ -149,10 +175,26 @@ export class InstancePool {
   readonly #queue: Job[] = [];
   #closed = false;
   #lastSpawnError: string | undefined;
-  readonly #stats = { started: 0, timeouts: 0, crashes: 0 };
+  readonly #stats = {
+    started: 0,
+    timeouts: 0,
+    crashes: 0,
+    demoted: 0,
+    suspensions: 0,
+    refusedSuspended: 0,
+  };
+
+  readonly #cpu: CpuWatch;
 
   constructor(options: PoolOptions) {
     this.#o = options;
+    this.#cpu = new CpuWatch({
+      everyMs: options.demoteCheckMs ?? 50,
+      sustainedShare: 0.8,
+      windowMs: 1000,
+      logger: options.logger,
+      onDemoted: () => this.#stats.demoted++,
+    });
   }
 
   /** Starts `minInstances` workers (at least one); resolves when all are ready. */
@@ -175,10 +217,23 @@ export class InstancePool {
   ): Promise<InvokeResponse> {
     if (this.#closed) return Promise.reject(unloaded());
     return new Promise<InvokeResponse>((resolve, reject) => {
+      const now = performance.now();
+      const suspended = this.#o.breaker?.suspendedFor(now) ?? 0;
+      if (suspended > 0) {
+        this.#stats.refusedSuspended++;
+        reject(
+          new ComponentError(
+            'COMPONENT_SUSPENDED',
+            `suspended for another ${Math.ceil(suspended)} ms: its last invocations trapped, crashed or ran past their deadline`,
+          ),
+        );
+        return;
+      }
       const job: Job = {
         request: encode(req as unknown as Value),
         metadata,
-        deadline: performance.now() + timeoutMs,
+        created: now,
+        deadline: now + timeoutMs,
         timeoutMs,
         timer: undefined,
         abort: undefined,
@@ -240,12 +295,14 @@ export class InstancePool {
       blocked,
       starting,
       ...this.#stats,
+      suspendedMs: Math.ceil(this.#o.breaker?.suspendedFor(performance.now()) ?? 0),
     };
   }
 
   /** Rejects queued and running invocations and terminates every worker. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#cpu.stop();
     for (const job of this.#queue.splice(0)) this.#settle(job, unloaded());
     await Promise.all(
       [...this.#instances].map((i) => {
@@ -268,6 +325,7 @@ export class InstancePool {
     // Number the job before posting: a fast guest may call the host before post() returns.
     job.seq = instance.end?.nextSeq ?? -1;
     instance.end?.post(job.request);
+    if (instance.jobs.length === 1) this.#cpu.started(instance);
   }
 
   #pump(): void {
@@ -346,7 +404,10 @@ export class InstancePool {
     if (!job || job.seq !== seq) return;
     instance.jobs.shift();
     if (instance.jobs.length === 0) instance.worker?.unref();
+    else this.#cpu.started(instance);
     const response = decode(bytes) as unknown as InvokeResponse & CarriesLogs;
+    if ('trap' in response) this.#abnormal('trapped');
+    else this.#o.breaker?.succeeded();
     this.#deliverLogs(job, response.logs);
     this.#settle(job, response);
     this.#pump();
@@ -414,10 +475,34 @@ export class InstancePool {
       { started: queued === -1 },
     );
     this.#settle(job, err);
-    if (handedTo && (handedTo.end?.started ?? 0) > job.seq) {
-      // It is running (a job still waiting in the ring just never gets an answer used).
-      this.#o.logger.warn('instance terminated at deadline', { timeoutMs: job.timeoutMs });
-      void this.#replace(handedTo);
+    const instance = handedTo;
+    if (instance && (instance.end?.started ?? 0) > job.seq) {
+      // It is running (a job still waiting in the ring just never gets an answer used). Kill
+      // it once it has run as long as the component's own deadline allows, not before.
+      const killAt = job.created + Math.max(job.timeoutMs, this.#o.killAfterMs ?? 0);
+      const kill = (): void => {
+        if (!instance.jobs.includes(job) || instance.state === 'dead') return;
+        this.#o.logger.warn('instance terminated at deadline', {
+          timeoutMs: Math.round(killAt - job.created),
+        });
+        this.#abnormal('ran past its deadline');
+        void this.#replace(instance);
+      };
+      const wait = killAt - performance.now();
+      if (wait <= 1) kill();
+      else setTimeout(kill, wait).unref?.();
+    }
+  }
+
+  /** A trap, a kill at the deadline or a crash: counts towards suspension. */
+  #abnormal(what: string): void {
+    const ms = this.#o.breaker?.failed(performance.now()) ?? 0;
+    if (ms > 0) {
+      this.#stats.suspensions++;
+      this.#o.logger.warn('component suspended: its invocations keep failing abnormally', {
+        last: what,
+        suspendedMs: ms,
+      });
     }
   }
 
@@ -441,6 +526,7 @@ export class InstancePool {
     instance.state = 'dead';
     instance.end?.close();
     this.#instances.delete(instance);
+    this.#cpu.forget(instance);
     // A dead instance must never keep the process alive, even if its thread is slow to stop.
     instance.worker?.unref();
     await instance.worker?.terminate();
@@ -465,6 +551,7 @@ export class InstancePool {
   #exited(instance: Instance, error: Error | undefined): void {
     if (instance.state === 'dead') return;
     this.#stats.crashes++;
+    this.#abnormal('crashed');
     const message = error?.message ?? 'worker exited';
     this.#o.logger.error('instance worker died', { error: message });
     void this.#replace(

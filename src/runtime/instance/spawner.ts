@@ -10,6 +10,18 @@ export interface InstanceWorker {
   ref(): void;
   /** Let the process exit while the worker is idle. */
   unref(): void;
+  /**
+   * Lowers the thread's scheduling priority for good (where the platform allows), so a guest
+   * that burns CPU yields to the host and to other components. Returns false when it cannot.
+   */
+  deprioritize?(): boolean;
+  /** CPU time the thread has used, in ms, where the platform can tell. */
+  cpuTimeMs?(): number | undefined;
+  /**
+   * Time the thread has been runnable (running, or ready and waiting for a CPU), in ms: unlike
+   * CPU time, it shows a thread that wants to run all the time even on a crowded machine.
+   */
+  runnableMs?(): number | undefined;
 }
 
 /**

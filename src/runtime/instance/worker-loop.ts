@@ -3,6 +3,7 @@ import type { HttpRequest } from '../types.ts';
 import { serveIncoming } from '../wasi/http.ts';
 import { wasiImports } from '../wasi/host.ts';
 import { GuestEnd } from '../channel.ts';
+import { TokenBucket } from './throttle.ts';
 import {
   interfaceShortName,
   witName,
@@ -61,16 +62,42 @@ export async function runInstanceWorker(
   loadGlue: (source: string) => Promise<GlueModule>,
 ): Promise<void> {
   const end = new GuestEnd(init.channel);
+  const allowed = init.allowedCapabilities ? new Set(init.allowedCapabilities) : undefined;
+  const maxLogLines = init.maxLogLines ?? 1000;
+  // Lines over the rate are dropped here, so a log flood costs the host nothing.
+  const lineRate = init.logLinesPerSecond ?? 1000;
+  const lines = new TokenBucket(lineRate, lineRate, performance.now());
   let logs: Value[][] = [];
+  let droppedLogs = 0;
   const takeLogs = (): { logs?: Value[][] } => {
+    if (droppedLogs > 0) {
+      logs.push([
+        3,
+        'aloft',
+        `${droppedLogs} log lines dropped: over ${maxLogLines} in one invocation or ${lineRate} per second`,
+      ]);
+      droppedLogs = 0;
+    }
     if (logs.length === 0) return {};
     const out = logs;
     logs = [];
     return { logs: out };
   };
+  const pushLog = (args: Value[]): void => {
+    if (logs.length < maxLogLines && lines.tryTake(performance.now())) logs.push(args);
+    else droppedLogs++;
+  };
   const hostCall = (iface: string, fn: string, args: Value[]): Value => {
+    if (allowed && !allowed.has(iface)) {
+      // Refused here, without a round trip: a guest looping on it burns only its own thread.
+      if (iface === 'logging') return undefined;
+      throw new CapabilityFailure({
+        code: 'CAPABILITY_NOT_CLAIMED',
+        message: `this component may not use ${iface}: its claims allow ${[...allowed].join(', ') || 'no capability'}`,
+      });
+    }
     if (iface === 'logging' && fn === 'log') {
-      logs.push(args);
+      pushLog(args);
       return undefined;
     }
     const reply = decode(
@@ -81,7 +108,7 @@ export async function runInstanceWorker(
   };
   const imports: Record<string, Record<string, (...args: Value[]) => Value>> = {};
   // WASI 0.2 for components built for other platforms; stdout/stderr lines become log lines.
-  const wasi = wasiImports((level, context, text) => logs.push([level, context, text]));
+  const wasi = wasiImports((level, context, text) => pushLog([level, context, text]));
   for (const specifier of init.imports) {
     if (specifier.startsWith('wasi:')) {
       const shim = wasi[specifier.replace(/@.*$/, '')];
@@ -167,13 +194,23 @@ export async function runInstanceWorker(
         }
       }
     }
+    // An oversized result fails here, before it is copied, and the instance stays usable.
+    const max = end.maxMessageBytes;
+    if ('ok' in res && res.ok instanceof Uint8Array && res.ok.length > max) {
+      res = { trap: `result of ${res.ok.length} bytes exceeds the ${max}-byte message limit` };
+    }
     let bytes: Uint8Array;
     try {
       bytes = encode({ ...res, ...takeLogs() } as unknown as Value);
     } catch (err) {
       bytes = encode({ trap: `unencodable result: ${String(err)}` });
     }
-    end.respond(bytes);
+    try {
+      end.respond(bytes);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      end.respond(encode({ trap: `result too large: ${err.message}` }));
+    }
     // A trap leaves the instance in an unknown state (and a wasi:http request uses it up): the
     // next request gets a fresh one, instantiated now, after the answer went out.
     if (poisoned) fresh();

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { InstanceWorker, WorkerSpawner } from '../instance/spawner.ts';
 import type { WorkerInit, WorkerReady } from '../protocol.ts';
@@ -91,7 +93,23 @@ export function nodeWorkerSpawner(options: { spares?: number } = {}): WorkerSpaw
       unref: () => worker.unref(),
     };
     return new Promise((resolve) => {
-      worker.once('message', (ready: WorkerReady) => resolve({ worker: handle, ready }));
+      worker.once('message', (ready: WorkerReady) => {
+        const tid = ready.ready ? ready.tid : undefined;
+        if (tid !== undefined) {
+          handle.deprioritize = () => {
+            if (exited) return false;
+            try {
+              setPriority(tid, 19);
+              return true;
+            } catch {
+              return false;
+            }
+          };
+          handle.cpuTimeMs = () => (exited ? undefined : threadSched(tid)?.cpuMs);
+          handle.runnableMs = () => (exited ? undefined : threadSched(tid)?.runnableMs);
+        }
+        resolve({ worker: handle, ready });
+      });
       worker.once('exit', () =>
         resolve({
           worker: handle,
@@ -120,4 +138,20 @@ export function nodeWorkerSpawner(options: { spares?: number } = {}): WorkerSpaw
       );
     },
   };
+}
+
+/**
+ * Thread `tid`'s time on a CPU and time runnable (on a CPU or waiting in the run queue), in ms,
+ * from /proc/self/task/<tid>/schedstat (Linux, nanoseconds).
+ */
+function threadSched(tid: number): { cpuMs: number; runnableMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8')
+      .split(' ')
+      .map(Number);
+    if (run === undefined || wait === undefined || Number.isNaN(run + wait)) return undefined;
+    return { cpuMs: run / 1e6, runnableMs: (run + wait) / 1e6 };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,129 @@
+import type { Logger } from '../../support/index.ts';
+import type { InstanceWorker } from './spawner.ts';
+
+/** What the watch needs of an instance. */
+export interface WatchedInstance {
+  worker: InstanceWorker | undefined;
+  state: string;
+  /** Its jobs, running one first. */
+  readonly jobs: readonly object[];
+  demoted: boolean;
+}
+
+/** Options of {@link CpuWatch}. */
+export interface CpuWatchOptions {
+  /** Check interval for a long invocation, ms; 0 disables the watch. */
+  everyMs: number;
+  /**
+   * Share of `windowMs` (0–1) a thread spent runnable (running or waiting for a CPU; its CPU
+   * time where that is unknown) that marks it as a sustained hog.
+   */
+  sustainedShare: number;
+  windowMs: number;
+  logger: Logger;
+  onDemoted(): void;
+}
+
+/**
+ * Lowers the priority of instance threads that burn CPU, so guest code cannot starve the host's
+ * main thread (calls, heartbeats) or lighter components; threads that mostly wait (for requests,
+ * for capabilities) keep theirs. Two rules: one invocation that used `everyMs` of CPU (checked
+ * only once it has run that long, so short invocations pay nothing), and a thread busy for
+ * `sustainedShare` of a core over `windowMs` however short its invocations (a component called
+ * in a tight loop). Lowering is for good: a thread cannot raise its priority back unprivileged.
+ */
+export class CpuWatch {
+  readonly #o: CpuWatchOptions;
+  readonly #busy = new Set<WatchedInstance>();
+  readonly #samples = new Map<WatchedInstance, { t: number; cpu: number }[]>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: CpuWatchOptions) {
+    this.#o = options;
+  }
+
+  /** The head job of `instance` started running. */
+  started(instance: WatchedInstance): void {
+    const every = this.#o.everyMs;
+    const job = instance.jobs[0];
+    const worker = instance.worker;
+    if (!job || every <= 0 || instance.demoted || !worker?.deprioritize) return;
+    this.#sample(instance);
+    let first: number | undefined;
+    let checks = 0;
+    const check = (): void => {
+      if (instance.jobs[0] !== job || instance.state === 'dead' || instance.demoted) return;
+      const cpu = worker.cpuTimeMs?.();
+      checks++;
+      first ??= cpu;
+      const used = cpu !== undefined && first !== undefined ? cpu - first : undefined;
+      // A thread starved by others cannot show its CPU use: after 20 checks, running is enough.
+      if (used === undefined ? checks >= 2 : used >= every || checks >= 20) {
+        this.#demote(instance, 'an invocation kept its thread busy', {
+          afterMs: checks * every,
+          ...(used !== undefined ? { cpuMs: used } : {}),
+        });
+        return;
+      }
+      setTimeout(check, every).unref?.();
+    };
+    setTimeout(check, every).unref?.();
+  }
+
+  /** The instance is gone: forget it. */
+  forget(instance: WatchedInstance): void {
+    this.#busy.delete(instance);
+    this.#samples.delete(instance);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Samples busy instances every quarter window while any is busy. */
+  #sample(instance: WatchedInstance): void {
+    if (!instance.worker?.runnableMs && !instance.worker?.cpuTimeMs) return;
+    this.#busy.add(instance);
+    this.#timer ??= setInterval(() => this.#tick(), Math.max(50, this.#o.windowMs / 4));
+    this.#timer.unref?.();
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    for (const instance of this.#busy) {
+      if (instance.state === 'dead' || instance.demoted) {
+        this.forget(instance);
+        continue;
+      }
+      const w = instance.worker;
+      const cpu = w?.runnableMs ? w.runnableMs() : w?.cpuTimeMs?.();
+      if (cpu === undefined) continue;
+      const samples = this.#samples.get(instance) ?? [];
+      samples.push({ t: now, cpu });
+      while (samples.length > 1 && now - (samples[1]?.t ?? now) >= this.#o.windowMs)
+        samples.shift();
+      this.#samples.set(instance, samples);
+      const oldest = samples[0];
+      if (oldest && now - oldest.t >= this.#o.windowMs) {
+        const share = (cpu - oldest.cpu) / (now - oldest.t);
+        if (share >= this.#o.sustainedShare) {
+          this.#demote(instance, 'its thread stayed busy', {
+            share: Math.round(share * 100) / 100,
+          });
+          continue;
+        }
+      }
+      if (instance.jobs.length === 0) this.forget(instance);
+    }
+    if (this.#busy.size === 0) this.stop();
+  }
+
+  #demote(instance: WatchedInstance, why: string, fields: Record<string, number>): void {
+    instance.demoted = instance.worker?.deprioritize?.() ?? false;
+    this.forget(instance);
+    if (!instance.demoted) return;
+    this.#o.onDemoted();
+    this.#o.logger.warn(`instance priority lowered: ${why}`, fields);
+  }
+}
