@@ -40,12 +40,24 @@ export interface WatchHostsOptions {
   reportLossAs?: string;
   /** How often expiry is checked. Default 100 ms. */
   checkEveryMs?: number;
+  /**
+   * Ping a host that a call found unreachable (`suspect` with `NO_RESPONDERS`), to notice a crash
+   * in milliseconds. Default true; a browser tab may send no control request.
+   */
+  probe?: boolean;
 }
 
 /**
  * Watches heartbeats and host events. A host silent for three beat intervals is lost; a host whose
  * direct subject has no responders is probed at once and declared lost if the probe also finds
  * nobody, which detects a crash in milliseconds instead of seconds.
+ *
+ * What a host says about itself is believed only where NATS permissions can bind it to that host:
+ * a heartbeat counts only on its own subject (`hb.<hostId>`, which a browser tab's credentials
+ * allow for its own id only), and a `host_stopped` (whose subject names no host) only for a host
+ * whose own last heartbeat said it was draining, as every graceful stop does first. A forged
+ * `host_stopped` for a serving host is ignored; a real one whose draining beat was lost leaves the
+ * host to be declared lost three beats later.
  */
 export async function watchHosts(
   nc: NatsConnection,
@@ -89,6 +101,13 @@ export async function watchHosts(
       log.debug('ignored malformed heartbeat', { subject: m.subject, error: err });
       return;
     }
+    if (m.subject !== s.heartbeat(beat.hostId)) {
+      log.debug("ignored a heartbeat on another host's subject", {
+        subject: m.subject,
+        hostId: beat.hostId,
+      });
+      return;
+    }
     const prev = hosts.get(beat.hostId);
     const entry: HostEntry = {
       hostId: beat.hostId,
@@ -101,6 +120,7 @@ export async function watchHosts(
       lastSeenMs: clock.monotonic(),
       intervalMs: beat.intervalMs,
       suspectUntilMs: prev?.suspectUntilMs ?? 0,
+      ...(beat.draining ? { draining: true } : {}),
     };
     hosts.set(entry);
     emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });
@@ -116,6 +136,13 @@ export async function watchHosts(
     const entry = hostId ? hosts.get(hostId) : undefined;
     if (!hostId || !entry) return;
     if (type === 'host_stopped') {
+      if (!entry.draining) {
+        log.debug('ignored host_stopped for a host that was not draining', {
+          hostId,
+          source: ev.source,
+        });
+        return;
+      }
       hosts.delete(hostId);
       emit({ type: 'left', hostId, entry });
     } else {
@@ -206,7 +233,7 @@ export async function watchHosts(
       const e = hosts.get(hostId);
       if (!e) return;
       e.suspectUntilMs = clock.monotonic() + ms;
-      if (reason === LatticeCodes.NO_RESPONDERS) void probe(hostId);
+      if (reason === LatticeCodes.NO_RESPONDERS && options.probe !== false) void probe(hostId);
     },
     onChange: (l) => {
       listeners.add(l);

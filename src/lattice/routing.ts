@@ -21,6 +21,8 @@ export interface HostEntry {
   intervalMs: number;
   /** Monotonic ms until which the host is suspected (a call to it just failed); 0 when not. */
   suspectUntilMs: number;
+  /** Its last heartbeat said it is draining (or stopping): a `host_stopped` is expected. */
+  draining?: boolean;
 }
 
 export interface Caller {
