@@ -91,7 +91,7 @@ export const command: Command = {
         lattice: state.lattice,
         connection,
         websocketUrls,
-        credsFile: state.auth?.creds.browser,
+        issuerFile: state.auth?.browserIssuer,
         logger,
       });
       dashboard = await startDashboard({
