@@ -15,8 +15,9 @@ const allowed = {
   providers: ['support', 'lattice', 'telemetry'],
   reconciler: ['support', 'lattice', 'telemetry'],
   host: ['support', 'lattice', 'runtime', 'providers', 'nats', 'security', 'telemetry'],
-  // The tab runs the host core (src/host) on its own platform; see src/browser/index.ts.
-  browser: ['support', 'lattice', 'runtime', 'host'],
+  // The tab runs the host core (src/host) on its own platform; see src/browser/index.ts. Its
+  // server side issues each tab's NATS user with the nats domain's JWT and nkey code.
+  browser: ['support', 'lattice', 'runtime', 'host', 'nats'],
   web: ['support', 'lattice', 'nats', 'telemetry'],
   sim: [
     'support',

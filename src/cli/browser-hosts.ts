@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { startJoinService, type JoinService } from '../browser/index.ts';
-import {
-  inboxPrefixFor,
-  parseCredentials,
-  type LatticeConnectionOptions,
-} from '../lattice/index.ts';
+import { startJoinService, tabIssuer, type JoinService } from '../browser/index.ts';
+import type { LatticeConnectionOptions } from '../lattice/index.ts';
 import { serverPorts } from '../nats/index.ts';
 import type { SimState } from '../sim/index.ts';
 import { AloftError, type Logger } from '../support/index.ts';
+import { parseDuration } from './log-lines.ts';
 
 /**
  * The simulation's NATS WebSocket listeners: each server's port read back from its ports file, on
@@ -40,41 +36,43 @@ export function parseWebsocketUrls(flag: string): string[] {
 }
 
 /**
- * The `/join` pages for a dashboard: browser tabs join `lattice` over `websocketUrls`, with the
- * credentials in `credsFile` when NATS has auth (a browser-role user, whose replies arrive only
- * in its own inbox). The server itself reads artifacts for tabs over `connection`.
+ * The `/join` pages for a dashboard: browser tabs join `lattice` over `websocketUrls`; when NATS
+ * has accounts, each tab gets a short-lived user of its own, signed with the lattice's browser
+ * issuer (`issuerFile`, `keys/<lattice>.issuer-browser.json`) for its host id. The server itself
+ * reads artifacts for tabs over `connection`.
  */
 export function joinService(options: {
   lattice: string;
   connection: Omit<LatticeConnectionOptions, 'logger' | 'name'>;
   websocketUrls: string[];
-  credsFile?: string | undefined;
   /** Account public keys whose signed components tabs run. */
   trustedIssuers?: string[];
+  issuerFile?: string | undefined;
+  /** `--browser-ttl`: each tab's JWT lifetime, e.g. `1h`. */
+  ttl?: string | undefined;
   logger: Logger;
 }): Promise<JoinService> {
-  let credentials: string | undefined;
-  if (options.credsFile !== undefined) {
-    try {
-      credentials = readFileSync(options.credsFile, 'utf8');
-    } catch (err) {
-      throw new AloftError(
-        'INVALID_INPUT',
-        `cannot read --browser-creds ${options.credsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      );
-    }
+  const issuer =
+    options.issuerFile !== undefined ? tabIssuer(options.lattice, options.issuerFile) : undefined;
+  const ttlMs = options.ttl !== undefined ? parseDuration(options.ttl, '--browser-ttl') : undefined;
+  if (ttlMs !== undefined && (ttlMs < 10_000 || ttlMs > 86_400_000)) {
+    throw new AloftError('USAGE', `--browser-ttl ${options.ttl} is out of range`, {
+      hint: 'between 10s and 24h; the default, 1h, suits most lattices',
+    });
   }
-  const user =
-    credentials !== undefined
-      ? parseCredentials(credentials, `--browser-creds ${options.credsFile}`).user
-      : undefined;
+  if (!issuer && options.connection.credsFile !== undefined) {
+    options.logger.warn(
+      'NATS has accounts but this dashboard has no browser issuer: tabs that open /join cannot connect',
+      { hint: 'pass --browser-issuer keys/<lattice>.issuer-browser.json' },
+    );
+  }
   return startJoinService({
     lattice: options.lattice,
     connection: options.connection,
     websocketUrls: options.websocketUrls,
-    ...(credentials !== undefined ? { credentials } : {}),
     ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
-    ...(user !== undefined ? { inboxPrefix: inboxPrefixFor(user) } : {}),
+    ...(issuer ? { issuer } : {}),
+    ...(ttlMs !== undefined ? { credentialsTtlMs: Math.round(ttlMs) } : {}),
     logger: options.logger,
   });
 }

@@ -26,7 +26,14 @@ const UpState = z.object({
    * The lattice's NATS accounts (`aloft up` without `--insecure`): where the operator material
    * lives, and the credentials file of each role (the CLI uses `admin`).
    */
-  auth: z.object({ dir: z.string(), creds: z.record(z.string(), z.string()) }).optional(),
+  auth: z
+    .object({
+      dir: z.string(),
+      creds: z.record(z.string(), z.string()),
+      /** The browser-tab issuer file (`keys/<lattice>.issuer-browser.json`): /join signs tabs with it. */
+      browserIssuer: z.string().optional(),
+    })
+    .optional(),
 });
 export type UpState = z.infer<typeof UpState>;
 

@@ -90,6 +90,17 @@ export interface HostOptions extends Omit<LatticeConnectionOptions, 'logger' | '
    * credentials may not create streams (the Node hosts do), and its log lines are kept all the same.
    */
   createLogStream?: boolean;
+  /**
+   * Also serve calls sent to a component's queue group (`rpc.<component>.any`, the callers'
+   * fallback when their routing table is empty). Default true; a browser tab serves only calls
+   * addressed to it, so that it never receives work (and payloads) meant for the lattice at large.
+   */
+  serveAnyCalls?: boolean;
+  /**
+   * Ping a host that a call found unreachable, to detect a crash at once (`watchHosts`' probe).
+   * Default true; a browser tab may send no control request, not even this read-only one.
+   */
+  probeHosts?: boolean;
 }
 
 /**
@@ -131,6 +142,13 @@ export interface Host {
   drain(graceMs?: number): Promise<void>;
   /** Graceful stop: drain, publish `host_stopped`, disconnect. */
   stop(graceMs?: number): Promise<void>;
+  /**
+   * Runs `work` while callers route no new calls here: the host beats as cordoned, lets the
+   * beat reach callers (`settleMs`, default 100) and its calls in flight finish (at most
+   * `graceMs`, default 2000), runs `work`, then beats as before. For a moment of disruption
+   * such as a reconnect with renewed credentials. Runs `work` at once unless running.
+   */
+  quiesce<T>(work: () => Promise<T>, options?: { settleMs?: number; graceMs?: number }): Promise<T>;
   /** Resolves when the host has stopped. */
   closed(): Promise<void>;
 }
@@ -159,6 +177,8 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
   const providers = new Map<string, RunningProvider>();
   let state: HostState = 'starting';
   let cordoned = false;
+  /** Running `quiesce` calls: the host beats as cordoned meanwhile. */
+  let quiet = 0;
   let seq = 0;
   let inventoryRevision = 0;
   const done = deferred<void>();
@@ -209,6 +229,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     lattice,
     logger: log,
     ...(options.reportLosses === false ? {} : { reportLossAs: source }),
+    ...(options.probeHosts === false ? { probe: false } : {}),
   });
   // Component log history (aloft logs); without it logs are still followed live.
   if (options.createLogStream !== false) {
@@ -312,7 +333,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
       intervalMs: heartbeatMs,
       seq: seq++,
       inventoryRevision,
-      cordoned: cordoned || state !== 'running',
+      cordoned: cordoned || quiet > 0 || state !== 'running',
       components,
       providers: [...providers.keys()],
       load: {
@@ -449,7 +470,16 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     accepting,
     serve: (p) =>
       serveCalls(
-        { nc, lattice, hostId: identity.id, logger: log, accepting, onIdleChange, instruments },
+        {
+          nc,
+          lattice,
+          hostId: identity.id,
+          logger: log,
+          accepting,
+          onIdleChange,
+          instruments,
+          serveAny: options.serveAnyCalls ?? true,
+        },
         p,
       ),
     instruments,
@@ -475,6 +505,23 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
   await nc.flush();
   log.info('host started', { labels, lattice });
 
+  const quiesce = async <T>(
+    work: () => Promise<T>,
+    opts: { settleMs?: number; graceMs?: number } = {},
+  ): Promise<T> => {
+    if (state !== 'running') return work();
+    quiet++;
+    beat();
+    try {
+      await new Promise((r) => setTimeout(r, opts.settleMs ?? 100));
+      await waitIdle(opts.graceMs ?? 2000);
+      return await work();
+    } finally {
+      quiet--;
+      if (state === 'running') beat();
+    }
+  };
+
   return {
     id: identity.id,
     name: identity.name,
@@ -488,6 +535,7 @@ export async function startHostOn(options: HostOptions, platform: HostPlatform):
     nc,
     drain,
     stop,
+    quiesce,
     closed: () => done.promise,
   };
 }

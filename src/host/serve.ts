@@ -39,6 +39,8 @@ export interface ServeContext {
   onIdleChange(): void;
   /** Where served calls are counted (metrics, spans, heartbeat statistics). */
   instruments: HostInstruments;
+  /** Also serve the component's queue group `rpc.<c>.any` (not in a browser tab). */
+  serveAny: boolean;
 }
 
 /** One call to run on the local instance pool. */
@@ -65,8 +67,8 @@ export function isNotStarted(err: unknown): boolean {
 }
 
 /**
- * Subscribes a placement's call subjects: the host's own (`rpc.<c>.<host>`) and the component's
- * queue group (`rpc.<c>.any`). Each request runs concurrently; a saturated pool sheds at once
+ * Subscribes a placement's call subjects: the host's own (`rpc.<c>.<host>`) and, unless
+ * `serveAny` is false, the component's queue group (`rpc.<c>.any`). Each request runs concurrently; a saturated pool sheds at once
  * with BUSY (the caller tries another host) rather than queueing until the caller's deadline.
  */
 export function serveCalls(ctx: ServeContext, p: Placement): void {
@@ -76,6 +78,7 @@ export function serveCalls(ctx: ServeContext, p: Placement): void {
       callback: (_e, m) => void invoke(ctx, p, m, false),
     }),
   );
+  if (!ctx.serveAny) return;
   p.subs.push(
     ctx.nc.subscribe(s.rpcAny(p.name), {
       queue: `rpc.${p.name}`,

@@ -177,6 +177,8 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
     let last: LatticeError | undefined;
     let backoff = 10;
     let nobodySince: number | undefined;
+    /** Failed attempts that may have reached an instance (not NO_RESPONDERS, BUSY, …). */
+    let reached = 0;
 
     if (local) {
       try {
@@ -236,10 +238,14 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
         const ambiguous = e.code === LatticeCodes.TIMEOUT || e.code === LatticeCodes.TRANSPORT;
         const safe = NOT_STARTED.has(e.code) || (ambiguous && callOptions.idempotent === true);
         if (!safe) {
-          // Alone, the error speaks for itself; after other attempts, the summary says more.
-          if (failures.length === 1) throw e;
+          // Alone — or after attempts that reached no instance (nobody served it yet, e.g. a
+          // component only browser tabs serve, which take no queue-group calls, while this
+          // caller's routing table was still empty) — the error speaks for itself; after other
+          // attempts, the summary says more.
+          if (failures.length === 1 || reached === 0) throw e;
           break;
         }
+        if (!NOT_STARTED.has(e.code)) reached++;
         if (target) {
           tried.push(target);
           options.view?.suspect(target, e.code === LatticeCodes.BUSY ? 200 : 2000, e.code);

@@ -42,6 +42,11 @@ export interface WatchHostsOptions {
   checkEveryMs?: number;
   /** For the jitter of the late-heartbeat probe; default Math.random. */
   random?: () => number;
+  /**
+   * Ping a host whose heartbeat is late or that a call found unreachable, to notice a crash
+   * sooner. Default true; a browser tab may send no control request.
+   */
+  probe?: boolean;
 }
 
 /**
@@ -59,6 +64,13 @@ export const PROBE_SPACING_MS = 150;
  * just had no responders for a call, is pinged directly; if NATS finds no subscriber three times
  * in 300 ms, its connection is gone and it is lost. A slow or paused host still has its connection
  * (the ping times out instead), so load never makes a live host look dead.
+ *
+ * What a host says about itself is believed only where NATS permissions can bind it to that host:
+ * a heartbeat counts only on its own subject (`hb.<hostId>`, which a browser tab's credentials
+ * allow for its own id only), and a `host_stopped` (whose subject names no host) only for a host
+ * whose own last heartbeat said it was draining, as every graceful stop does first. A forged
+ * `host_stopped` for a serving host is ignored; a real one whose draining beat was lost leaves the
+ * host to be declared lost three beats later.
  */
 export async function watchHosts(
   nc: NatsConnection,
@@ -108,6 +120,13 @@ export async function watchHosts(
       log.debug('ignored malformed heartbeat', { subject: m.subject, error: err });
       return;
     }
+    if (m.subject !== s.heartbeat(beat.hostId)) {
+      log.debug("ignored a heartbeat on another host's subject", {
+        subject: m.subject,
+        hostId: beat.hostId,
+      });
+      return;
+    }
     const prev = hosts.get(beat.hostId);
     lastAnyBeat = clock.monotonic();
     const entry: HostEntry = {
@@ -122,6 +141,7 @@ export async function watchHosts(
       intervalMs: beat.intervalMs,
       suspectUntilMs: prev?.suspectUntilMs ?? 0,
       ...(beat.epoch === undefined ? {} : { epoch: beat.epoch }),
+      ...(beat.draining ? { draining: true } : {}),
     };
     hosts.set(entry);
     emit({ type: prev ? 'updated' : 'joined', hostId: beat.hostId, entry });
@@ -137,6 +157,13 @@ export async function watchHosts(
     const entry = hostId ? hosts.get(hostId) : undefined;
     if (!hostId || !entry) return;
     if (type === 'host_stopped') {
+      if (!entry.draining) {
+        log.debug('ignored host_stopped for a host that was not draining', {
+          hostId,
+          source: ev.source,
+        });
+        return;
+      }
       hosts.delete(hostId);
       probedSilence.delete(hostId);
       emit({ type: 'left', hostId, entry });
@@ -194,6 +221,7 @@ export async function watchHosts(
     for (const entry of [...hosts.values()]) {
       if (isExpired(entry, now)) declareLost(entry.hostId, 'missed 3 heartbeats', true);
       else if (
+        options.probe !== false &&
         now - entry.lastSeenMs > entry.intervalMs * lateFactor &&
         probedSilence.get(entry.hostId) !== entry.lastSeenMs
       ) {
@@ -244,7 +272,7 @@ export async function watchHosts(
       const e = hosts.get(hostId);
       if (!e) return;
       e.suspectUntilMs = clock.monotonic() + ms;
-      if (reason === LatticeCodes.NO_RESPONDERS) void probe(hostId);
+      if (reason === LatticeCodes.NO_RESPONDERS && options.probe !== false) void probe(hostId);
     },
     onChange: (l) => {
       listeners.add(l);

@@ -20,11 +20,13 @@ export {
   LATTICE_ROLES,
   ROLE_PURPOSE,
   READ_ONLY_VERBS,
+  BROWSER_ISSUER,
   type LatticeRole,
   type RoleOptions,
   type RolePermissions,
   type LatticeAccountPlan,
 } from './roles.ts';
+export { tabPermissions, TAB_EVENTS } from './tab-permissions.ts';
 export { subjectMatches, permits, type SubjectPermission } from './subject-match.ts';
 export { assertLatticeName, assertToken, isValidLatticeName, isValidToken } from './names.ts';
 export {

@@ -10,7 +10,7 @@ import {
   type LatticeRole,
 } from './roles.ts';
 import { permits, subjectMatches } from './subject-match.ts';
-import { CONTROL_VERBS, LATTICE_WIDE_VERBS, subjectsFor } from './subjects.ts';
+import { CONTROL_VERBS, subjectsFor } from './subjects.ts';
 
 const me = 'UMEEXAMPLEUSERKEY';
 const perms = (role: LatticeRole, appSubjects?: string[]) =>
@@ -123,25 +123,6 @@ describe('lattice roles', () => {
     }
   });
 
-  it('browser: WebSocket only; serves calls and its own commands; commands nothing', () => {
-    const p = perms('browser');
-    assert.deepEqual(p.connectionTypes, ['WEBSOCKET']);
-    for (const verb of CONTROL_VERBS) {
-      // Only the read-only liveness probe of one host (a caller's, when a host stops answering).
-      assert.equal(permits(p.pub, s.control(verb, host)), verb === 'host.ping', verb);
-      assert.equal(permits(p.pub, s.control(verb)), false, verb);
-    }
-    for (const verb of CONTROL_VERBS.filter((v) => !LATTICE_WIDE_VERBS.includes(v))) {
-      assert.ok(permits(p.sub, s.control(verb, host)), verb);
-    }
-    for (const verb of LATTICE_WIDE_VERBS)
-      assert.equal(permits(p.sub, s.control(verb)), false, verb);
-    assert.ok(permits(p.sub, s.rpcOnHost('echo', host)));
-    assert.ok(permits(p.pub, s.event('component_started')));
-    assert.equal(permits(p.pub, s.event('host_lost')), false);
-    assert.equal(permits(p.pub, '$KV.aloft_a_state.link.x'), false, 'reads links, never writes');
-  });
-
   it('reconciler and observer: the one commands, the other only reads', () => {
     const r = perms('reconciler');
     for (const verb of mutating) assert.ok(permits(r.pub, s.control(verb, host)), verb);
@@ -169,19 +150,22 @@ describe('lattice roles', () => {
     assert.equal(p.responses, true);
   });
 
-  it('latticeAccount: roles as templates, the browser pinned in its own JWT, users tagged', () => {
-    const plan = latticeAccount('pay', { roles: ['host', 'browser'] });
-    assert.ok(plan.roles.host && !plan.roles.browser);
+  it('latticeAccount: roles as templates, users tagged, a browser issuer instead of a browser user', () => {
+    const plan = latticeAccount('pay', { roles: ['host', 'observer'] });
+    assert.ok(plan.roles.host && plan.roles.observer && plan.roles.admin);
     assert.ok(plan.roles.host.sub.allow.includes('_INBOX.{{subject()}}.>'));
-    const [h, b] = plan.users;
+    const [h, o] = plan.users;
     assert.deepEqual(h, {
       name: 'host',
       label: 'host@pay',
       role: 'host',
       tags: ['aloft-role:host', 'aloft-lattice:pay'],
     });
-    assert.equal(b?.role, undefined);
-    assert.ok(b?.permissions?.('UXYZ').sub.allow.includes('_INBOX.UXYZ.>'));
+    assert.equal(o?.role, 'observer');
+    assert.equal(plan.users.length, 2);
+    // Tabs are users of their own host id, signed by the issuer: no shared browser credential.
+    assert.deepEqual(plan.issuers, ['browser']);
+    assert.ok(!(LATTICE_ROLES as readonly string[]).includes('browser'));
   });
 
   it('lets only administrators write the security bucket (policy, secrets); hosts read it', () => {

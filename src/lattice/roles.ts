@@ -6,6 +6,7 @@
  */
 import { CONTROL_VERBS, bucketsFor, subjectsFor } from './subjects.ts';
 import type { SubjectPermission } from './subject-match.ts';
+import { CREDENTIAL_TAGS } from './credentials.ts';
 
 export const LATTICE_ROLES = [
   'admin',
@@ -14,7 +15,6 @@ export const LATTICE_ROLES = [
   'ingress',
   'caller',
   'provider',
-  'browser',
   'observer',
 ] as const;
 export type LatticeRole = (typeof LATTICE_ROLES)[number];
@@ -28,8 +28,6 @@ export const ROLE_PURPOSE: Readonly<Record<LatticeRole, string>> = {
   ingress: 'calls components; follows heartbeats to route them; reports lost hosts',
   caller: 'calls components, nothing else',
   provider: 'serves capability calls, nothing else',
-  browser:
-    'a browser-tab host over WebSocket: serves calls and commands addressed to it, reads links; issues no command',
   observer:
     'read-only: heartbeats, events, logs, inventories, buckets (dashboards, `aloft events`)',
 };
@@ -37,7 +35,10 @@ export const ROLE_PURPOSE: Readonly<Record<LatticeRole, string>> = {
 /** Control verbs that only read: allowed to probes and observers. */
 export const READ_ONLY_VERBS = ['host.ping', 'host.inventory'] as const;
 
-/** A role's NATS permissions, in the shape of a user JWT's `pub`/`sub`/`resp` claims. */
+/**
+ * A role's NATS permissions, in the shape of a user JWT's `pub`/`sub`/`resp` claims. (Browser tabs
+ * are not a role: each gets permissions of its own host id, see tab-permissions.ts.)
+ */
 export interface RolePermissions {
   pub: SubjectPermission;
   sub: SubjectPermission;
@@ -77,7 +78,7 @@ const objStream = (bucket: string): string => `OBJ_${bucket}`;
  * With a domain both prefixes are granted: a hub server maps `$JS.<domain>.API` to `$JS.API` and
  * checks the mapped subject against the same permissions.
  */
-function jetStreamSubjects(domain: string | undefined) {
+export function jetStreamSubjects(domain: string | undefined) {
   const prefixes = domain ? [`$JS.${domain}.API`, '$JS.API'] : ['$JS.API'];
   const api = (...suffixes: string[]): string[] =>
     prefixes.flatMap((p) => suffixes.map((x) => `${p}.${x}`));
@@ -282,42 +283,6 @@ export function rolePermissions(
         sub: { allow: [...inbox, `${R}.cap.*.*`], deny: [] },
         responses: true,
       };
-    case 'browser':
-      // Kept compact: these permissions travel in the user JWT (see latticeAccount), which must
-      // fit nats-server's 4 KiB CONNECT line even with a 32-character lattice name.
-      return {
-        pub: {
-          allow: [
-            s.heartbeatsAll,
-            `${R}.evt.*`,
-            ...s.callsAll,
-            `${R}.log.>`,
-            // The read-only liveness probe its caller sends when a host stops answering.
-            `${ctl}.host.ping.*`,
-            ...jsInfo,
-            ...js.watch(kvStream(b.state)),
-          ],
-          // Other hosts' fates and lattice state changes are not a tab's to announce.
-          deny: [...BROWSER_NEVER_PUBLISHES].map((t) => `${R}.evt.${t}`),
-        },
-        sub: {
-          // Commands addressed to one host (`<verb>.<host id>`: 7 or 8 tokens) and the ping
-          // scatter; never the lattice-wide verbs (`link.put`: 6 tokens), which write state.
-          allow: [
-            ...inbox,
-            s.control('host.ping'),
-            `${ctl}.*.*.*`,
-            `${ctl}.*.*.*.*`,
-            `${R}.rpc.*.*`,
-            s.heartbeatsAll,
-            s.event('host_stopped'),
-            s.event('host_lost'),
-          ],
-          deny: [],
-        },
-        responses: true,
-        connectionTypes: ['WEBSOCKET'],
-      };
     case 'observer':
       return {
         pub: {
@@ -337,40 +302,35 @@ export function rolePermissions(
   }
 }
 
-/** Events a browser tab may not publish: other hosts' fates and changes to lattice state. */
-const BROWSER_NEVER_PUBLISHES: ReadonlySet<string> = new Set([
-  'host_lost',
-  'link_put',
-  'link_deleted',
-  'config_put',
-  'config_deleted',
-]);
-
 /**
  * The inbox prefix in a role's permission template: nats-server replaces `{{subject()}}` with the
  * connecting user's public key, so each user gets its own inbox (see `inboxPrefixFor`).
  */
 export const INBOX_TEMPLATE = inboxPrefixFor('{{subject()}}');
 
-/** A lattice's roles (one permission template each) and one user per role. */
+/**
+ * The name of the account signing key that issues browser-tab users (see tab-permissions.ts): a
+ * plain signing key of its own, held by the `/join` service only.
+ */
+export const BROWSER_ISSUER = 'browser';
+
+/** A lattice's roles (one permission template each), one user per role, and its issuing keys. */
 export interface LatticeAccountPlan {
   /** Roles issued through scoped signing keys: role → permission template. */
   roles: Partial<Record<LatticeRole, RolePermissions>>;
-  users: {
-    name: LatticeRole;
-    label: string;
-    role?: LatticeRole;
-    permissions?: (userPublicKey: string) => RolePermissions;
-    tags: string[];
-  }[];
+  users: { name: LatticeRole; label: string; role: LatticeRole; tags: string[] }[];
+  /**
+   * Plain signing keys of the account for issuers outside the role model: `browser`, with which
+   * the `/join` service signs one short-lived user per tab, bound to its host id.
+   */
+  issuers: string[];
 }
 
 /**
  * The roles of `lattice` as permission templates (scoped signing keys of its account: the account
- * JWT holds them, users signed by a role's key get exactly them), and one user per role, named
- * after it and tagged so that a client can tell its role and lattice from its credentials. A role
- * pinned to a connection type (browser: WebSocket only) is issued with its permissions in the user
- * JWT instead, where nats-server 2.9 enforces the connection type.
+ * JWT holds them, users signed by a role's key get exactly them), one user per role, named after
+ * it and tagged so that a client can tell its role and lattice from its credentials, and the
+ * browser-tab issuer (tabs are users of their own, not of a role).
  *
  * @example
  * const plan = latticeAccount('payments', { appSubjects: ['orders.>'] });
@@ -379,24 +339,14 @@ export function latticeAccount(
   lattice: string,
   options: Omit<RoleOptions, 'inboxPrefix'> & { roles?: readonly LatticeRole[] } = {},
 ): LatticeAccountPlan {
-  const pinned = (role: LatticeRole): boolean =>
-    rolePermissions(lattice, role, { ...options, inboxPrefix: INBOX_TEMPLATE }).connectionTypes !==
-    undefined;
   const roles: LatticeAccountPlan['roles'] = {};
-  for (const role of LATTICE_ROLES) {
-    if (!pinned(role))
-      roles[role] = rolePermissions(lattice, role, { ...options, inboxPrefix: INBOX_TEMPLATE });
-  }
+  for (const role of LATTICE_ROLES)
+    roles[role] = rolePermissions(lattice, role, { ...options, inboxPrefix: INBOX_TEMPLATE });
   const users = (options.roles ?? LATTICE_ROLES).map((role) => ({
     name: role,
     label: `${role}@${lattice}`,
-    tags: [`aloft-role:${role}`, `aloft-lattice:${lattice}`],
-    ...(pinned(role)
-      ? {
-          permissions: (pub: string) =>
-            rolePermissions(lattice, role, { ...options, inboxPrefix: inboxPrefixFor(pub) }),
-        }
-      : { role }),
+    role,
+    tags: [`${CREDENTIAL_TAGS.role}${role}`, `${CREDENTIAL_TAGS.lattice}${lattice}`],
   }));
-  return { roles, users };
+  return { roles, users, issuers: [BROWSER_ISSUER] };
 }

@@ -23,6 +23,8 @@ export interface HostEntry {
   suspectUntilMs: number;
   /** The newest reconciler lease epoch the host has obeyed, as its heartbeat reports it. */
   epoch?: number;
+  /** Its last heartbeat said it is draining (or stopping): a `host_stopped` is expected. */
+  draining?: boolean;
 }
 
 export interface Caller {

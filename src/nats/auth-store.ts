@@ -1,6 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AloftError } from '../support/index.ts';
+import { ISSUER_KIND, readIssuerFile, writeIssuerFile } from './issuer-file.ts';
+import { writeSecret } from './secret-file.ts';
+
+export { writeSecret };
 import {
   accountJwt,
   issueUser,
@@ -41,6 +45,11 @@ export interface AccountPlan {
   /** Role name → permission template (`{{subject()}}` stands for the user's public key). */
   roles?: Record<string, UserPermissions>;
   users: UserPlan[];
+  /**
+   * Plain signing keys of the account for issuers that sign users themselves (e.g. `browser`: the
+   * `/join` service, one user per tab). Each is written as an issuer file (`readIssuerFile`).
+   */
+  issuers?: string[];
 }
 
 export interface AuthPlan {
@@ -60,6 +69,8 @@ export interface AuthMaterial {
   creds: Record<string, Record<string, string>>;
   /** A system-account user's `.creds`, to push account updates (e.g. revocations) at run time. */
   systemCreds: string;
+  /** Issuer files (mode 0600) by account name then issuer name. */
+  issuers: Record<string, Record<string, string>>;
   /** What servers need (public material only): operator, system account, account JWTs. */
   server: Omit<OperatorSpec, 'resolver'>;
   /** `server` with a resolver. */
@@ -70,7 +81,7 @@ export interface AuthMaterial {
  * Creates (or reuses) the operator and account keys under `dir` and issues every planned user:
  *
  *     keys/operator[-signing].nk, keys/<account>[-signing].nk, keys/<account>.<role>.nk
- *                                                                     seeds, mode 0600
+ *     keys/<account>.issuer-<name>.json                               seeds, mode 0600
  *     operator.jwt, accounts/<account>.jwt                                       public
  *     creds/sys.creds, creds/<account>/<user>.creds                              secrets, mode 0600
  *
@@ -88,6 +99,7 @@ export async function ensureAuth(dir: string, plan: AuthPlan): Promise<AuthMater
   writePublic(join(dir, 'accounts', `${SYSTEM_ACCOUNT}.jwt`), system.jwt);
   const accounts: Record<string, Entity> = {};
   const creds: Record<string, Record<string, string>> = {};
+  const issuers: Record<string, Record<string, string>> = {};
   const sysUser = await issueUser('sys', {
     accountPublicKey: system.publicKey,
     signingSeed: sysSeeds.signing,
@@ -107,7 +119,31 @@ export async function ensureAuth(dir: string, plan: AuthPlan): Promise<AuthMater
       roleSeeds[role] = seed;
       scopes[role] = { key: publicKeyOf(seed), permissions };
     }
-    const entity = await accountJwt(acc.name, accSeeds, opSeeds.signing, acc.options, scopes);
+    // Issuers keep their key across runs, like roles: users they issued stay valid.
+    const issuerFiles: Record<string, string> = {};
+    const issuerKeys: string[] = [];
+    for (const name of acc.issuers ?? []) {
+      const file = join(keys, `${acc.name}.issuer-${name}.json`);
+      const seed = existsSync(file) ? readIssuerFile(file).seed : newSigningSeed();
+      writeIssuerFile(file, {
+        kind: ISSUER_KIND,
+        name,
+        accountName: acc.name,
+        account: publicKeyOf(accSeeds.identity),
+        seed,
+      });
+      issuerFiles[name] = file;
+      issuerKeys.push(publicKeyOf(seed));
+    }
+    const entity = await accountJwt(
+      acc.name,
+      accSeeds,
+      opSeeds.signing,
+      acc.options,
+      scopes,
+      issuerKeys,
+    );
+    issuers[acc.name] = issuerFiles;
     accounts[acc.name] = entity;
     writePublic(join(dir, 'accounts', `${acc.name}.jwt`), entity.jwt);
     const files: Record<string, string> = {};
@@ -149,6 +185,7 @@ export async function ensureAuth(dir: string, plan: AuthPlan): Promise<AuthMater
     accounts,
     creds,
     systemCreds,
+    issuers,
     server,
     operatorSpec: (resolver) => ({ ...server, resolver }),
   };
@@ -177,13 +214,6 @@ function signingSeed(keys: string, name: string): string {
   const seed = newSigningSeed();
   writeSecret(file, seed + '\n');
   return seed;
-}
-
-/** Writes a secret readable by its owner only (mode 0600, also when the file already existed). */
-export function writeSecret(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, text, { mode: 0o600 });
-  chmodSync(file, 0o600);
 }
 
 function writePublic(file: string, text: string): void {

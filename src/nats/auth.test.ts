@@ -1,10 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from '@nats-io/jwt';
 import { ensureAuth } from './auth-store.ts';
+import { readIssuerFile } from './issuer-file.ts';
 import type { UserPermissions } from './auth.ts';
 
 const host: UserPermissions = {
@@ -26,6 +27,7 @@ describe('operator, account and user material', () => {
           {
             name: 'p',
             roles: { host },
+            issuers: ['browser'],
             users: [
               { name: 'host', label: 'host@p', role: 'host', tags: ['aloft-role:host'] },
               {
@@ -65,7 +67,19 @@ describe('operator, account and user material', () => {
       assert.deepEqual(tab.nats.allowed_connection_types, ['WEBSOCKET']);
       assert.deepEqual(tab.nats.sub, { allow: [`_INBOX.${tab.sub}.>`] });
 
+      // An issuer: a plain signing key of the account, in a 0600 file with the account's key.
+      const issuerFile = auth.issuers.p?.browser ?? '';
+      const issuer = readIssuerFile(issuerFile);
+      assert.equal(issuer.account, auth.accounts.p?.publicKey);
+      assert.deepEqual([issuer.name, issuer.accountName], ['browser', 'p']);
+      assert.ok(
+        (account.nats.signing_keys as unknown[]).includes(issuer.publicKey),
+        'the account lists the issuer as a plain signing key',
+      );
+      assert.doesNotMatch(JSON.stringify(auth.server), new RegExp(issuer.seed));
+
       for (const f of [
+        issuerFile,
         auth.creds.p?.host ?? '',
         auth.systemCreds,
         join(dir, 'keys', 'p.nk'),
@@ -83,6 +97,12 @@ describe('operator, account and user material', () => {
       const again = await ensureAuth(dir, plan);
       assert.equal(again.accounts.p?.publicKey, auth.accounts.p?.publicKey, 'accounts are kept');
       assert.notEqual(jwtOf(again.creds.p?.host ?? '').sub, user.sub, 'users are issued afresh');
+      assert.equal(readIssuerFile(issuerFile).seed, issuer.seed, 'the issuer is kept');
+      writeFileSync(issuerFile, '{"kind":"aloft-issuer","name":"browser"}');
+      assert.throws(() => readIssuerFile(issuerFile), {
+        code: 'INVALID_INPUT',
+        message: new RegExp(`issuer file ${issuerFile}: accountName: `),
+      });
       await assert.rejects(
         ensureAuth(dir, {
           operator: 'op',

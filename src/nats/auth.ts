@@ -95,8 +95,9 @@ export interface RoleScope {
 }
 
 /**
- * An account JWT signed by the operator's signing key, with its plain signing key and one scoped
- * signing key per role (`{{subject()}}` in a template becomes the user's public key).
+ * An account JWT signed by the operator's signing key, with its plain signing key, one scoped
+ * signing key per role (`{{subject()}}` in a template becomes the user's public key), and the
+ * plain signing keys of `issuers` (public keys) that sign users with permissions of their own.
  */
 export async function accountJwt(
   name: string,
@@ -104,6 +105,7 @@ export async function accountJwt(
   operatorSigningSeed: string,
   options: AccountOptions = {},
   roles: Record<string, RoleScope> = {},
+  issuers: string[] = [],
 ): Promise<Entity> {
   const id = pair(seeds.identity);
   const signing = pair(seeds.signing).getPublicKey();
@@ -132,7 +134,7 @@ export async function accountJwt(
     id,
     {
       limits,
-      signing_keys: [signing, ...scopes],
+      signing_keys: [signing, ...issuers, ...scopes],
       ...(options.mappings
         ? {
             mappings: Object.fromEntries(
@@ -176,18 +178,26 @@ export interface IssuedUser {
   creds: string;
 }
 
+/** Who signs a user JWT: a signing key of the account named by its public key. */
+export interface UserSigner {
+  accountPublicKey: string;
+  signingSeed: string;
+  /** A role's scoped signing key: the role's permissions apply and the user JWT carries none. */
+  scoped: boolean;
+}
+
 /**
  * Issues a user of an account: a fresh nkey and a JWT signed either by a role's scoped signing key
- * (`scoped: true`: the role's permissions apply, and the user JWT must carry none), or by the
- * account's plain signing key with the `permissions` computed for the new key, or with none (no
+ * (`scoped: true`: the role's permissions apply, and the user JWT must carry none), or by a plain
+ * signing key of the account with the `permissions` computed for the new key, or with none (no
  * limits: for infrastructure such as leaf-node links only).
  *
- * nats-server 2.9 enforces `allowed_connection_types` only from the user JWT itself, so a role
+ * nats-server 2.9 enforces `allowed_connection_types` only from the user JWT itself, so a user
  * pinned to a connection type (a browser tab: WebSocket only) is issued with explicit permissions.
  */
 export async function issueUser(
   name: string,
-  signer: { accountPublicKey: string; signingSeed: string; scoped: boolean },
+  signer: UserSigner,
   options: {
     tags?: string[];
     expiresAt?: number;
@@ -195,20 +205,43 @@ export async function issueUser(
   } = {},
 ): Promise<IssuedUser> {
   const user = createUser();
+  const jwt = await userJwt(name, user.getPublicKey(), signer, {
+    ...options,
+    permissions: options.permissions?.(user.getPublicKey()),
+  });
+  return { name, publicKey: user.getPublicKey(), jwt, creds: dec.decode(fmtCreds(jwt, user)) };
+}
+
+/**
+ * A user JWT for a key someone else holds (`userPublicKey`, `U…`): the holder proves it with its
+ * own seed when it connects. The `/join` service issues browser tabs this way; the tab's seed
+ * never leaves the tab. `expiresAt` and `notBefore` are seconds since the epoch.
+ */
+export async function userJwt(
+  name: string,
+  userPublicKey: string,
+  signer: UserSigner,
+  options: {
+    tags?: string[];
+    expiresAt?: number;
+    notBefore?: number;
+    permissions?: UserPermissions | undefined;
+  } = {},
+): Promise<string> {
   if (signer.scoped && options.permissions) {
     throw new Error('a user signed by a role key takes the role permissions, not its own');
   }
   const claims = {
     issuer_account: signer.accountPublicKey,
-    ...(signer.scoped ? {} : userClaims(options.permissions?.(user.getPublicKey()))),
+    ...(signer.scoped ? {} : userClaims(options.permissions)),
     ...(options.tags ? { tags: options.tags } : {}),
   };
-  const jwt = await encodeUser(name, user, pair(signer.signingSeed), claims, {
+  return encodeUser(name, userPublicKey, pair(signer.signingSeed), claims, {
     ...opts,
     scopedUser: signer.scoped,
-    ...(options.expiresAt ? { exp: options.expiresAt } : {}),
+    ...(options.expiresAt !== undefined ? { exp: options.expiresAt } : {}),
+    ...(options.notBefore !== undefined ? { nbf: options.notBefore } : {}),
   });
-  return { name, publicKey: user.getPublicKey(), jwt, creds: dec.decode(fmtCreds(jwt, user)) };
 }
 
 /**

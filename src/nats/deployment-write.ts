@@ -214,6 +214,13 @@ function describe(d: WrittenDeployment, out: string): unknown {
     ...(d.jsDomain ? { jsDomain: d.jsDomain } : {}),
     ...(d.caFile ? { tlsCa: relTo(d.caFile) } : {}),
     systemCreds: relTo(d.auth.systemCreds),
+    // Issuer files: the /join service signs each browser tab's user with `browser`.
+    issuers: Object.fromEntries(
+      Object.entries(d.auth.issuers).map(([l, files]) => [
+        l,
+        Object.fromEntries(Object.entries(files).map(([n, f]) => [n, relTo(f)])),
+      ]),
+    ),
     lattices: Object.fromEntries(
       Object.entries(d.clients).map(([l, roles]) => [
         l,

@@ -4,8 +4,10 @@ export type { OperatorSpec, TlsSpec } from './config-security.ts';
 export {
   accountJwt,
   issueUser,
+  userJwt,
   operatorJwt,
   publicKeyOf,
+  type UserSigner,
   type AccountOptions,
   type Entity,
   type IssuedUser,
@@ -20,6 +22,8 @@ export {
   type AuthPlan,
   type UserPlan,
 } from './auth-store.ts';
+export { readIssuerFile, writeIssuerFile, type IssuerFile, type IssuerKey } from './issuer-file.ts';
+export { userKeyOf, isServerKey } from './nkey-codec.ts';
 export {
   planDeployment,
   DEPLOYMENT_TOPOLOGIES,

@@ -9,7 +9,7 @@ import {
   type MemberNetwork,
   type TopologyOptions,
 } from '../nats/index.ts';
-import { latticeAccount } from '../lattice/index.ts';
+import { BROWSER_ISSUER, latticeAccount } from '../lattice/index.ts';
 import { AloftError, pollUntil, silentLogger, type Logger } from '../support/index.ts';
 import { journalFile, lastJournalFile } from './journal.ts';
 import { assertCloudName } from './network-plan.ts';
@@ -96,7 +96,17 @@ export async function startSim(options: StartSimOptions): Promise<SimState> {
     dataDir: options.dataDir,
     network,
     clouds,
-    ...(auth ? { auth: { dir: auth.dir, creds: auth.creds[options.lattice] ?? {} } } : {}),
+    ...(auth
+      ? {
+          auth: {
+            dir: auth.dir,
+            creds: auth.creds[options.lattice] ?? {},
+            ...(auth.issuers[options.lattice]?.[BROWSER_ISSUER]
+              ? { browserIssuer: auth.issuers[options.lattice]?.[BROWSER_ISSUER] }
+              : {}),
+          },
+        }
+      : {}),
   };
   writeSimState(state);
   try {

@@ -82,7 +82,14 @@ export const SimState = z.object({
   /** The `sim up` process, which shows the live view. */
   supervisorPid: z.number().int().optional(),
   /** NATS accounts (`sim up --auth`): where the keys are, and each role's credentials file. */
-  auth: z.object({ dir: z.string(), creds: z.record(z.string(), z.string()) }).optional(),
+  auth: z
+    .object({
+      dir: z.string(),
+      creds: z.record(z.string(), z.string()),
+      /** The browser-tab issuer file (`keys/<lattice>.issuer-browser.json`): /join signs tabs with it. */
+      browserIssuer: z.string().optional(),
+    })
+    .optional(),
   clouds: z.record(z.string(), CloudState),
 });
 export type SimState = z.infer<typeof SimState>;

@@ -67,7 +67,10 @@ export async function watchLattice(
   void (async () => {
     for await (const m of beats) {
       try {
-        applyBeat(model, decodeJson(m.data, schemas.Heartbeat, 'heartbeat'), clock.monotonic());
+        const beat = decodeJson(m.data, schemas.Heartbeat, 'heartbeat');
+        // A host speaks for itself on its own subject only (a tab may publish no other).
+        if (m.subject !== s.heartbeat(beat.hostId)) continue;
+        applyBeat(model, beat, clock.monotonic());
         changed();
       } catch (err) {
         log.debug('ignored malformed heartbeat', { subject: m.subject, error: err });
@@ -87,7 +90,8 @@ export async function watchLattice(
         if (hostId && type === 'host_lost') {
           const reason = typeof ev.data.reason === 'string' ? ev.data.reason : 'reported lost';
           hostGone(model, hostId, 'lost', reason, clock.monotonic());
-        } else if (hostId && type === 'host_stopped') {
+        } else if (hostId && type === 'host_stopped' && model.hosts.get(hostId)?.beat.draining) {
+          // Believed only after the host's own beat said it was draining (as watchHosts does).
           hostGone(model, hostId, 'stopped', 'stopped gracefully', clock.monotonic());
         }
         changed();

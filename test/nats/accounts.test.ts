@@ -2,7 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { jwtAuthenticator, type NatsConnection } from '@nats-io/nats-core';
+import { createServer } from '@nats-io/nkeys';
+import { connect as connectNode } from '@nats-io/transport-node';
+import { tabIssuer } from '../../src/browser/index.ts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { LatticeError } from '../../src/lattice/index.ts';
@@ -44,6 +47,9 @@ import { TEST_TRUST } from '../support/signing.ts';
  * b), one user per role, a real host and reconciler of lattice a running on their role's
  * credentials, and the sample echo component deployed through them.
  */
+/** The longest lattice name there is: what must still fit a tab's JWT. */
+const LONG = 'l'.repeat(32);
+
 describe('NATS accounts and roles', { timeout: 180_000 }, () => {
   const dir = tempDir('aloft-accounts-');
   const s = subjectsFor('a');
@@ -89,6 +95,7 @@ spec:
       accounts: [
         { name: 'a', ...withUnrestricted(latticeAccount('a')) },
         { name: 'b', ...latticeAccount('b') },
+        { name: LONG, ...latticeAccount(LONG, { roles: [] }) },
       ],
     });
     topo = await startTopology({
@@ -380,42 +387,86 @@ spec:
     assert.equal(await probe.canPublish(s.rpcAny('echo')), false);
   });
 
-  it('browser credentials work only over WebSocket and are refused on control subjects', async () => {
+  it('a tab’s credentials work only over WebSocket, for its own host id, and are refused on control subjects', async () => {
+    const issuer = tabIssuer('a', auth.issuers.a?.browser ?? '');
+    const tab = createServer();
+    const tabId = tab.getPublicKey();
+    const other = createServer().getPublicKey();
+    const { jwt, inboxPrefix } = await issuer.issue(tabId, 60_000);
+    const seed = new TextDecoder().decode(tab.getSeed());
     await assert.rejects(
-      connectLattice({
+      connectNode({
         servers: topo.urls(),
-        credsFile: creds('a', 'browser'),
-        connectTimeoutMs: 2000,
+        authenticator: jwtAuthenticator(jwt, tab.getSeed()),
+        maxReconnectAttempts: 0,
+        timeout: 2000,
       }),
-      { code: 'NATS_AUTH_FAILED' },
+      /Authorization Violation/,
+      'plain TCP is refused',
     );
     const wsUrl = topo.servers()[0]?.websocketUrl ?? '';
     const result = await wsClient({
       url: wsUrl,
-      credsFile: creds('a', 'browser'),
+      jwt,
+      seed,
+      inboxPrefix,
       tries: [
         { kind: 'request', subject: s.control('component.start', host.id) },
         { kind: 'request', subject: s.control('host.ping') },
+        { kind: 'request', subject: s.control('host.ping', host.id) },
         { kind: 'request', subject: s.control('link.put') },
         { kind: 'request', subject: 'aloft.b.ctl.v1.host.ping' },
+        { kind: 'subscribe', subject: s.control('component.start', tabId) },
+        { kind: 'subscribe', subject: s.rpcOnHost('echo', tabId) },
+        { kind: 'publish', subject: s.heartbeat(tabId) },
         { kind: 'subscribe', subject: s.control('link.put') },
-        { kind: 'subscribe', subject: s.control('component.start', 'NTHISTAB') },
-        { kind: 'subscribe', subject: s.rpcOnHost('echo', 'NTHISTAB') },
+        { kind: 'subscribe', subject: s.control('component.start', host.id) },
+        { kind: 'subscribe', subject: s.rpcOnHost('echo', host.id) },
+        { kind: 'subscribe', subject: s.rpcOnHost('echo', other) },
+        { kind: 'subscribe', subject: s.rpcAny('echo') },
+        { kind: 'publish', subject: s.heartbeat(host.id) },
         { kind: 'subscribe', subject: 'aloft.b.>' },
       ],
     });
     assert.equal(result.connected, true, result.error);
-    const [start, ping, link, other, subLink, subOwn, subRpc, subB] = result.results;
-    for (const refused of [start, ping, link, other]) {
+    const [start, scatter, ping, link, otherLattice, ...subs] = result.results;
+    for (const refused of [start, scatter, ping, link, otherLattice]) {
       assert.equal(refused?.ok, false);
       assert.equal(refused?.code, 'PERMISSION_DENIED', refused?.message);
-      assert.match(refused?.message ?? '', /the browser credentials of lattice a/);
     }
     assert.deepEqual(
-      [subLink?.ok, subOwn?.ok, subRpc?.ok, subB?.ok],
-      [false, true, true, false],
-      'a tab receives commands and calls addressed to it, not lattice-wide verbs or another lattice',
+      subs.map((r) => [r.kind, r.subject, r.ok]),
+      [
+        ['subscribe', s.control('component.start', tabId), true],
+        ['subscribe', s.rpcOnHost('echo', tabId), true],
+        ['publish', s.heartbeat(tabId), true],
+        ['subscribe', s.control('link.put'), false],
+        ['subscribe', s.control('component.start', host.id), false],
+        ['subscribe', s.rpcOnHost('echo', host.id), false],
+        ['subscribe', s.rpcOnHost('echo', other), false],
+        ['subscribe', s.rpcAny('echo'), false],
+        ['publish', s.heartbeat(host.id), false],
+        ['subscribe', 'aloft.b.>', false],
+      ],
+      'a tab receives what is addressed to its own host id: no other host, queue group or lattice',
     );
+  });
+
+  it('a tab’s JWT fits the CONNECT line with a 32-character lattice name', async () => {
+    const issuer = tabIssuer(LONG, auth.issuers[LONG]?.browser ?? '');
+    const tab = createServer();
+    const { jwt, inboxPrefix } = await issuer.issue(tab.getPublicKey(), 60_000);
+    const result = await wsClient({
+      url: topo.servers()[0]?.websocketUrl ?? '',
+      jwt,
+      seed: new TextDecoder().decode(tab.getSeed()),
+      inboxPrefix,
+      tries: [
+        { kind: 'subscribe', subject: subjectsFor(LONG).rpcOnHost('echo', tab.getPublicKey()) },
+      ],
+    });
+    assert.equal(result.connected, true, `JWT of ${jwt.length} bytes: ${result.error ?? ''}`);
+    assert.equal(result.results[0]?.ok, true);
   });
 });
 
@@ -427,14 +478,17 @@ function withUnrestricted(plan: ReturnType<typeof latticeAccount>) {
 interface WsResult {
   connected: boolean;
   error?: string;
-  results: { subject: string; ok: boolean; code?: string; message?: string }[];
+  results: { subject: string; kind: string; ok: boolean; code?: string; message?: string }[];
 }
 
 /** Runs test/support/ws-client.ts (Node 20 has WebSocket only behind a flag). */
 function wsClient(plan: {
   url: string;
-  credsFile: string;
-  tries: { kind: 'request' | 'subscribe'; subject: string }[];
+  credsFile?: string;
+  jwt?: string;
+  seed?: string;
+  inboxPrefix?: string;
+  tries: { kind: 'request' | 'subscribe' | 'publish'; subject: string }[];
 }): Promise<WsResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(

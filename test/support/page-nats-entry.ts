@@ -1,14 +1,16 @@
 /**
- * Bundled by page-nats.ts and run inside a browser page: a second NATS connection over WebSocket
- * with the credentials the page was given, which tries things on the server and reports what it
- * answered. It stands for any code that runs in a `/join` page (or anyone who can load it).
+ * Bundled by page-nats.ts and run inside a browser page: what any code in a `/join` page (or
+ * anyone who can load it) can do with NATS. It gets credentials of its own from the page's
+ * server the way the tab does (a fresh host key, a signed challenge), opens a second NATS
+ * connection over WebSocket, tries things on the server and reports what it answered.
  */
 import {
-  credsAuthenticator,
   headers as natsHeaders,
+  jwtAuthenticator,
   wsconnect,
   type NatsConnection,
 } from '@nats-io/nats-core';
+import { createServer } from '@nats-io/nkeys';
 
 /** One thing to try: a request, a plain publish, or a subscription. */
 export interface PageTry {
@@ -27,6 +29,20 @@ export interface PageTryResult {
   /** The reply's body, for a request that was answered. */
   reply?: string;
   error?: { name: string; message: string; operation?: string; subject?: string };
+}
+
+/** Credentials a page can hold: a user JWT and the seed of the key it names. */
+export interface PageCreds {
+  hostId: string;
+  jwt: string;
+  seed: string;
+  inboxPrefix: string;
+}
+
+interface PageConfig {
+  lattice: string;
+  servers: string[];
+  auth?: { challengeUrl: string; credentialsUrl: string };
 }
 
 interface NatsError {
@@ -48,21 +64,90 @@ const describe = (err: unknown): NonNullable<PageTryResult['error']> => {
   };
 };
 
-/** Connects as the page's config says (servers, credentials, inbox prefix) and runs `tries`. */
-export async function tryAsPage(
-  config: { servers: string[]; credentials?: string; inboxPrefix?: string },
-  tries: PageTry[],
-): Promise<PageTryResult[]> {
-  const nc: NatsConnection = await wsconnect({
+const b64url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+
+const postJson = async (url: string, body: unknown): Promise<{ status: number; json: unknown }> => {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+};
+
+/**
+ * Asks the page's server for credentials, as the tab does, with a fresh key; `claim` names another
+ * host id to ask for instead (signing with the fresh key: the server should refuse). Returns the
+ * credentials, or the server's refusal.
+ */
+export async function credentialsFor(
+  config: PageConfig,
+  claim?: string,
+): Promise<{ ok: true; creds: PageCreds } | { ok: false; status: number; code: string }> {
+  if (!config.auth) throw new Error('the page has no credentials endpoints');
+  const key = createServer();
+  const hostId = claim ?? key.getPublicKey();
+  const { nonce } = (await postJson(config.auth.challengeUrl, {})).json as { nonce: string };
+  // The format of src/browser/config.ts's challengeText: the probe must speak the same protocol.
+  const text = `aloft-join-v1\n${config.lattice}\n${hostId}\n${nonce}`;
+  const signature = b64url(key.sign(new TextEncoder().encode(text)));
+  const res = await postJson(config.auth.credentialsUrl, { hostId, nonce, signature });
+  if (res.status !== 200) {
+    return { ok: false, status: res.status, code: (res.json as { code: string }).code };
+  }
+  const c = res.json as { jwt: string; inboxPrefix: string };
+  return {
+    ok: true,
+    creds: {
+      hostId,
+      jwt: c.jwt,
+      inboxPrefix: c.inboxPrefix,
+      seed: new TextDecoder().decode(key.getSeed()),
+    },
+  };
+}
+
+function connectWith(config: PageConfig, creds: PageCreds | undefined): Promise<NatsConnection> {
+  return wsconnect({
     servers: config.servers,
     name: 'page-probe',
     maxReconnectAttempts: 0,
     timeout: 5000,
-    ...(config.credentials !== undefined
-      ? { authenticator: credsAuthenticator(new TextEncoder().encode(config.credentials)) }
+    ...(creds
+      ? {
+          authenticator: jwtAuthenticator(creds.jwt, new TextEncoder().encode(creds.seed)),
+          inboxPrefix: creds.inboxPrefix,
+        }
       : {}),
-    ...(config.inboxPrefix !== undefined ? { inboxPrefix: config.inboxPrefix } : {}),
   });
+}
+
+/** Whether the server accepts a connection with `creds`; its error when it does not. */
+export async function tryConnect(
+  config: PageConfig,
+  creds: PageCreds,
+): Promise<{ ok: boolean; error?: string }> {
+  try {
+    const nc = await connectWith(config, creds);
+    await nc.flush();
+    await nc.close();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: `${(err as Error).name}: ${(err as Error).message}` };
+  }
+}
+
+/** Connects with `creds` (none: no credentials) and runs `tries`. */
+export async function tryAsPage(
+  config: PageConfig,
+  creds: PageCreds | undefined,
+  tries: PageTry[],
+): Promise<PageTryResult[]> {
+  const nc = await connectWith(config, creds);
   // nats-server answers a refused PUB or SUB with -ERR before the PONG of the next flush.
   const violations: NatsError[] = [];
   void (async () => {

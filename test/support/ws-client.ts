@@ -3,11 +3,17 @@
  * process (`node --experimental-websocket --import tsx test/support/ws-client.ts PLAN`): Node 20
  * has a WebSocket only behind that flag, and nats.js's transport choice is process-wide.
  *
- * PLAN (JSON): { url, credsFile, tries: [{ kind: 'request' | 'subscribe', subject }] }.
+ * PLAN (JSON): { url, credsFile | { jwt, seed, inboxPrefix }, tries: [{ kind: 'request' | 'subscribe' | 'publish', subject }] }
+ * (`jwt`/`seed`: a browser tab's user JWT and its host seed, as the tab connects).
  * Prints one JSON line: { connected, error?, results: [{ subject, kind, ok, code?, message? }] }.
  */
 import { readFileSync } from 'node:fs';
-import { credsAuthenticator, wsconnect, type NatsConnection } from '@nats-io/nats-core';
+import {
+  credsAuthenticator,
+  jwtAuthenticator,
+  wsconnect,
+  type NatsConnection,
+} from '@nats-io/nats-core';
 import {
   describeCredentials,
   inboxPrefixFor,
@@ -18,8 +24,11 @@ import { permissionProbe } from './permissions.ts';
 
 interface Plan {
   url: string;
-  credsFile: string;
-  tries: { kind: 'request' | 'subscribe'; subject: string }[];
+  credsFile?: string;
+  jwt?: string;
+  seed?: string;
+  inboxPrefix?: string;
+  tries: { kind: 'request' | 'subscribe' | 'publish'; subject: string }[];
 }
 interface Result {
   subject: string;
@@ -30,14 +39,16 @@ interface Result {
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as Plan;
-const text = readFileSync(plan.credsFile, 'utf8');
-const info = parseCredentials(text, plan.credsFile);
+const text = plan.credsFile ? readFileSync(plan.credsFile, 'utf8') : undefined;
+const info = text && plan.credsFile ? parseCredentials(text, plan.credsFile) : undefined;
 let nc: NatsConnection;
 try {
   nc = await wsconnect({
     servers: plan.url,
-    authenticator: credsAuthenticator(new TextEncoder().encode(text)),
-    inboxPrefix: inboxPrefixFor(info.user),
+    authenticator: text
+      ? credsAuthenticator(new TextEncoder().encode(text))
+      : jwtAuthenticator(plan.jwt ?? '', new TextEncoder().encode(plan.seed ?? '')),
+    inboxPrefix: info ? inboxPrefixFor(info.user) : (plan.inboxPrefix ?? '_INBOX'),
     maxReconnectAttempts: 0,
     timeout: 3000,
   });
@@ -64,6 +75,8 @@ for (const t of plan.tries) {
         message: e.message,
       });
     }
+  } else if (t.kind === 'publish') {
+    results.push({ subject: t.subject, kind: t.kind, ok: await probe.canPublish(t.subject) });
   } else {
     results.push({ subject: t.subject, kind: t.kind, ok: await probe.canSubscribe(t.subject) });
   }

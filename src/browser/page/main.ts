@@ -52,12 +52,25 @@ async function main(): Promise<void> {
   const config = readConfig();
   view.state('starting', `joining lattice ${config.lattice}…`);
   const calls: CallCounts = new Map();
+  let lost: string | undefined;
   const host: Host = await startTabHost({
     config,
     labels: labels.labels,
     logger,
     Worker: g.Worker,
     fetch: (url) => globalThis.fetch(url),
+    postJson: (url, body) =>
+      globalThis.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    onCredentialsLost: (reason) => {
+      lost = reason;
+      view.leaveEnabled(false);
+      view.problems([reason]);
+      view.state('leaving', 'credentials not renewed: leaving the lattice…');
+    },
     onCall: (call) => {
       const n = calls.get(call.component) ?? { ok: 0, err: 0 };
       if (call.outcome === 'ok') n.ok++;
@@ -79,7 +92,8 @@ async function main(): Promise<void> {
   await host.closed();
   clearInterval(timer);
   refresh();
-  view.state('stopped', 'left the lattice (reload to join again)');
+  if (lost !== undefined) view.state('error', 'stopped serving: its credentials were not renewed');
+  else view.state('stopped', 'left the lattice (reload to join again)');
 }
 
 main().catch((err: unknown) => {

@@ -1,10 +1,11 @@
-import { credsAuthenticator, wsconnect, type ConnectionOptions } from '@nats-io/nats-core';
-import { createServer } from '@nats-io/nkeys';
+import { jwtAuthenticator, wsconnect, type ConnectionOptions } from '@nats-io/nats-core';
+import { createServer, type KeyPair } from '@nats-io/nkeys';
 import { startHostOn, type CallObserver, type Host, type HostPlatform } from '../../host/index.ts';
 import { createRuntimeCore, memoryArtifactCache } from '../../runtime/index.ts';
 import { AloftError, errorMessage, type Logger } from '../../support/index.ts';
-import type { JoinConfig } from '../config.ts';
+import type { JoinConfig, TabCredentials } from '../config.ts';
 import { browserArtifacts } from './artifacts.ts';
+import { keepCredentials, requestCredentials, type PostJson } from './credentials.ts';
 import type { WorkerConstructor } from './globals.ts';
 import { webWorkerSpawner } from './spawner.ts';
 import { workerTicker } from './ticker.ts';
@@ -15,21 +16,42 @@ export interface TabHostOptions {
   logger: Logger;
   Worker: WorkerConstructor;
   fetch: Parameters<typeof browserArtifacts>[1];
+  /** Same-origin JSON POSTs (the credentials exchange). */
+  postJson: PostJson;
   /** Told of every call the tab serves (the page counts them for its status view). */
   onCall?: CallObserver;
+  /**
+   * The tab's credentials could not be renewed (refused, or not before they expire): the host
+   * is stopping, and the page should say why.
+   */
+  onCredentialsLost?: (reason: string) => void;
+}
+
+/** Runs a function every `ms` from a worker (the page's timers are throttled while hidden). */
+type Ticker = ReturnType<typeof workerTicker>;
+
+/** The tab's NATS credentials while it lives: the JWT changes at each renewal. */
+interface Session {
+  current: TabCredentials;
 }
 
 /**
- * The browser's host platform: NATS over WebSocket (nats.js `wsconnect`), a fresh nkey identity
- * per tab, components in Web Workers through the runtime core (transpiled in the tab, cached in
- * memory for the tab's life), artifacts from the lattice's store or the page's server.
+ * The browser's host platform: NATS over WebSocket (nats.js `wsconnect`), the tab's own nkey as
+ * its identity (and, with accounts, as its NATS user: the JWT the server issued names that key,
+ * and the tab signs the server's nonce with it), components in Web Workers through the runtime
+ * core (transpiled in the tab, cached in memory for the tab's life), artifacts from the lattice's
+ * store or the page's server.
  */
-export function tabPlatform(options: TabHostOptions): HostPlatform {
+export function tabPlatform(
+  options: TabHostOptions,
+  key: KeyPair,
+  session: Session | undefined,
+  every: Ticker,
+): HostPlatform {
   const { config } = options;
-  const kp = createServer();
-  const id = kp.getPublicKey();
+  const id = key.getPublicKey();
   return {
-    identity: { id, name: `tab-${id.slice(-5).toLowerCase()}`, seed: kp.getSeed() },
+    identity: { id, name: `tab-${id.slice(-5).toLowerCase()}`, seed: key.getSeed() },
     connect: async (name) => {
       // The same connection behaviour as `connectLattice` on Node: reconnect forever, quickly,
       // and notice a dead server within seconds.
@@ -46,9 +68,11 @@ export function tabPlatform(options: TabHostOptions): HostPlatform {
         // Cluster gossip advertises the servers' nats:// client URLs, which a browser cannot dial.
         ignoreClusterUpdates: true,
       };
-      if (config.credentials !== undefined)
-        opts.authenticator = credsAuthenticator(new TextEncoder().encode(config.credentials));
-      if (config.inboxPrefix !== undefined) opts.inboxPrefix = config.inboxPrefix;
+      if (session) {
+        // Read at every (re)connect: a renewal swaps the JWT, the key stays the tab's.
+        opts.authenticator = jwtAuthenticator(() => session.current.jwt, key.getSeed());
+        opts.inboxPrefix = session.current.inboxPrefix;
+      }
       try {
         return await wsconnect(opts);
       } catch (err) {
@@ -71,23 +95,35 @@ export function tabPlatform(options: TabHostOptions): HostPlatform {
         spawner: webWorkerSpawner(options.Worker, config.workerUrl),
       }),
     fetchArtifact: browserArtifacts(config, options.fetch, options.logger),
-    every: workerTicker(options.Worker, options.logger),
+    every,
   };
 }
 
 /**
  * Joins the lattice from this tab as a host, with the one implementation of the protocol every
- * host runs (`startHostOn`). A tab serves calls and the control requests addressed to it; it
- * neither writes lattice state (the lattice-wide verbs), nor reports other hosts lost, nor creates
- * the log stream — the other hosts and the reconcilers do, and a tab's credentials may not.
+ * host runs (`startHostOn`). With NATS accounts it first proves to the page's server that it
+ * holds a fresh host key and gets a short-lived user JWT of its own, bound to that host id, and
+ * renews it while it lives. A tab serves the calls and control requests addressed to it, and
+ * nothing else: not a component's queue group, not the lattice-wide verbs; it neither reports
+ * other hosts lost, nor probes them, nor creates the log stream — the other hosts and the
+ * reconcilers do, and a tab's credentials may not.
  */
-export function startTabHost(options: TabHostOptions): Promise<Host> {
-  return startHostOn(
+export async function startTabHost(options: TabHostOptions): Promise<Host> {
+  const { config } = options;
+  const key = createServer();
+  const auth = config.auth;
+  const request = auth
+    ? () => requestCredentials(auth, config.lattice, key, options.postJson)
+    : undefined;
+  const session: Session | undefined = request ? { current: await request() } : undefined;
+  const every = workerTicker(options.Worker, options.logger);
+  const platform = tabPlatform(options, key, session, every);
+  const host = await startHostOn(
     {
-      lattice: options.config.lattice,
-      servers: options.config.servers,
+      lattice: config.lattice,
+      servers: config.servers,
       labels: options.labels,
-      heartbeatMs: options.config.heartbeatMs,
+      heartbeatMs: config.heartbeatMs,
       logger: options.logger,
       providerKinds: {},
       // Signed components only, like every host: what the page's server trusts (its flags and
@@ -98,10 +134,29 @@ export function startTabHost(options: TabHostOptions): Promise<Host> {
         ignoreLatticePolicy: true,
       },
       reportLosses: false,
+      probeHosts: false,
       serveLatticeVerbs: false,
+      serveAnyCalls: false,
       createLogStream: false,
       ...(options.onCall ? { onCall: options.onCall } : {}),
     },
-    tabPlatform(options),
+    platform,
   );
+  if (session && request) {
+    const stopRenewing = keepCredentials({
+      first: session.current,
+      request,
+      target: host,
+      every,
+      onRenewed: (next) => (session.current = next),
+      onLost: (reason) => {
+        options.logger.error('this tab stops serving', { reason });
+        options.onCredentialsLost?.(reason);
+        void host.stop(5000);
+      },
+      logger: options.logger,
+    });
+    void host.closed().then(stopRenewing);
+  }
+  return host;
 }

@@ -5,7 +5,7 @@ import { renderJoinPage, scriptJson } from './page.ts';
 it('the config in the page cannot end its script element or inject markup', () => {
   const hostile = '</script><script>alert(1)</script><!--';
   const html = renderJoinPage(
-    { lattice: 'l', servers: ['ws://127.0.0.1:1'], workerUrl: '/w.js', credentials: hostile },
+    { lattice: 'l', servers: ['ws://127.0.0.1:1'], workerUrl: hostile },
     '/join/host.js?v=1',
   );
   assert.equal(html.match(/<\/script>/g)?.length, 2); // the config's and the module's, nothing more
@@ -14,8 +14,7 @@ it('the config in the page cannot end its script element or inject markup', () =
   assert.deepEqual(JSON.parse(json ?? ''), {
     lattice: 'l',
     servers: ['ws://127.0.0.1:1'],
-    workerUrl: '/w.js',
-    credentials: hostile,
+    workerUrl: hostile,
   });
   assert.equal(JSON.parse(scriptJson('a\u2028b&')), 'a\u2028b&');
 });

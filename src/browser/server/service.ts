@@ -23,9 +23,12 @@ import type { JoinConfigInput } from '../config.ts';
 import type { BrowserBundle } from './bundle.ts';
 import { browserBundle } from './bundle-cache.ts';
 import { renderJoinPage, renderNoWebSocketPage } from './page.ts';
+import { send, type JoinRoute } from './http.ts';
 
-/** A page or endpoint on the dashboard's server (the web domain's `RouteHandler`). */
-export type JoinRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+export type { JoinRoute } from './http.ts';
+import { tabCredentialsService } from './credentials.ts';
+import { credentialRoutes } from './credential-routes.ts';
+import type { TabIssuer } from './issuer.ts';
 
 export interface JoinServiceOptions {
   lattice: string;
@@ -33,10 +36,14 @@ export interface JoinServiceOptions {
   connection: Omit<LatticeConnectionOptions, 'logger' | 'name'>;
   /** NATS WebSocket URLs handed to the tab. None: `/join` explains how to configure one. */
   websocketUrls: string[];
-  /** A `.creds` file's text for the tab's NATS user (a browser-role user when NATS has auth). */
-  credentials?: string;
-  /** That user's reply inbox prefix, when its permissions allow only its own. */
-  inboxPrefix?: string;
+  /**
+   * When NATS has accounts: signs each tab a user of its own (`tabIssuer`). The page then proves
+   * it holds its host key at `/join/challenge` + `/join/credentials` and gets a short-lived JWT.
+   * Without one, tabs connect with no credentials (a NATS without auth).
+   */
+  issuer?: TabIssuer;
+  /** Lifetime of each tab's JWT. Default 1 h. */
+  credentialsTtlMs?: number;
   /** Where tabs read `sha256:` artifacts first. Default: the lattice's store, then HTTP. */
   artifactSources?: ('store' | 'http')[];
   heartbeatMs?: number;
@@ -49,28 +56,14 @@ export interface JoinServiceOptions {
 export interface JoinService {
   /** Handlers by path, for `startDashboard({ routes })`. */
   readonly routes: Record<string, JoinRoute>;
+  /**
+   * Refuses credentials to the tab `hostId` from now on: at its next renewal (halfway through its
+   * JWT's life) it stops serving and says why. Its current JWT runs out at its expiry.
+   */
+  evict(hostId: string, reason: string): void;
   state(): 'running' | 'stopped';
   stop(): Promise<void>;
   closed(): Promise<void>;
-}
-
-/** Every `/join` response: cross-origin isolated (SharedArrayBuffer), same-origin only. */
-const ISOLATION = {
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-embedder-policy': 'require-corp',
-  'cross-origin-resource-policy': 'same-origin',
-  'x-content-type-options': 'nosniff',
-} as const;
-
-function send(
-  res: ServerResponse,
-  status: number,
-  type: string,
-  body: string | Uint8Array,
-  cache = 'no-store',
-): void {
-  res.writeHead(status, { ...ISOLATION, 'content-type': type, 'cache-control': cache });
-  res.end(body);
 }
 
 const bindgenDir = (): string =>
@@ -135,13 +128,14 @@ export async function startJoinService(options: JoinServiceOptions): Promise<Joi
       workerUrl: `/join/worker.js?v=${hash}`,
       artifactUrl: '/join/artifact',
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
-      // A tab with its own NATS user (the browser role) may not read the object store: HTTP first.
-      ...(options.artifactSources || options.credentials !== undefined
+      // A tab with a NATS user of its own may not read the object store: HTTP first.
+      ...(options.artifactSources || credentials
         ? { artifactSources: options.artifactSources ?? ['http', 'store'] }
         : {}),
-      ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
-      ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
       ...trustFor(options.trustedIssuers ?? [], security.policy()),
+      ...(credentials
+        ? { auth: { challengeUrl: '/join/challenge', credentialsUrl: '/join/credentials' } }
+        : {}),
     };
     send(res, 200, 'text/html; charset=utf-8', renderJoinPage(config, `/join/host.js?v=${hash}`));
   };
@@ -168,7 +162,16 @@ export async function startJoinService(options: JoinServiceOptions): Promise<Joi
         return send(res, 405, 'text/plain', `${req.method ?? ''} is not allowed here\n`);
       return handler(req, res);
     };
+  const credentials = options.issuer
+    ? tabCredentialsService({
+        lattice: options.lattice,
+        issuer: options.issuer,
+        logger: log,
+        ...(options.credentialsTtlMs !== undefined ? { ttlMs: options.credentialsTtlMs } : {}),
+      })
+    : undefined;
   const routes: Record<string, JoinRoute> = {
+    ...(credentials ? credentialRoutes(credentials) : {}),
     '/join': getOnly(joinPage),
     '/join/': getOnly(joinPage),
     '/join/host.js': getOnly(script),
@@ -182,6 +185,7 @@ export async function startJoinService(options: JoinServiceOptions): Promise<Joi
 
   return {
     routes,
+    evict: (hostId, reason) => credentials?.evict(hostId, reason),
     state: () => state,
     stop: async () => {
       if (state === 'stopped') return done.promise;

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { assertLatticeName } from '../../lattice/index.ts';
 import { isAlive, isPortOpen } from '../../nats/index.ts';
 import { cloudPids, readSimState } from '../../sim/index.ts';
@@ -32,13 +33,14 @@ export const command: Command = {
   summary:
     'Serve the live web dashboard of a lattice (fault buttons for a running simulation) and /join, where a browser tab becomes a host',
   usage:
-    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-creds FILE] [--trusted-issuers A…,A…] [--data-dir DIR] [--json] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
+    'aloft dashboard [--port N] [--nats-url URL] [--lattice NAME] [--ws-url URL] [--browser-issuer FILE] [--browser-ttl 1h] [--trusted-issuers A…,A…] [--data-dir DIR] [--json] [--creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE]',
   options: {
     port: { type: 'string' },
     'nats-url': { type: 'string' },
     lattice: { type: 'string' },
     'ws-url': { type: 'string' },
-    'browser-creds': { type: 'string' },
+    'browser-issuer': { type: 'string' },
+    'browser-ttl': { type: 'string' },
     'trusted-issuers': { type: 'string' },
     'data-dir': { type: 'string' },
     json: { type: 'boolean' },
@@ -83,17 +85,20 @@ export const command: Command = {
           : [];
     const logger = jsonLogger(process.stderr, parseLogLevel(io.env.ALOFT_LOG_LEVEL));
     const connection = { servers, ...(observer ? { credsFile: observer } : {}), ...auth };
-    // Tabs join as browser-role users: --browser-creds, else the simulation's or `aloft up`'s.
-    const browserCreds =
-      (values['browser-creds'] as string | undefined) ??
-      sim?.auth?.creds.browser ??
-      (urlFlag || sim ? undefined : up?.auth?.creds.browser);
+    // Each tab joins as a user of its own, signed with the lattice's browser issuer:
+    // --browser-issuer, else the simulation's or `aloft up`'s.
+    const issuerFlag = values['browser-issuer'] as string | undefined;
+    const browserIssuer =
+      (issuerFlag !== undefined ? resolve(io.cwd, issuerFlag) : undefined) ??
+      sim?.auth?.browserIssuer ??
+      (urlFlag || sim ? undefined : up?.auth?.browserIssuer);
     const join = await joinService({
       lattice,
       connection,
       websocketUrls,
-      credsFile: browserCreds,
-      // Tabs trust these issuers (and the lattice policy, when they may read it).
+      issuerFile: browserIssuer,
+      ttl: values['browser-ttl'] as string | undefined,
+      // Tabs trust these issuers (and the lattice policy, read by this server).
       trustedIssuers: keyList(
         (values['trusted-issuers'] as string | undefined) ?? io.env.ALOFT_TRUSTED_ISSUERS,
       ).map((k) => assertPublicKey(k, 'account', '--trusted-issuers')),

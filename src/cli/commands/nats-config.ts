@@ -164,6 +164,9 @@ export const command: Command = {
     io.out(
       `  ${r(`${out}/keys`)}/                       operator and account seeds: keep them offline`,
     );
+    io.out(
+      `  ${r(`${out}/keys`)}/<lattice>.issuer-browser.json  signs browser tabs: give it to the dashboard only`,
+    );
     if (written.caFile)
       io.out(`  ${r(`${out}/tls`)}/                        CA, server and client certificates`);
     io.out(`  ${r(`${out}/clients.json`)}                  URLs per cloud and files per role`);
@@ -179,6 +182,12 @@ export const command: Command = {
           : '') +
         ` --label cloud=${cloud}`,
     );
+    if (values.websocket === true) {
+      io.out('and the dashboard serves /join (one short-lived NATS user per browser tab) with:');
+      io.out(
+        `  aloft dashboard --lattice ${first} --nats-url … --creds ${r(written.clients[first]?.observer?.creds ?? '')} --ws-url wss://… --browser-issuer ${r(written.auth.issuers[first]?.browser ?? '')}`,
+      );
+    }
     return 0;
   },
 };

@@ -92,7 +92,7 @@ export const command: Command = {
         lattice: state.lattice,
         connection,
         websocketUrls,
-        credsFile: state.auth?.creds.browser,
+        issuerFile: state.auth?.browserIssuer,
         // Tabs run what the simulation signed, like its hosts.
         trustedIssuers: [simIssuer(state.dataDir).publicKey],
         logger,

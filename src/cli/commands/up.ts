@@ -6,6 +6,7 @@ import {
   latticeAccount,
   openSecurityState,
   LATTICE_ROLES,
+  BROWSER_ISSUER,
 } from '../../lattice/index.ts';
 import { ensureAuth, findNatsServer, isPortOpen, startNatsServer } from '../../nats/index.ts';
 import { spawnAloft } from '../../host/index.ts';
@@ -31,7 +32,7 @@ export const command: Command = {
   summary:
     'Start a local lattice: NATS with JetStream and accounts (unless --nats-url names one), a host, a reconciler, the dashboard',
   usage:
-    'aloft up [--data-dir DIR] [--port N] [--lattice NAME] [--no-host] [--dashboard-port N] [--insecure] | aloft up --nats-url URL [--creds-dir DIR | --creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME]',
+    'aloft up [--data-dir DIR] [--port N] [--lattice NAME] [--no-host] [--dashboard-port N] [--insecure] | aloft up --nats-url URL [--creds-dir DIR [--browser-issuer FILE] | --creds FILE] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--js-domain NAME]',
   options: {
     'data-dir': { type: 'string' },
     port: { type: 'string' },
@@ -41,6 +42,7 @@ export const command: Command = {
     'dashboard-port': { type: 'string' },
     insecure: { type: 'boolean' },
     'creds-dir': { type: 'string' },
+    'browser-issuer': { type: 'string' },
     ...natsAuthOptions,
   },
   async run({ values, io }) {
@@ -136,8 +138,8 @@ export const command: Command = {
           ...(state.websocketUrl ? ['--ws-url', state.websocketUrl] : []),
           '--json',
           ...authArgs('observer'),
-          // Tabs that open /join become hosts as the browser role (no control, no other lattice).
-          ...(state.auth?.creds.browser ? ['--browser-creds', state.auth.creds.browser] : []),
+          // Tabs that open /join become hosts, each a NATS user of its own host id, signed here.
+          ...(state.auth?.browserIssuer ? ['--browser-issuer', state.auth.browserIssuer] : []),
         ],
         join(dir, 'logs'),
       );
@@ -204,7 +206,8 @@ async function developmentKeys(
 
 /**
  * Credentials for a lattice on an external NATS: `--creds-dir DIR` holding `<role>.creds` (as
- * `aloft nats config` writes them under `creds/<lattice>/`), or one `--creds` file for every process.
+ * `aloft nats config` writes them under `creds/<lattice>/`), or one `--creds` file for every
+ * process; `--browser-issuer FILE` (`keys/<lattice>.issuer-browser.json`) for the tabs of /join.
  */
 function externalAuth(
   values: Record<string, unknown>,
@@ -214,6 +217,7 @@ function externalAuth(
   const dir = values['creds-dir'] as string | undefined;
   if (!dir) return undefined;
   const abs = resolve(io.cwd, dir);
+  const issuer = values['browser-issuer'] as string | undefined;
   const creds: Record<string, string> = {};
   for (const role of LATTICE_ROLES) {
     const file = join(abs, `${role}.creds`);
@@ -224,7 +228,7 @@ function externalAuth(
       hint: `point --creds-dir at the credentials of lattice ${lattice}, e.g. nats-config/creds/${lattice}`,
     });
   }
-  return { dir: abs, creds };
+  return { dir: abs, creds, ...(issuer ? { browserIssuer: resolve(io.cwd, issuer) } : {}) };
 }
 
 async function useExternal(flag: string, lattice: string, auth: UpState['auth']): Promise<UpState> {
@@ -257,7 +261,15 @@ async function localAuth(dir: string, lattice: string) {
     operator: 'aloft-local',
     accounts: [{ name: lattice, ...latticeAccount(lattice) }],
   });
-  return { auth, state: { dir: authDir, creds: auth.creds[lattice] ?? {} } };
+  const browserIssuer = auth.issuers[lattice]?.[BROWSER_ISSUER];
+  return {
+    auth,
+    state: {
+      dir: authDir,
+      creds: auth.creds[lattice] ?? {},
+      ...(browserIssuer ? { browserIssuer } : {}),
+    },
+  };
 }
 
 async function startEmbedded(
