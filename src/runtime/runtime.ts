@@ -29,6 +29,11 @@ export interface ComponentLimits {
    */
   overflowInstances: number;
   /**
+   * How long a capability call must have waited before its instance counts as waiting on I/O
+   * for `overflowInstances`: a call that answers in a few ms is no reason to start an instance.
+   */
+  blockedAfterMs: number;
+  /**
    * Invocations handed to a busy instance ahead of time, when every instance is busy and no
    * more may start (1 disables). Raises throughput 2–3× under load; an invocation waiting
    * behind a runaway one is moved to a fresh instance when the runaway is terminated.
@@ -68,7 +73,8 @@ export const DEFAULT_LIMITS: ComponentLimits = {
   timeoutMs: 10_000,
   maxInstances: 2,
   minInstances: 1,
-  overflowInstances: 16,
+  overflowInstances: 4,
+  blockedAfterMs: 500,
   pipelineDepth: 4,
   maxQueue: 64,
   maxMessageBytes: 16 * 1024 * 1024,
@@ -275,6 +281,7 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         maxInstances: limits.maxInstances,
         minInstances: limits.minInstances,
         overflowInstances: Math.max(0, limits.overflowInstances),
+        blockedAfterMs: Math.max(0, limits.blockedAfterMs),
         pipelineDepth: Math.max(1, limits.pipelineDepth),
         maxQueue: limits.maxQueue,
         maxMessageBytes: limits.maxMessageBytes,

@@ -30,6 +30,7 @@ export {
 export { originClouds } from './origins.ts';
 export {
   startLoad,
+  warmUp,
   servedCloud,
   type LoadGenerator,
   type LoadOptions,

@@ -221,3 +221,53 @@ export function startLoad(options: LoadOptions): Promise<LoadGenerator> {
     },
   });
 }
+
+/** Options of {@link warmUp}. */
+export interface WarmUpOptions {
+  /** Each cloud's ingress base URL. */
+  ingress: Record<string, string>;
+  /** The requests the load will send (`{origin}` is replaced by the cloud's name). */
+  requests: readonly LoadRequest[];
+  /** Requests sent at once to each cloud per round. Default 4. */
+  concurrency?: number;
+  /** A round counts as warm when every request succeeded within this. Default 1000 ms. */
+  fastMs?: number;
+  /** Gives up (without error: the load will show what is wrong) after this long. Default 60 s. */
+  maxMs?: number;
+}
+
+/**
+ * Sends rounds of requests to every cloud's ingress until one round is answered fast and without
+ * error: newly placed instances pay for their first calls (compiling, connecting, first key-value
+ * reads), and a load started at full rate against them turns that into a queue that times out.
+ * Resolves with the rounds it took and whether it got there.
+ */
+export async function warmUp(options: WarmUpOptions): Promise<{ rounds: number; warm: boolean }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const concurrency = options.concurrency ?? 4;
+  const fastMs = options.fastMs ?? 1000;
+  const deadline = performance.now() + (options.maxMs ?? 60_000);
+  let rounds = 0;
+  try {
+    while (performance.now() < deadline) {
+      rounds++;
+      const sent = Object.entries(options.ingress).flatMap(([origin, base]) =>
+        Array.from({ length: concurrency }, async (_, i) => {
+          const template = options.requests[i % options.requests.length];
+          if (!template) return true;
+          const req = {
+            method: template.method,
+            path: template.path.replaceAll('{origin}', origin),
+          };
+          const t0 = performance.now();
+          const res = await send(agent, base, req, 5000);
+          return res.status >= 200 && res.status < 300 && performance.now() - t0 <= fastMs;
+        }),
+      );
+      if ((await Promise.all(sent)).every(Boolean)) return { rounds, warm: true };
+    }
+    return { rounds, warm: false };
+  } finally {
+    agent.destroy();
+  }
+}

@@ -8,6 +8,7 @@ import {
   renderFrame,
   SAMPLE,
   startLoad,
+  warmUp,
   startRecorder,
   startSim,
   stopSim,
@@ -28,7 +29,7 @@ import type { JoinService } from '../../browser/index.ts';
 export const command: Command = {
   summary: 'Simulate several clouds on this machine, deploy a sample component, drive load, watch',
   usage:
-    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--dashboard-port N] [--down] [--auth]',
+    'aloft sim up [--clouds aws,gcp,azure] [--hosts-per-cloud 2] [--topology cluster|supercluster] [--rate 50] [--duration SECONDS] [--dashboard-port N] [--down] [--insecure]',
   options: {
     clouds: { type: 'string' },
     'hosts-per-cloud': { type: 'string' },
@@ -38,6 +39,7 @@ export const command: Command = {
     down: { type: 'boolean' },
     'dashboard-port': { type: 'string' },
     auth: { type: 'boolean' },
+    insecure: { type: 'boolean' },
     'data-dir': { type: 'string' },
   },
   async run({ values, io }) {
@@ -66,7 +68,9 @@ export const command: Command = {
       topology,
       lattice: DEFAULT_SIM.lattice,
       dataDir: dir,
-      auth: values.auth === true,
+      // NATS accounts and per-role credentials unless --insecure (--auth, the old opt-in, is the
+      // default now).
+      auth: values.insecure !== true,
     });
     state.supervisorPid = process.pid;
     writeSimState(state);
@@ -121,6 +125,19 @@ export const command: Command = {
       for (const [cloud, c] of Object.entries(state.clouds)) {
         if (c.ingress) io.err(`  ${cloud} ingress: ${c.ingress.url}/counters/${cloud}`);
       }
+      const sampleRequests = [
+        { method: 'GET', path: '/counters/{origin}' },
+        { method: 'POST', path: '/counters/{origin}' },
+      ] as const;
+      io.err('warming up: requests to every ingress until they are answered fast…');
+      const warmStart = performance.now();
+      const warm = await warmUp({ ingress: originClouds(state), requests: sampleRequests });
+      const warmS = ((performance.now() - warmStart) / 1000).toFixed(1);
+      io.err(
+        warm.warm
+          ? `warm after ${warm.rounds} rounds (${warmS} s)`
+          : `not warm after ${warm.rounds} rounds (${warmS} s); starting the load anyway`,
+      );
       io.err(
         `driving ${rate} HTTP requests/s to each cloud's ingress (GET and POST /counters/<cloud>)`,
       );
@@ -135,10 +152,7 @@ export const command: Command = {
       });
       const load = await startLoad({
         ingress: () => originClouds(readSimState(dir) ?? state),
-        requests: [
-          { method: 'GET', path: '/counters/{origin}' },
-          { method: 'POST', path: '/counters/{origin}' },
-        ],
+        requests: sampleRequests,
         ratePerCloud: rate,
         maxSeconds: duration,
         onSecond: (second) => recorder?.second(second),

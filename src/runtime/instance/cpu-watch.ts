@@ -15,8 +15,8 @@ export interface CpuWatchOptions {
   /** Check interval for a long invocation, ms; 0 disables the watch. */
   everyMs: number;
   /**
-   * Share of `windowMs` (0–1) a thread spent runnable (running or waiting for a CPU; its CPU
-   * time where that is unknown) that marks it as a sustained hog.
+   * Share of `windowMs` (0–1) of a core a thread's CPU time took (its runnable time where CPU
+   * time is unknown) that marks it as a sustained hog.
    */
   sustainedShare: number;
   windowMs: number;
@@ -57,8 +57,9 @@ export class CpuWatch {
       checks++;
       first ??= cpu;
       const used = cpu !== undefined && first !== undefined ? cpu - first : undefined;
-      // A thread starved by others cannot show its CPU use: after 20 checks, running is enough.
-      if (used === undefined ? checks >= 2 : used >= every || checks >= 20) {
+      // CPU it used, not time it ran: an invocation waiting on a capability call, or for a CPU
+      // on a crowded machine, is not a hog (lowering its priority would starve it further).
+      if (used === undefined ? checks >= 2 : used >= every) {
         this.#demote(instance, 'an invocation kept its thread busy', {
           afterMs: checks * every,
           ...(used !== undefined ? { cpuMs: used } : {}),
@@ -97,7 +98,9 @@ export class CpuWatch {
         continue;
       }
       const w = instance.worker;
-      const cpu = w?.runnableMs ? w.runnableMs() : w?.cpuTimeMs?.();
+      // CPU time used, not time runnable: on a crowded machine every thread with work waits for
+      // a CPU most of the time, and demoting those would starve the victims, not the hog.
+      const cpu = w?.cpuTimeMs ? w.cpuTimeMs() : w?.runnableMs?.();
       if (cpu === undefined) continue;
       const samples = this.#samples.get(instance) ?? [];
       samples.push({ t: now, cpu });

@@ -137,7 +137,7 @@ describe('instancesToStart', () => {
             instances.every((i) => i.state !== 'ready' || i.load > 0),
             'none idle',
           );
-          const blocked = instances.filter(isBlocked).length;
+          const blocked = instances.filter((i) => isBlocked(i)).length;
           assert.ok(live + n <= Math.max(live, l.maxInstances + l.overflowInstances));
           if (queued === 0) {
             assert.equal(n, 1, 'one ahead of need');

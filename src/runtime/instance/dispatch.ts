@@ -10,6 +10,8 @@ export interface InstanceView {
   load: number;
   /** True while it waits for the host to answer a capability call. */
   inHostCall: boolean;
+  /** How long its current capability call has waited, in ms (unknown: as long as it takes). */
+  hostCallMs?: number;
 }
 
 export interface DispatchLimits {
@@ -21,6 +23,13 @@ export interface DispatchLimits {
    * that at most `maxInstances` of them compete for CPU (0: never beyond `maxInstances`).
    */
   overflowInstances: number;
+  /**
+   * How long a capability call must have waited before its instance counts as blocked (and the
+   * pool may grow beyond `maxInstances` for it). Most calls answer in a millisecond or two; growing
+   * for those would start instances (tens to hundreds of ms of CPU each) on every request and
+   * starve the ones serving. Default 0.
+   */
+  blockedAfterMs?: number;
 }
 
 /**
@@ -67,9 +76,17 @@ export function chooseInstance<T extends InstanceView>(
  */
 export const MAX_STARTING_BEYOND_MAX = 2;
 
-/** True for an instance that holds a slot but no CPU: busy, and waiting on a capability call. */
-export function isBlocked(i: InstanceView): boolean {
-  return i.state === 'ready' && i.load > 0 && i.inHostCall;
+/**
+ * True for an instance that holds a slot but no CPU: busy, and waiting on a capability call for
+ * at least `blockedAfterMs`.
+ */
+export function isBlocked(i: InstanceView, blockedAfterMs = 0): boolean {
+  return (
+    i.state === 'ready' &&
+    i.load > 0 &&
+    i.inHostCall &&
+    (i.hostCallMs ?? Number.POSITIVE_INFINITY) >= blockedAfterMs
+  );
 }
 
 /**
@@ -94,7 +111,7 @@ export function instancesToStart(
     live++;
     if (i.state === 'starting') starting++;
     else if (i.load === 0) idle = true;
-    if (isBlocked(i)) blocked++;
+    if (isBlocked(i, limits.blockedAfterMs)) blocked++;
   }
   if (live < limits.minInstances) return limits.minInstances - live;
   if (idle) return 0;
@@ -123,7 +140,7 @@ export function isSurplus(
   for (const i of instances) {
     if (i.state === 'dead') continue;
     live++;
-    if (i !== instance && !isBlocked(i)) othersBlocked = false;
+    if (i !== instance && !isBlocked(i, limits.blockedAfterMs)) othersBlocked = false;
   }
   // The one instance kept free while every other waits on I/O is not surplus.
   return live > Math.max(limits.maxInstances, limits.minInstances) && !othersBlocked;

@@ -48,6 +48,8 @@ export interface PoolOptions {
   overflowInstances: number;
   /** How long an instance beyond `maxInstances` stays idle before it stops. Default 1000 ms. */
   overflowIdleMs?: number;
+  /** A capability call waiting this long makes its instance count as blocked. Default 0. */
+  blockedAfterMs?: number;
   /** Invocations handed to one busy instance ahead of time (1 = none; see docs). */
   pipelineDepth: number;
   /** Invocations that may wait in the pool's queue; beyond that `COMPONENT_BUSY` at once. */
@@ -129,6 +131,8 @@ class Instance implements InstanceView {
   surplusTimer: ReturnType<typeof setTimeout> | undefined;
   /** Its thread's priority was lowered. */
   demoted = false;
+  /** When its current capability call began (host clock), while it waits on one. */
+  hostCallSince: number | undefined;
 
   get load(): number {
     return this.jobs.length;
@@ -136,6 +140,10 @@ class Instance implements InstanceView {
 
   get inHostCall(): boolean {
     return this.end?.inHostCall ?? false;
+  }
+
+  get hostCallMs(): number | undefined {
+    return this.hostCallSince === undefined ? undefined : performance.now() - this.hostCallSince;
   }
 }
 
@@ -174,6 +182,8 @@ export class InstancePool {
   readonly #instances = new Set<Instance>();
   readonly #queue: Job[] = [];
   #closed = false;
+  /** Pending re-check for capability calls that may pass `blockedAfterMs`. */
+  #blockedTimer: ReturnType<typeof setTimeout> | undefined;
   #lastSpawnError: string | undefined;
   readonly #stats = {
     started: 0,
@@ -302,6 +312,7 @@ export class InstancePool {
   /** Rejects queued and running invocations and terminates every worker. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#blockedTimer);
     this.#cpu.stop();
     for (const job of this.#queue.splice(0)) this.#settle(job, unloaded());
     await Promise.all(
@@ -326,6 +337,32 @@ export class InstancePool {
     job.seq = instance.end?.nextSeq ?? -1;
     instance.end?.post(job.request);
     if (instance.jobs.length === 1) this.#cpu.started(instance);
+  }
+
+  /**
+   * Pumps again once the oldest capability call still waiting has waited `blockedAfterMs` (one
+   * timer for the pool, not one per call: most calls answer long before).
+   */
+  #checkBlockedLater(): void {
+    const after = this.#o.blockedAfterMs ?? 0;
+    if (after <= 0 || this.#blockedTimer || this.#closed) return;
+    // The oldest call that has not yet waited long enough (those that have were pumped for).
+    const now = performance.now();
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const i of this.#instances) {
+      const since = i.hostCallSince;
+      if (since !== undefined && now - since < after) oldest = Math.min(oldest, since);
+    }
+    if (oldest === Number.POSITIVE_INFINITY) return;
+    this.#blockedTimer = setTimeout(
+      () => {
+        this.#blockedTimer = undefined;
+        this.#pump();
+        this.#checkBlockedLater(); // calls that began after that one and still wait
+      },
+      Math.max(1, oldest + after - now),
+    );
+    this.#blockedTimer.unref?.();
   }
 
   #pump(): void {
@@ -422,8 +459,11 @@ export class InstancePool {
     if (!job) {
       reply = { err: { code: 'COMPONENT_UNLOADED', message: 'the invocation is gone' } };
     } else {
-      // This instance now waits on I/O: work queued behind it may need another one.
+      // This instance now waits on I/O: queued work may go to another one now, and if the call
+      // is still waiting after `blockedAfterMs`, the pool may grow for it then.
+      instance.hostCallSince = performance.now();
       this.#pump();
+      this.#checkBlockedLater();
       try {
         reply = { ok: await this.#o.onHostCall(call, stateOf(job)) };
       } catch (err) {
@@ -431,6 +471,8 @@ export class InstancePool {
         const code =
           isAloftError(err) || typeof own === 'string' ? String(own) : 'CAPABILITY_FAILED';
         reply = { err: { code, message: err instanceof Error ? err.message : String(err) } };
+      } finally {
+        instance.hostCallSince = undefined;
       }
     }
     try {
