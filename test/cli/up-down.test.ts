@@ -64,8 +64,13 @@ describe('aloft up / down', { timeout: 60_000 }, () => {
     assert.equal(joinPage.headers.get('cross-origin-embedder-policy'), 'require-corp');
     const html = await joinPage.text();
     assert.ok(html.includes(`"servers":["${ws}"]`));
-    // Tabs join as the browser role, with replies only in their own inbox.
-    assert.match(html, /"inboxPrefix":"_INBOX\.U[A-Z2-7]+"/);
+    // Under accounts each tab gets a user of its own through the challenge; the page itself
+    // carries no credentials at all.
+    assert.match(
+      html,
+      /"auth":\{"challengeUrl":"\/join\/challenge","credentialsUrl":"\/join\/credentials"\}/,
+    );
+    assert.doesNotMatch(html, /"credentials"|-----BEGIN|SU[A-Z2-7]{56}/);
     assert.ok(pids.every(isAlive));
     const hosts = await aloft(['get', 'hosts', '--json'], env);
     assert.equal(hosts.code, 0, hosts.stderr);
