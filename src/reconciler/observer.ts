@@ -50,6 +50,9 @@ export function observeLattice(
   const s = subjectsFor(lattice);
   const inventories = new Map<string, { revision: number; inventory: Inventory }>();
   const fetching = new Set<string>();
+  /** Since when planning has waited for an inventory (undefined: it has not). */
+  let waitingSince: number | undefined;
+  let lastWaitLog = 0;
   const failures: (StartFailure & { at: number })[] = [];
   const listeners = new Set<() => void>();
   const changed = (): void => {
@@ -111,6 +114,14 @@ export function observeLattice(
         const inv = inventories.get(e.hostId);
         if (!inv || inv.revision !== (e.inventoryRevision ?? 0)) {
           void fetch(e.hostId, e.inventoryRevision ?? 0);
+          waitingSince ??= performance.now();
+          if (performance.now() - waitingSince > 2000 && performance.now() - lastWaitLog > 2000) {
+            lastWaitLog = performance.now();
+            logger.warn("planning waits for a host's inventory", {
+              hostId: e.hostId,
+              waitedMs: Math.round(performance.now() - waitingSince),
+            });
+          }
           return undefined;
         }
         hosts.push({
@@ -135,6 +146,7 @@ export function observeLattice(
           })),
         });
       }
+      waitingSince = undefined;
       const configs: Record<string, Record<string, string>> = {};
       for (const name of state.configNames()) configs[name] = state.config(name) ?? {};
       const recent = failures.filter((f) => performance.now() - f.at < 60_000);
