@@ -6,6 +6,9 @@ import { keepLocal, type Caller } from './routing.ts';
 import { request } from './rpc.ts';
 import { subjectsFor } from './subjects.ts';
 
+/** The least time worth an attempt after others failed. */
+const MIN_ATTEMPT_MS = 20;
+
 /** Headers of a call request. */
 export const CALL_HEADERS = {
   operation: 'Aloft-Operation',
@@ -194,7 +197,9 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
 
     for (;;) {
       const remaining = deadline - clock.monotonic();
-      if (remaining <= 0) break;
+      // A few ms left after failed attempts: another attempt could only time out, and its
+      // "no reply within 1 ms" would hide what the attempts before it found.
+      if (remaining <= 0 || (failures.length > 0 && remaining < MIN_ATTEMPT_MS)) break;
       const candidates =
         options.view
           ?.rank(name, self, kind)
@@ -242,7 +247,7 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
           // component only browser tabs serve, which take no queue-group calls, while this
           // caller's routing table was still empty) — the error speaks for itself; after other
           // attempts, the summary says more.
-          if (failures.length === 1 || reached === 0) throw e;
+          if (failures.length === 1 || (reached === 0 && timeoutMs >= perAttempt)) throw e;
           break;
         }
         if (!NOT_STARTED.has(e.code)) reached++;
