@@ -78,6 +78,8 @@ export async function startControl(
   let newestEpoch = 0;
 
   /** Runs work for one component after the work already queued for it: commands apply in order. */
+  /** Replaced pools finishing their invocations before they unload. */
+  const retiring = new Set<Promise<void>>();
   const serial = (name: string, work: () => Promise<void>): void => {
     const next = (queues.get(name) ?? Promise.resolve()).then(work, work);
     queues.set(name, next);
@@ -172,7 +174,10 @@ export async function startControl(
           sha256: component.sha256,
           ...claimsSummary(claims),
         });
-        await retire(old);
+        // Not awaited: the old pool's invocations may wait seconds (a write during a JetStream
+        // election), and the next command for this component (e.g. a scale back down) must not
+        // wait behind them.
+        retireInBackground(old);
         return;
       }
       const placement: Placement = {
@@ -464,6 +469,14 @@ export async function startControl(
     ctx.publishEvent('provider_stopped', { name, reason });
   }
 
+  function retireInBackground(component: Placement['component']): void {
+    const done = retire(component).catch((err: unknown) => {
+      ctx.logger.warn('retiring a replaced pool failed', { error: err });
+    });
+    retiring.add(done);
+    void done.finally(() => retiring.delete(done));
+  }
+
   async function retire(component: Placement['component']): Promise<void> {
     // Its invocations end by their own deadlines; unloading under one that runs would leave its
     // caller unsure whether it acted (a write waiting for a JetStream election takes seconds).
@@ -481,6 +494,7 @@ export async function startControl(
     stop: async () => {
       for (const sub of subs) sub.unsubscribe();
       await Promise.allSettled([...queues.values()]);
+      await Promise.allSettled([...retiring]);
     },
   };
 }
