@@ -24,6 +24,9 @@ export interface CpuWatchOptions {
   onDemoted(): void;
 }
 
+/** The least share of a core a thread runnable most of the time must get to count as a hog. */
+const MIN_CPU_SHARE = 0.25;
+
 /**
  * Lowers the priority of instance threads that burn CPU, so guest code cannot starve the host's
  * main thread (calls, heartbeats) or lighter components; threads that mostly wait (for requests,
@@ -35,7 +38,7 @@ export interface CpuWatchOptions {
 export class CpuWatch {
   readonly #o: CpuWatchOptions;
   readonly #busy = new Set<WatchedInstance>();
-  readonly #samples = new Map<WatchedInstance, { t: number; cpu: number }[]>();
+  readonly #samples = new Map<WatchedInstance, { t: number; cpu: number; runnable: number }[]>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: CpuWatchOptions) {
@@ -98,21 +101,32 @@ export class CpuWatch {
         continue;
       }
       const w = instance.worker;
-      // CPU time used, not time runnable: on a crowded machine every thread with work waits for
-      // a CPU most of the time, and demoting those would starve the victims, not the hog.
-      const cpu = w?.cpuTimeMs ? w.cpuTimeMs() : w?.runnableMs?.();
-      if (cpu === undefined) continue;
+      const cpu = w?.cpuTimeMs?.();
+      const runnable = w?.runnableMs?.();
+      if (cpu === undefined && runnable === undefined) continue;
       const samples = this.#samples.get(instance) ?? [];
-      samples.push({ t: now, cpu });
+      samples.push({ t: now, cpu: cpu ?? Number.NaN, runnable: runnable ?? Number.NaN });
       while (samples.length > 1 && now - (samples[1]?.t ?? now) >= this.#o.windowMs)
         samples.shift();
       this.#samples.set(instance, samples);
       const oldest = samples[0];
       if (oldest && now - oldest.t >= this.#o.windowMs) {
-        const share = (cpu - oldest.cpu) / (now - oldest.t);
-        if (share >= this.#o.sustainedShare) {
+        const span = now - oldest.t;
+        const cpuShare = (cpu ?? Number.NaN) - oldest.cpu;
+        const runShare = (runnable ?? Number.NaN) - oldest.runnable;
+        const c = cpuShare / span;
+        const r = runShare / span;
+        // A hog: it used most of a core; or, on a crowded machine where no thread gets a core to
+        // itself, it wanted the CPU nearly all the time and got a real share of it. A thread that
+        // wanted the CPU but got little (a victim of the crowd), or that waits on capability
+        // calls, is not one: lowering its priority would starve it further.
+        const hog = Number.isNaN(c)
+          ? r >= this.#o.sustainedShare
+          : c >= this.#o.sustainedShare || (r >= this.#o.sustainedShare && c >= MIN_CPU_SHARE);
+        if (hog) {
           this.#demote(instance, 'its thread stayed busy', {
-            share: Math.round(share * 100) / 100,
+            share: Math.round((Number.isNaN(c) ? r : c) * 100) / 100,
+            ...(Number.isNaN(r) ? {} : { runnable: Math.round(r * 100) / 100 }),
           });
           continue;
         }
