@@ -276,7 +276,7 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
       last?.code === LatticeCodes.NO_RESPONDERS || !last ? LatticeCodes.NO_RESPONDERS : last.code;
     throw new LatticeError(
       code,
-      `call to ${name} (${operation}) failed within ${Math.round(Math.min(total, clock.monotonic() - (deadline - total)))} ms; tried ${summarize(failures)}`,
+      `call to ${name} (${operation}) failed within ${Math.round(deadline - clock.monotonic() < MIN_ATTEMPT_MS ? total : Math.min(total, clock.monotonic() - (deadline - total)))} ms; tried ${summarize(failures)}`,
       { retryable: last?.retryable ?? true, cause: last },
     );
   };
