@@ -34,6 +34,17 @@ export async function spawnAloft(
   if (!pid) throw new AloftError('SPAWN_FAILED', `could not start aloft ${args[0] ?? ''}`);
   recordPid(pid, `aloft ${name}`);
   child.unref();
+  const tail = (): string => {
+    try {
+      return readFileSync(join(logDir, `${name}.log`), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' | ');
+    } catch {
+      return '';
+    }
+  };
   const line = await pollUntil(
     () => {
       const first = readFileSync(outFile, 'utf8').split('\n')[0];
@@ -42,14 +53,16 @@ export async function spawnAloft(
       return undefined;
     },
     { timeoutMs, intervalMs: 50, what: `${name} to start` },
-  );
+  ).catch((err: unknown) => {
+    // Still starting after the timeout: say what it was doing (its last log lines).
+    const last = tail();
+    throw new AloftError(
+      'SPAWN_TIMEOUT',
+      `${err instanceof Error ? err.message : String(err)}${last ? `; its log ends: ${last}` : ' (nothing logged)'}`,
+    );
+  });
   if (line === 'exited') {
-    const tail = readFileSync(join(logDir, `${name}.log`), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(-3)
-      .join(' | ');
-    throw new AloftError('SPAWN_FAILED', `${name} exited during start-up: ${tail}`);
+    throw new AloftError('SPAWN_FAILED', `${name} exited during start-up: ${tail()}`);
   }
   return { pid, announcement: line };
 }
