@@ -344,12 +344,15 @@ describe('aloft nats config', { timeout: 240_000 }, () => {
       );
       await kv.put('edge', 'stored in the hub');
       const hubAdmin = await as(out, clients, 'admin', clients.urls.hub ?? []);
-      assert.equal(
-        (
-          await (await new Kvm(latticeJetStream(hubAdmin)).open('aloft_default_state')).get('edge')
-        )?.string(),
-        'stored in the hub',
-      );
+      const hubKv = await new Kvm(latticeJetStream(hubAdmin)).open('aloft_default_state');
+      // A direct get may be answered by a replica that has not applied the write yet: read until
+      // the hub shows it (bounded), which is what this test is about.
+      const seen = await pollUntil(async () => (await hubKv.get('edge'))?.string() || undefined, {
+        timeoutMs: 5000,
+        intervalMs: 100,
+        what: 'the edge write, read in the hub',
+      });
+      assert.equal(seen, 'stored in the hub');
       await crossTalk(edgeHost, await as(out, clients, 'caller', clients.urls['gcp-edge'] ?? []));
     } finally {
       await stopAll(servers);
