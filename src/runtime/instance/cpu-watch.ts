@@ -111,11 +111,10 @@ export class CpuWatch {
       this.#samples.set(instance, samples);
       const oldest = samples[0];
       if (oldest && now - oldest.t >= this.#o.windowMs) {
+        // Shares of a core over the window (NaN where the platform does not say).
         const span = now - oldest.t;
-        const cpuShare = (cpu ?? Number.NaN) - oldest.cpu;
-        const runShare = (runnable ?? Number.NaN) - oldest.runnable;
-        const c = cpuShare / span;
-        const r = runShare / span;
+        const c = ((cpu ?? Number.NaN) - oldest.cpu) / span;
+        const r = ((runnable ?? Number.NaN) - oldest.runnable) / span;
         // A hog: it used most of a core; or, on a crowded machine where no thread gets a core to
         // itself, it wanted the CPU nearly all the time and got a real share of it. A thread that
         // wanted the CPU but got little (a victim of the crowd), or that waits on capability
