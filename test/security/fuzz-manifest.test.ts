@@ -23,7 +23,11 @@ function parseChecked(text: string, file: string, ms = 1000) {
   assert.ok(took < ms, `parsing took ${took.toFixed(0)} ms`);
   if (r.ok) {
     assert.ok(r.manifest.components.length > 0, 'a valid manifest has components');
-    assert.match(r.manifest.name, /^[a-z0-9]/);
+    assert.match(
+      r.manifest.name,
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+      'the name is a subject token',
+    );
   } else {
     assert.ok(r.errors.length > 0, 'refused without an error');
     for (const p of r.errors) {
