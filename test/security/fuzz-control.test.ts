@@ -164,7 +164,10 @@ describe('control interface and lattice state fuzzing', { timeout: 240_000 }, ()
     await security.putPolicy({ trustedIssuers: [], allowUnsigned: false });
     await pollUntil(
       () =>
-        b.inventory().providers.length && state.links().length && state.config('probe')
+        b.inventory().providers.length &&
+        state.links().length &&
+        state.config('probe') &&
+        security.policy()
           ? true
           : undefined,
       { timeoutMs: 10_000, what: 'the initial state' },
