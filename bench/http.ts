@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- http [--duration=5] [--rounds=3] [--connections=16] [--instances=4]`: the
+ * `npm run bench -- http [--duration=5] [--rounds=3] [--connections=16] [--instances=4]
+ * [--setups=plain,same,other] [--prof=<dir>]`: the
  * sample app (examples/counter) under a real HTTP load generator (`wrk`, from Debian), against a
  * plain Node `http` server doing the same work directly on the same JetStream KV, in the same run:
  *
@@ -67,6 +68,8 @@ const bench: Bench = async ({ args, log }) => {
   const setups = (
     args.find((a) => a.startsWith('--setups='))?.split('=')[1] ?? 'plain,same,other'
   ).split(',');
+  // --prof=<dir>: the hosts write V8 CPU profiles there (one per thread) when they stop.
+  const profDir = args.find((a) => a.startsWith('--prof='))?.split('=')[1];
   const dir = mkdtempSync(join(tmpdir(), 'aloft-bench-http-'));
   const server = await startNatsServer(
     { name: 'bench', port: -1, httpPort: -1, jetstream: { storeDir: join(dir, 'js') } },
@@ -86,6 +89,7 @@ const bench: Bench = async ({ args, log }) => {
       name,
       dataDir: join(dir, name),
       logLevel: 'warn',
+      nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
     });
     hosts.push(h);
     return h;

@@ -72,6 +72,47 @@ describe('instances blocked on capability calls', () => {
     }
   });
 
+  it('instances started for blocked calls stop once the calls answer, even while load keeps every instance busy', async () => {
+    const { runtime, open } = gatedRuntime();
+    try {
+      const c = await runtime.load(await fixture('probe-as'), {
+        name: 'retire',
+        limits: { maxInstances: 1, minInstances: 1, overflowInstances: 2, timeoutMs: 10_000 },
+      });
+      const slow = [c.call('call', enc.encode('other:op:a'))];
+      await waitFor('the first call to block', () => c.stats().blocked === 1);
+      slow.push(c.call('call', enc.encode('other:op:b')));
+      await waitFor('the second call to block', () => c.stats().blocked === 2);
+      await waitFor('the pool to grow', () => c.stats().instances === 3);
+      open();
+      await Promise.all(slow);
+      // Three callers without pause: each instance always has work, so none is ever idle.
+      let running = true;
+      let calls = 0;
+      const caller = async (): Promise<void> => {
+        for (let n = 0; running; n++) {
+          const out = await c.call('echo', new Uint8Array([n & 0xff]));
+          assert.deepEqual(out, new Uint8Array([n & 0xff]));
+          calls++;
+        }
+      };
+      const load = Promise.all([caller(), caller(), caller()]);
+      try {
+        await waitFor('the pool back at maxInstances under load', () => c.stats().instances === 1);
+        const before = calls;
+        await waitFor('calls still answered', () => calls > before + 100);
+        assert.equal(c.stats().instances, 1, 'no instance started again for short calls');
+        assert.ok(c.stats().retired >= 2, `retired ${c.stats().retired}`);
+      } finally {
+        running = false;
+        await load;
+      }
+    } finally {
+      open();
+      await runtime.close();
+    }
+  });
+
   it('a call that timed out waiting in an instance ring still runs later, so it does not claim it never started', async () => {
     const { runtime, open } = gatedRuntime();
     try {

@@ -7,6 +7,7 @@ import {
   isBlocked,
   isSurplus,
   MAX_STARTING_BEYOND_MAX,
+  shouldRetire,
   instancesToStart,
   type DispatchLimits,
   type InstanceView,
@@ -177,6 +178,61 @@ describe('isSurplus', () => {
       isSurplus(idle, [{ state: 'dead', load: 0, inHostCall: false }, ready(0)], l),
       false,
       'the dead do not count',
+    );
+  });
+});
+
+describe('shouldRetire', () => {
+  const l = { ...limits, maxInstances: 1, overflowInstances: 2, blockedAfterMs: 250 };
+  const waiting = (ms: number): InstanceView => ({ ...ready(1, true), hostCallMs: ms });
+  it('retires an instance beyond the maximum once fewer instances wait on I/O', () => {
+    const me = ready(1);
+    assert.equal(shouldRetire(me, [ready(1), ready(1), me], l), true, 'nobody waits any more');
+    assert.equal(shouldRetire(me, [waiting(300), ready(1), me], l), true, 'one waits, two run');
+  });
+  it('keeps instances while the ones waiting still need them', () => {
+    const me = ready(1);
+    assert.equal(shouldRetire(me, [waiting(300), waiting(300), me], l), false);
+    assert.equal(shouldRetire(me, [waiting(300), me], l), false);
+    assert.equal(shouldRetire(me, [me], l), false, 'at the maximum');
+    assert.equal(
+      shouldRetire(me, [ready(1), me], { ...l, minInstances: 2, maxInstances: 2 }),
+      false,
+    );
+  });
+  it('a short capability call is not waiting on I/O', () => {
+    const me = ready(1);
+    assert.equal(shouldRetire(me, [waiting(10), waiting(10), me], l), true);
+  });
+  it('never retires one that waits, is starting, or already retires; the retiring do not count', () => {
+    const me = ready(1);
+    assert.equal(shouldRetire(waiting(300), [ready(1), ready(1), waiting(300)], l), false);
+    assert.equal(shouldRetire({ ...me, state: 'starting' }, [ready(1), ready(1)], l), false);
+    assert.equal(shouldRetire({ ...me, retiring: true }, [ready(1), ready(1)], l), false);
+    assert.equal(shouldRetire(me, [{ ...ready(1), retiring: true }, me], l), false);
+  });
+  it('property: retiring every instance it names leaves at least max(maxInstances, minInstances)', () => {
+    fc.assert(
+      fc.property(
+        limitsArb,
+        fc.array(
+          fc.record({
+            state: fc.constantFrom<InstanceView['state']>('starting', 'ready', 'dead'),
+            load: fc.integer({ min: 0, max: 6 }),
+            inHostCall: fc.boolean(),
+            hostCallMs: fc.integer({ min: 0, max: 1000 }),
+          }),
+          { maxLength: 12 },
+        ),
+        (lim, views) => {
+          const all: InstanceView[] = views.map((v) => ({ ...v }));
+          const withBlock = { ...lim, blockedAfterMs: 250 };
+          for (const i of all) if (shouldRetire(i, all, withBlock)) i.retiring = true;
+          const left = all.filter((i) => i.state !== 'dead' && !i.retiring).length;
+          const before = all.filter((i) => i.state !== 'dead').length;
+          assert.ok(left >= Math.min(before, Math.max(lim.maxInstances, lim.minInstances)));
+        },
+      ),
     );
   });
 });

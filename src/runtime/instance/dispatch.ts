@@ -12,6 +12,8 @@ export interface InstanceView {
   inHostCall: boolean;
   /** How long its current capability call has waited, in ms (unknown: as long as it takes). */
   hostCallMs?: number;
+  /** Takes no new work: it finishes what it holds, then stops (see {@link shouldRetire}). */
+  retiring?: boolean;
 }
 
 export interface DispatchLimits {
@@ -38,7 +40,7 @@ export interface DispatchLimits {
  * component calling itself, or A → B → A; queueing behind it would deadlock until the deadline).
  */
 export function canTake(i: InstanceView, limits: DispatchLimits): boolean {
-  if (i.state !== 'ready' || i.load >= limits.pipelineDepth) return false;
+  if (i.state !== 'ready' || i.retiring || i.load >= limits.pipelineDepth) return false;
   return i.load === 0 || !i.inHostCall;
 }
 
@@ -144,4 +146,31 @@ export function isSurplus(
   }
   // The one instance kept free while every other waits on I/O is not surplus.
   return live > Math.max(limits.maxInstances, limits.minInstances) && !othersBlocked;
+}
+
+/**
+ * Whether an instance that has just answered should take no more work and stop once it holds
+ * none: the pool grew beyond `maxInstances` while instances waited on capability calls, and fewer
+ * wait now, so more than `maxInstances` instances compete for CPU. Under steady load an extra
+ * instance is never idle (every connection keeps it fed), so waiting for idleness
+ * ({@link isSurplus}) would keep it, and its thread, for as long as the load lasts.
+ */
+export function shouldRetire(
+  instance: InstanceView,
+  instances: Iterable<InstanceView>,
+  limits: DispatchLimits,
+): boolean {
+  if (instance.state !== 'ready' || instance.retiring) return false;
+  if (isBlocked(instance, limits.blockedAfterMs)) return false;
+  let running = 0;
+  let blocked = 0;
+  for (const i of instances) {
+    if (i.state === 'dead' || i.retiring) continue;
+    running++;
+    if (isBlocked(i, limits.blockedAfterMs)) blocked++;
+  }
+  return (
+    running > Math.max(limits.maxInstances, limits.minInstances) &&
+    running - blocked > limits.maxInstances
+  );
 }

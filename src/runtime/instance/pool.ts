@@ -14,6 +14,7 @@ import {
   chooseInstance,
   isSurplus,
   liveCount,
+  shouldRetire,
   instancesToStart,
   type InstanceView,
 } from './dispatch.ts';
@@ -90,6 +91,8 @@ export interface PoolStats {
   starting: number;
   /** Workers started since load (replacements included). */
   started: number;
+  /** Instances beyond `maxInstances` retired under load once fewer instances waited on I/O. */
+  retired: number;
   timeouts: number;
   crashes: number;
   /** Workers whose priority was lowered because an invocation kept them busy. */
@@ -133,6 +136,8 @@ class Instance implements InstanceView {
   demoted = false;
   /** When its current capability call began (host clock), while it waits on one. */
   hostCallSince: number | undefined;
+  /** Beyond the pool's maximum and no longer needed: takes no new work, stops when empty. */
+  retiring = false;
 
   get load(): number {
     return this.jobs.length;
@@ -142,8 +147,12 @@ class Instance implements InstanceView {
     return this.end?.inHostCall ?? false;
   }
 
-  get hostCallMs(): number | undefined {
-    return this.hostCallSince === undefined ? undefined : performance.now() - this.hostCallSince;
+  /**
+   * How long the current capability call has waited; 0 outside the pool's timing of it (its
+   * reply is on the way back to the worker), which is no wait at all, not an endless one.
+   */
+  get hostCallMs(): number {
+    return this.hostCallSince === undefined ? 0 : performance.now() - this.hostCallSince;
   }
 }
 
@@ -187,6 +196,7 @@ export class InstancePool {
   #lastSpawnError: string | undefined;
   readonly #stats = {
     started: 0,
+    retired: 0,
     timeouts: 0,
     crashes: 0,
     demoted: 0,
@@ -389,6 +399,10 @@ export class InstancePool {
 
   /** An idle instance beyond the maximum stops unless it gets work within `overflowIdleMs`. */
   #retireIfSurplus(instance: Instance): void {
+    if (instance.retiring) {
+      if (instance.load === 0 && instance.state === 'ready') void this.#kill(instance);
+      return;
+    }
     if (instance.surplusTimer || !isSurplus(instance, this.#instances, this.#o)) return;
     instance.surplusTimer = setTimeout(() => {
       instance.surplusTimer = undefined;
@@ -447,6 +461,10 @@ export class InstancePool {
     else this.#o.breaker?.succeeded();
     this.#deliverLogs(job, response.logs);
     this.#settle(job, response);
+    if (shouldRetire(instance, this.#instances, this.#o)) {
+      instance.retiring = true;
+      this.#stats.retired++;
+    }
     this.#pump();
     this.#retireIfSurplus(instance);
   }
