@@ -94,6 +94,9 @@ export interface CallOutcome {
   code?: string;
 }
 
+/** The callee's pool gave up at the deadline the call carried (the runtime's code). */
+const COMPONENT_TIMEOUT = 'COMPONENT_TIMEOUT';
+
 /** Codes that mean the call never started on the callee: always safe to send elsewhere. */
 const NOT_STARTED: ReadonlySet<string> = new Set([
   LatticeCodes.NO_RESPONDERS,
@@ -240,7 +243,12 @@ export function createCaller(nc: NatsConnection, options: CallerOptions): Lattic
             : new LatticeError(LatticeCodes.TRANSPORT, String(err), { retryable: true });
         last = e;
         failures.push(`${target ? target.slice(0, 12) : 'any instance'}: ${e.code}`);
-        const ambiguous = e.code === LatticeCodes.TIMEOUT || e.code === LatticeCodes.TRANSPORT;
+        // No answer in time, whether the caller gave up or the callee's pool did (an invocation
+        // queued behind a capability call that waits on a quorum): it may or may not have run.
+        const ambiguous =
+          e.code === LatticeCodes.TIMEOUT ||
+          e.code === LatticeCodes.TRANSPORT ||
+          e.code === COMPONENT_TIMEOUT;
         const safe = NOT_STARTED.has(e.code) || (ambiguous && callOptions.idempotent === true);
         if (!safe) {
           // Alone — or after attempts that reached no instance (nobody served it yet, e.g. a
