@@ -9,6 +9,9 @@
  *   worker: STARTED = seq + 1 … (host calls) … write the slot, RESP_SEQ = seq + 1, EVENTS++
  *   worker host call: write host buffer, HOST = CALL, EVENTS++, wait while HOST != REPLY
  *   main: on EVENTS, answer a pending host call, then read every finished slot in order
+ *   main: cancel(seq) takes back a posted request the worker has not started (slot state
+ *         POSTED → CANCELLED, compare-and-swap against the worker's POSTED → STARTED), so that
+ *         it can run elsewhere; the worker answers a cancelled slot with nothing and moves on
  *
  * Portable (no Node APIs): browsers offer the same primitives in cross-origin isolated pages.
  */
@@ -20,6 +23,11 @@ const HOST = 3;
 const STARTED = 4;
 const HOST_LEN = 5;
 const SLOT_LEN = 8;
+
+/** Slot states, after the slot lengths: who got to a posted request first. */
+const SLOT_POSTED = 1;
+const SLOT_STARTED = 2;
+const SLOT_CANCELLED = 3;
 
 const HOST_IDLE = 0;
 const HOST_CALL = 1;
@@ -51,11 +59,13 @@ export function createChannelBuffers(
   initialBytes = 16 * 1024,
 ): ChannelBuffers {
   return {
-    control: new SharedArrayBuffer((SLOT_LEN + depth) * 4),
+    control: new SharedArrayBuffer((SLOT_LEN + 2 * depth) * 4),
     slots: Array.from({ length: depth }, () => growable(maxBytes, initialBytes)),
     host: growable(maxBytes, initialBytes),
   };
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Thrown when a message does not fit in the channel's maximum size. */
 export class MessageTooLarge extends RangeError {}
@@ -137,11 +147,23 @@ export class HostEnd {
     const seq = this.#posted;
     const slot = seq % this.depth;
     write(this.#buffers.slots[slot] as SharedArrayBuffer, this.#control, SLOT_LEN + slot, request);
+    Atomics.store(this.#control, SLOT_LEN + this.depth + slot, SLOT_POSTED);
     this.#posted = seq + 1;
     Atomics.store(this.#control, REQ_SEQ, this.#posted);
     Atomics.notify(this.#control, REQ_SEQ);
     void this.#serve();
     return seq;
+  }
+
+  /**
+   * Takes back request `seq` if the worker has not started it: true means it never runs (its
+   * slot is answered with an empty response, which the handlers should ignore), false that it
+   * has started or already finished.
+   */
+  cancel(seq: number): boolean {
+    if (seq < this.#consumed || seq >= this.#posted) return false;
+    const at = SLOT_LEN + this.depth + (seq % this.depth);
+    return Atomics.compareExchange(this.#control, at, SLOT_POSTED, SLOT_CANCELLED) === SLOT_POSTED;
   }
 
   /**
@@ -226,11 +248,20 @@ export class GuestEnd {
   /** Blocks until the next request is posted; marks it started and returns its bytes. */
   nextRequest(): Uint8Array {
     const control = this.#control;
-    while (Atomics.load(control, REQ_SEQ) <= this.#next) Atomics.wait(control, REQ_SEQ, this.#next);
-    const slot = this.#next % this.#depth;
-    const bytes = read(this.#buffers.slots[slot] as SharedArrayBuffer, control, SLOT_LEN + slot);
-    Atomics.store(control, STARTED, this.#next + 1);
-    return bytes;
+    for (;;) {
+      while (Atomics.load(control, REQ_SEQ) <= this.#next) {
+        Atomics.wait(control, REQ_SEQ, this.#next);
+      }
+      const slot = this.#next % this.#depth;
+      const state = SLOT_LEN + this.#depth + slot;
+      const won = Atomics.compareExchange(control, state, SLOT_POSTED, SLOT_STARTED);
+      Atomics.store(control, STARTED, this.#next + 1);
+      if (won === SLOT_POSTED) {
+        return read(this.#buffers.slots[slot] as SharedArrayBuffer, control, SLOT_LEN + slot);
+      }
+      // The host took it back to run elsewhere: answer nothing, go on with the next one.
+      this.respond(EMPTY);
+    }
   }
 
   /** Posts the response to the current request. */

@@ -113,7 +113,7 @@ describe('instances blocked on capability calls', () => {
     }
   });
 
-  it('a call that timed out waiting in an instance ring still runs later, so it does not claim it never started', async () => {
+  it('a call that timed out waiting in an instance ring is taken back: it never runs, and says so', async () => {
     const { runtime, open } = gatedRuntime();
     try {
       const c = await runtime.load(await fixture('probe-as'), {
@@ -125,11 +125,38 @@ describe('instances blocked on capability calls', () => {
       const behind = c.call('count', new Uint8Array(), { timeoutMs: 300 }).catch((e: unknown) => e);
       const err = await behind;
       assert.ok(isAloftError(err, 'COMPONENT_TIMEOUT'), String(err));
-      assert.notEqual((err as ComponentError).started, false, 'it may still run');
+      assert.equal((err as ComponentError).started, false, 'a caller may send it elsewhere');
       open();
       assert.equal(dec.decode(await slow), 'done x');
-      // It did run, after the call: the instance's counter moved on.
-      assert.equal(dec.decode(await c.call('count', new Uint8Array())), '2');
+      // It never ran: the instance's counter starts at the next call.
+      assert.equal(dec.decode(await c.call('count', new Uint8Array())), '1');
+      assert.ok(c.stats().takenBack + c.stats().timeouts >= 1);
+    } finally {
+      open();
+      await runtime.close();
+    }
+  });
+
+  it('work waiting in the ring of an instance blocked on a capability call runs on another instance', async () => {
+    const { runtime, open } = gatedRuntime();
+    try {
+      const c = await runtime.load(await fixture('probe-as'), {
+        name: 'steal',
+        limits: { maxInstances: 1, overflowInstances: 1, pipelineDepth: 2, timeoutMs: 10_000 },
+      });
+      const slow = c.call('call', enc.encode('other:op:y'));
+      // Posted behind the call before it blocks (the ring takes it at once).
+      const behind = c.call('echo', new Uint8Array([7]));
+      const t0 = performance.now();
+      assert.deepEqual(await behind, new Uint8Array([7]));
+      const waited = performance.now() - t0;
+      assert.ok(
+        waited < 5_000,
+        `answered after ${Math.round(waited)} ms, while the call still waits`,
+      );
+      assert.equal(c.stats().takenBack, 1);
+      open();
+      assert.equal(dec.decode(await slow), 'done y');
     } finally {
       open();
       await runtime.close();

@@ -12,6 +12,7 @@ import type {
 } from '../protocol.ts';
 import {
   chooseInstance,
+  isBlocked,
   isSurplus,
   liveCount,
   shouldRetire,
@@ -93,6 +94,8 @@ export interface PoolStats {
   started: number;
   /** Instances beyond `maxInstances` retired under load once fewer instances waited on I/O. */
   retired: number;
+  /** Jobs taken back from the ring of an instance blocked on a capability call, to run elsewhere. */
+  takenBack: number;
   timeouts: number;
   crashes: number;
   /** Workers whose priority was lowered because an invocation kept them busy. */
@@ -139,8 +142,9 @@ class Instance implements InstanceView {
   /** Beyond the pool's maximum and no longer needed: takes no new work, stops when empty. */
   retiring = false;
 
+  /** Its jobs, or more: a request taken back stays in the ring until the worker skips it. */
   get load(): number {
-    return this.jobs.length;
+    return Math.max(this.jobs.length, this.end?.outstanding ?? 0);
   }
 
   get inHostCall(): boolean {
@@ -197,6 +201,7 @@ export class InstancePool {
   readonly #stats = {
     started: 0,
     retired: 0,
+    takenBack: 0,
     timeouts: 0,
     crashes: 0,
     demoted: 0,
@@ -375,8 +380,32 @@ export class InstancePool {
     this.#blockedTimer.unref?.();
   }
 
+  /**
+   * Takes back the jobs waiting in the rings of instances blocked on a capability call (behind
+   * a write that waits for a quorum, say) and queues them again, first, so that another instance
+   * runs them; a job the worker has already started stays.
+   */
+  #takeBackFromBlocked(): void {
+    const after = this.#o.blockedAfterMs ?? 0;
+    const back: Job[] = [];
+    for (const i of this.#instances) {
+      if (i.jobs.length < 2 || !isBlocked(i, after)) continue;
+      for (const job of i.jobs.slice(1)) {
+        if (i.end?.cancel(job.seq)) {
+          i.jobs.splice(i.jobs.indexOf(job), 1);
+          job.seq = -1;
+          back.push(job);
+        }
+      }
+    }
+    if (back.length === 0) return;
+    this.#stats.takenBack += back.length;
+    this.#queue.unshift(...back.sort((a, b) => a.created - b.created));
+  }
+
   #pump(): void {
     if (this.#closed) return;
+    this.#takeBackFromBlocked();
     const more = instancesToStart(this.#instances, this.#queue.length, this.#o);
     if (more > 0 && this.#live() >= this.#o.maxInstances) {
       this.#o.logger.debug('instances started beyond maxInstances: the others wait on I/O', {
@@ -452,7 +481,11 @@ export class InstancePool {
 
   #response(instance: Instance, seq: number, bytes: Uint8Array): void {
     const job = instance.jobs[0];
-    if (!job || job.seq !== seq) return;
+    if (!job || job.seq !== seq) {
+      // The empty answer to a job taken back: the ring slot it held is free now.
+      this.#pump();
+      return;
+    }
     instance.jobs.shift();
     if (instance.jobs.length === 0) instance.worker?.unref();
     else this.#cpu.started(instance);
@@ -527,15 +560,21 @@ export class InstancePool {
     this.#stats.timeouts++;
     const queued = this.#queue.indexOf(job);
     if (queued !== -1) this.#queue.splice(queued, 1);
-    // Only a job still in the pool's queue never runs: one waiting in an instance's ring runs
-    // once the instance gets to it, answer or not.
+    // A job waiting in an instance's ring is taken back if the worker has not started it: then
+    // it never runs, as one still in the pool's queue.
+    const takenBack = handedTo !== undefined && handedTo.end?.cancel(job.seq) === true;
+    if (takenBack) {
+      handedTo.jobs.splice(handedTo.jobs.indexOf(job), 1);
+      if (handedTo.jobs.length === 0) handedTo.worker?.unref();
+    }
+    const neverRan = queued !== -1 || takenBack;
     const err = new ComponentError(
       'COMPONENT_TIMEOUT',
-      `invocation exceeded its ${job.timeoutMs} ms deadline${queued !== -1 ? ' while queued' : ''}`,
-      { started: queued === -1 },
+      `invocation exceeded its ${job.timeoutMs} ms deadline${neverRan ? ' while queued' : ''}`,
+      { started: !neverRan },
     );
     this.#settle(job, err);
-    const instance = handedTo;
+    const instance = takenBack ? undefined : handedTo;
     if (instance && (instance.end?.started ?? 0) > job.seq) {
       // It is running (a job still waiting in the ring just never gets an answer used). Kill
       // it once it has run as long as the component's own deadline allows, not before.
