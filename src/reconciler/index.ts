@@ -48,7 +48,7 @@ export {
   type LeaseOptions,
 } from './lease-nats.ts';
 export type { LeaseStatus } from './lease-messages.ts';
-export { observeLattice, type LatticeObserver } from './observer.ts';
+export { observeLattice, type LatticeObserver, type ObserverOptions } from './observer.ts';
 export { createExecutor } from './executor.ts';
 export { providerKindFor } from './provider-kinds.ts';
 export { startReconciler, type Reconciler, type ReconcilerOptions } from './service.ts';

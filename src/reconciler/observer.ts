@@ -28,10 +28,28 @@ type Inventory = z.infer<typeof Inventory>;
 
 /** The lattice as the reconciler sees it: live hosts with their full inventories, links, config. */
 export interface LatticeObserver {
-  /** The observed state, or undefined while some live host's inventory is not yet known. */
+  /**
+   * The observed state, or undefined while a live host's inventory is on its way (for at most
+   * `staleAfterMs` / `missingAfterMs`, see {@link ObserverOptions}).
+   */
   observed(): Observed | undefined;
   onChange(listener: () => void): () => void;
   stop(): void;
+}
+
+export interface ObserverOptions {
+  /**
+   * How long planning waits for a host's changed inventory before it plans on the one it has
+   * (default 2 s): a changed inventory usually arrives in milliseconds, but a host that is
+   * overloaded or half cut off must not stop the reconciler for the whole lattice.
+   */
+  staleAfterMs?: number;
+  /**
+   * How long planning waits for the first inventory of a host before it plans without that host
+   * (default 5 s): nothing is placed on it and its instances are not counted until it answers,
+   * so its share may be placed elsewhere meanwhile, and trimmed once it does.
+   */
+  missingAfterMs?: number;
 }
 
 /**
@@ -46,12 +64,15 @@ export function observeLattice(
   view: HostsView,
   state: LatticeState,
   logger: Logger = silentLogger,
+  options: ObserverOptions = {},
 ): LatticeObserver {
   const s = subjectsFor(lattice);
+  const staleAfterMs = options.staleAfterMs ?? 2000;
+  const missingAfterMs = options.missingAfterMs ?? 5000;
   const inventories = new Map<string, { revision: number; inventory: Inventory }>();
   const fetching = new Set<string>();
-  /** Since when planning has waited for an inventory (undefined: it has not). */
-  let waitingSince: number | undefined;
+  /** Per host: since when planning has waited for its current inventory. */
+  const waitingSince = new Map<string, number>();
   let lastWaitLog = 0;
   const failures: (StartFailure & { at: number })[] = [];
   const listeners = new Set<() => void>();
@@ -78,6 +99,7 @@ export function observeLattice(
   const offView = view.onChange((c) => {
     if (c.type === 'lost' || c.type === 'left') {
       inventories.delete(c.hostId);
+      waitingSince.delete(c.hostId);
       changed();
       return;
     }
@@ -110,19 +132,28 @@ export function observeLattice(
   return {
     observed() {
       const hosts: ObservedHost[] = [];
+      const now = performance.now();
+      let wait = false;
+      const late: { hostId: string; waitedMs: number; planning: string }[] = [];
       for (const e of view.entries()) {
         const inv = inventories.get(e.hostId);
         if (!inv || inv.revision !== (e.inventoryRevision ?? 0)) {
           void fetch(e.hostId, e.inventoryRevision ?? 0);
-          waitingSince ??= performance.now();
-          if (performance.now() - waitingSince > 2000 && performance.now() - lastWaitLog > 2000) {
-            lastWaitLog = performance.now();
-            logger.warn("planning waits for a host's inventory", {
-              hostId: e.hostId,
-              waitedMs: Math.round(performance.now() - waitingSince),
-            });
+          const since = waitingSince.get(e.hostId) ?? now;
+          waitingSince.set(e.hostId, since);
+          const waited = now - since;
+          if (!inv) {
+            if (waited < missingAfterMs) wait = true;
+            else late.push({ hostId: e.hostId, waitedMs: waited, planning: 'without it' });
+            continue;
           }
-          return undefined;
+          if (waited < staleAfterMs) {
+            wait = true;
+            continue;
+          }
+          late.push({ hostId: e.hostId, waitedMs: waited, planning: 'on its last inventory' });
+        } else {
+          waitingSince.delete(e.hostId);
         }
         hosts.push({
           hostId: e.hostId,
@@ -146,7 +177,13 @@ export function observeLattice(
           })),
         });
       }
-      waitingSince = undefined;
+      if (wait) return undefined;
+      if (late.length > 0 && now - lastWaitLog > 5000) {
+        lastWaitLog = now;
+        logger.warn('hosts have not sent their inventory: planning goes on without waiting', {
+          hosts: late.map((l) => ({ ...l, waitedMs: Math.round(l.waitedMs) })),
+        });
+      }
       const configs: Record<string, Record<string, string>> = {};
       for (const name of state.configNames()) configs[name] = state.config(name) ?? {};
       const recent = failures.filter((f) => performance.now() - f.at < 60_000);
