@@ -42,7 +42,14 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
   let nc: NatsConnection;
   let load: LoadGenerator;
   const seen: Seen[] = [];
-  let served: { majorityFailures: string[]; isolatedReads: string[]; isolated: string } | undefined;
+  let served:
+    | {
+        majorityRequests: number;
+        majorityFailures: string[];
+        isolatedReads: string[];
+        isolated: string;
+      }
+    | undefined;
   /** How long after the heal the placement was back to two per cloud (ms). */
   let trimmedAfterHealMs: number | undefined;
   const component = SAMPLE.component;
@@ -284,8 +291,9 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
           `after heal: ${afterHeal.filter(failed).length} of ${afterHeal.length} requests failed (${[...new Set(afterHeal.filter(failed).map((s) => `${s.origin} ${s.method} ${s.status}`))].join(', ')}), counters readable ${Math.round(readMs)} ms after the load stopped`,
       );
 
-      // Served-request figures, asserted in the next test.
+      // Served-request figures, asserted in the next tests.
       served = {
+        majorityRequests: majorityRequests.length,
         majorityFailures: majorityFailures.map(
           (s) =>
             `${s.origin} ${s.method} ${s.path} at +${Math.round(s.startedAt - cutAt)} ms → ${s.status} ${s.body.trim()}`,
@@ -318,7 +326,7 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
       assert.ok(after.epoch > before.epoch);
       assert.equal(stale, 'STALE_EPOCH');
       // After heal: duplicates trimmed within 10 s; no acknowledged increment lost, none doubled.
-      // Trimmed at all within the wait above (20 s); the 10 s bound is its own (todo) test below.
+      // Trimmed at all within the wait above (20 s); the 10 s bound is its own test below.
       trimmedAfterHealMs = trimmedMs;
       for (const [cloud, acked] of ackedValues) {
         assert.equal(
@@ -346,48 +354,28 @@ describe('chaos: a cloud is partitioned from the others', { timeout: 400_000 }, 
       await minorityNc.close();
     }
   });
-  it('partition: at most 2 failed of ~500 requests on the majority side, and at most 2 of its ~125 reads unserved by the isolated cloud', (t) => {
+  it('partition: zero failed requests on the majority side', (t) => {
     if (unavailable) return t.skip(`network namespaces are unavailable: ${unavailable}`);
     assert.ok(served, 'the partition scenario ran');
     // Increments wait for the bucket's new leader there, each on an instance of its own, while
-    // reads go on (instances waiting on I/O do not starve the pool); none spills into the cut.
-    // Zero is the goal (the todo test below); this bound catches a pool that starves again.
-    assert.ok(served.majorityFailures.length <= 2, served.majorityFailures.join('; '));
-    // Reads need no quorum: the isolated cloud's own instances answer them (every one is the goal,
-    // the todo test below; this bound catches reads starved behind writes again).
-    assert.ok(served.isolatedReads.length > 0);
-    const unserved = served.isolatedReads.filter(
-      (r) => !r.startsWith(`200 by ${served?.isolated} `),
-    );
-    assert.ok(unserved.length <= 2, unserved.join('; '));
+    // reads go on: work queued behind a waiting instance is taken back and runs on another, and
+    // an idempotent request its host timed out is retried elsewhere.
+    assert.ok(served.majorityRequests > 400, `only ${served.majorityRequests} requests`);
+    assert.deepEqual(served.majorityFailures, []);
   });
 
-  it(
-    'partition: the isolated cloud serves every one of its own reads',
-    {
-      todo: 'not met in about 1 run of 12: one read answered 504 about 3 s into the cut, as its NATS server dropped its routes',
-    },
-    (t) => {
-      if (unavailable) return t.skip(`network namespaces are unavailable: ${unavailable}`);
-      assert.ok(served, 'the partition scenario ran');
-      assert.deepEqual(
-        served.isolatedReads.filter((r) => !r.startsWith(`200 by ${served?.isolated} `)),
-        [],
-      );
-    },
-  );
+  it('partition: the isolated cloud serves every one of its own reads', (t) => {
+    if (unavailable) return t.skip(`network namespaces are unavailable: ${unavailable}`);
+    assert.ok(served, 'the partition scenario ran');
+    // Reads need no quorum: the isolated cloud's own instances answer them, while its writes
+    // wait for a quorum that is not there and fail with 503.
+    assert.ok(served.isolatedReads.length > 100, `only ${served.isolatedReads.length} reads`);
+    assert.deepEqual(
+      served.isolatedReads.filter((r) => !r.startsWith(`200 by ${served?.isolated} `)),
+      [],
+    );
+  });
 
-  it(
-    'partition: zero failed requests on the majority side',
-    {
-      todo: 'not met in about 1 run of 9: one safe request (GET) through a majority ingress answered 504 when the cut began, its retries out of time',
-    },
-    (t) => {
-      if (unavailable) return t.skip(`network namespaces are unavailable: ${unavailable}`);
-      assert.ok(served, 'the partition scenario ran');
-      assert.deepEqual(served.majorityFailures, []);
-    },
-  );
   it('after heal, duplicates are trimmed within 10 s', (t) => {
     if (unavailable) return t.skip(`network namespaces are unavailable: ${unavailable}`);
     assert.ok(trimmedAfterHealMs !== undefined, 'the partition scenario ran');
