@@ -144,17 +144,15 @@ describe('instances blocked on capability calls', () => {
         name: 'steal',
         limits: { maxInstances: 1, overflowInstances: 1, pipelineDepth: 2, timeoutMs: 10_000 },
       });
-      const slow = c.call('call', enc.encode('other:op:y'));
+      let slowDone = false;
+      const slow = c.call('call', enc.encode('other:op:y')).finally(() => (slowDone = true));
       // Posted behind the call before it blocks (the ring takes it at once).
       const behind = c.call('echo', new Uint8Array([7]));
       const t0 = performance.now();
       assert.deepEqual(await behind, new Uint8Array([7]));
       const waited = performance.now() - t0;
-      assert.ok(
-        waited < 5_000,
-        `answered after ${Math.round(waited)} ms, while the call still waits`,
-      );
-      assert.equal(c.stats().takenBack, 1);
+      assert.ok(waited < 5_000, `answered after ${Math.round(waited)} ms`);
+      assert.equal(slowDone, false, 'answered while the call it was queued behind still waits');
       open();
       assert.equal(dec.decode(await slow), 'done y');
     } finally {

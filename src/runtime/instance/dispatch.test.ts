@@ -236,3 +236,14 @@ describe('shouldRetire', () => {
     );
   });
 });
+
+describe('retiring instances', () => {
+  it('are neither capacity nor idle: queued work starts an instance instead of waiting on them', () => {
+    const l = { ...limits, maxInstances: 1, overflowInstances: 2 };
+    const retiring: InstanceView = { ...ready(0), retiring: true };
+    assert.equal(instancesToStart([retiring], 1, l), 1);
+    assert.equal(chooseInstance([retiring], l, true), undefined);
+    assert.equal(chooseInstance([retiring], l, false), undefined);
+    assert.equal(canTake({ ...ready(1), retiring: true }, l), false);
+  });
+});

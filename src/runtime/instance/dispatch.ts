@@ -64,7 +64,7 @@ export function chooseInstance<T extends InstanceView>(
   let best: T | undefined;
   let live = 0;
   for (const i of instances) {
-    if (i.state !== 'dead') live++;
+    if (i.state !== 'dead' && !i.retiring) live++;
     if (!canTake(i, limits)) continue;
     if (!best || i.load < best.load) best = i;
   }
@@ -109,7 +109,8 @@ export function instancesToStart(
   let blocked = 0;
   let idle = false;
   for (const i of instances) {
-    if (i.state === 'dead') continue;
+    // A retiring instance takes no more work: it is neither capacity nor idle.
+    if (i.state === 'dead' || i.retiring) continue;
     live++;
     if (i.state === 'starting') starting++;
     else if (i.load === 0) idle = true;

@@ -482,8 +482,10 @@ export class InstancePool {
   #response(instance: Instance, seq: number, bytes: Uint8Array): void {
     const job = instance.jobs[0];
     if (!job || job.seq !== seq) {
-      // The empty answer to a job taken back: the ring slot it held is free now.
+      // The empty answer to a job taken back: the ring slot it held is free now (and a retiring
+      // instance may have nothing left).
       this.#pump();
+      this.#retireIfSurplus(instance);
       return;
     }
     instance.jobs.shift();
