@@ -8,27 +8,14 @@ import {
   createCaller,
   errorHeaders,
   subjectsFor,
-  type HostsView,
 } from '../../src/lattice/index.ts';
 import { startNatsServer, type NatsServer } from '../../src/nats/index.ts';
 import { AloftError, isAloftError } from '../../src/support/index.ts';
+import { manualView } from '../support/manual-view.ts';
 import { tempDir } from '../support/tmp.ts';
 import { text, utf8 } from '../support/lattice.ts';
 
 const lattice = 'callerretry';
-
-/** A routing table that ranks the given hosts in order (the transport below is real NATS). */
-function fixedView(order: string[]): HostsView {
-  return {
-    entries: () => [],
-    get: () => undefined,
-    rank: () => [...order],
-    suspect: () => undefined,
-    onChange: () => () => undefined,
-    waitFor: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-  };
-}
 
 describe('caller: retrying after a callee timed the invocation out', { timeout: 60_000 }, () => {
   const dir = tempDir('aloft-caller-retry-');
@@ -74,7 +61,7 @@ describe('caller: retrying after a callee timed the invocation out', { timeout: 
 
   it('an idempotent call goes on to another host', async () => {
     seen.length = 0;
-    const caller = createCaller(nc, { lattice, view: fixedView(['HOSTA', 'HOSTB']) });
+    const caller = createCaller(nc, { lattice, view: manualView(['HOSTA', 'HOSTB']) });
     const out = await caller.call('slow', 'get', utf8('x'), { idempotent: true, timeoutMs: 5000 });
     assert.equal(text(out), 'B:x');
     assert.deepEqual(seen, ['A', 'B']);
@@ -82,7 +69,7 @@ describe('caller: retrying after a callee timed the invocation out', { timeout: 
 
   it('a call that may not run twice is not retried: the error says the invocation timed out', async () => {
     seen.length = 0;
-    const caller = createCaller(nc, { lattice, view: fixedView(['HOSTA', 'HOSTB']) });
+    const caller = createCaller(nc, { lattice, view: manualView(['HOSTA', 'HOSTB']) });
     await assert.rejects(caller.call('slow', 'post', utf8('y'), { timeoutMs: 5000 }), (err) =>
       isAloftError(err, 'COMPONENT_TIMEOUT'),
     );

@@ -8,55 +8,15 @@ import {
   encodeJson,
   openLatticeState,
   subjectsFor,
-  type HostChange,
-  type HostEntry,
-  type HostsView,
   type LatticeState,
 } from '../../src/lattice/index.ts';
 import { startTopology, type Topology } from '../../src/nats/index.ts';
 import { observeLattice } from '../../src/reconciler/index.ts';
 import { pollUntil } from '../../src/support/index.ts';
+import { hostEntry, manualView } from '../support/manual-view.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const lattice = 'observer';
-
-function entry(hostId: string, inventoryRevision: number): HostEntry {
-  return {
-    hostId,
-    labels: {},
-    cordoned: false,
-    components: {},
-    providers: [],
-    inventoryRevision,
-    load: { inFlight: 0, capacity: 1 },
-    lastSeenMs: 0,
-    intervalMs: 1000,
-    suspectUntilMs: 0,
-  };
-}
-
-/** A routing table the test edits by hand, telling its listeners like heartbeats would. */
-function manualView(): HostsView & { set(e: HostEntry): void } {
-  const hosts = new Map<string, HostEntry>();
-  const listeners = new Set<(c: HostChange) => void>();
-  return {
-    set(e) {
-      const type = hosts.has(e.hostId) ? 'updated' : 'joined';
-      hosts.set(e.hostId, e);
-      for (const l of listeners) l({ type, hostId: e.hostId, entry: e });
-    },
-    entries: () => [...hosts.values()],
-    get: (id) => hosts.get(id),
-    rank: () => [],
-    suspect: () => undefined,
-    onChange: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    waitFor: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-  };
-}
 
 describe('reconciler observer: hosts that do not send their inventory', { timeout: 60_000 }, () => {
   const dir = tempDir('aloft-observer-');
@@ -115,8 +75,8 @@ describe('reconciler observer: hosts that do not send their inventory', { timeou
     });
     try {
       answering.set('HB', false);
-      view.set(entry('HA', 1));
-      view.set(entry('HB', 1));
+      view.set(hostEntry('HA', 1));
+      view.set(hostEntry('HB', 1));
       const t0 = performance.now();
       await pollUntil(() => observer.observed(), {
         timeoutMs: 5000,
@@ -151,8 +111,8 @@ describe('reconciler observer: hosts that do not send their inventory', { timeou
       answering.set('HA', true);
       answering.set('HB', true);
       holding.set('HA', 1);
-      view.set(entry('HA', 1));
-      view.set(entry('HB', 1));
+      view.set(hostEntry('HA', 1));
+      view.set(hostEntry('HB', 1));
       await pollUntil(() => observer.observed(), {
         timeoutMs: 5000,
         intervalMs: 20,
@@ -161,7 +121,7 @@ describe('reconciler observer: hosts that do not send their inventory', { timeou
       // HA's inventory changes (revision 2) but its answers stop: wait, then use revision 1's.
       answering.set('HA', false);
       holding.set('HA', 3);
-      view.set(entry('HA', 2));
+      view.set(hostEntry('HA', 2));
       assert.equal(observer.observed(), undefined, 'waits for the new inventory at first');
       const t0 = performance.now();
       const seen = await pollUntil(() => observer.observed(), {
