@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Debian packages and the executable that shows each is installed; `test: true` ones only with
- * `--test` (npm test), `bench: true` ones only with `--bench` (npm run bench).
+ * Debian packages and the executable (`bin`) or file (`file`) that shows each is installed;
+ * `test: true` ones only with `--test` (npm test), `bench: true` ones only with `--bench` (npm run
+ * bench); `optional` ones say what goes missing without them instead of stopping.
  */
 const allPackages = [
   { pkg: 'nats-server', bin: ['nats-server', '/usr/sbin/nats-server'] },
@@ -21,10 +22,29 @@ const allPackages = [
   { pkg: 'chromium', bin: ['chromium', '/usr/bin/chromium'], test: true },
   // Partitions between simulated clouds: network namespaces (iproute2) and per-pair drops (nft).
   // Optional: without them (or without root) partition commands say so and the rest works.
-  { pkg: 'iproute2', bin: ['ip', '/usr/sbin/ip', '/sbin/ip'], optional: true },
-  { pkg: 'nftables', bin: ['nft', '/usr/sbin/nft'], optional: true },
+  {
+    pkg: 'iproute2',
+    bin: ['ip', '/usr/sbin/ip', '/sbin/ip'],
+    optional: 'simulated partitions will be unavailable',
+  },
+  {
+    pkg: 'nftables',
+    bin: ['nft', '/usr/sbin/nft'],
+    optional: 'simulated partitions will be unavailable',
+  },
   // A test CA and certificates for TLS between NATS servers and clients.
   { pkg: 'openssl', bin: ['openssl'], test: true },
+  // The C example component (examples/hello-c): a language other than TypeScript, built by
+  // Debian's toolchain. Optional: without it that one test is skipped, visibly.
+  ...[
+    { pkg: 'clang-19', bin: ['clang-19'] },
+    { pkg: 'lld-19', bin: ['wasm-ld-19'] },
+    {
+      pkg: 'libclang-rt-19-dev-wasm32',
+      file: ['/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a'],
+    },
+    { pkg: 'wasi-libc', file: ['/usr/lib/wasm32-wasi/libc.a'] },
+  ].map((p) => ({ ...p, test: true, optional: 'the C example test will be skipped' })),
   // The HTTP load generator of `npm run bench -- http` (benchmarks only; CI does not run them).
   { pkg: 'wrk', bin: ['wrk'], bench: true },
 ];
@@ -56,9 +76,10 @@ if (major < 20) {
 
 const isRoot = process.getuid?.() === 0;
 const canInstall = isRoot && onPath('apt-get');
-const absent = systemPackages.filter((p) => !p.bin.some(onPath));
+const present = (p) => (p.bin ?? []).some(onPath) || (p.file ?? []).some((f) => existsSync(f));
+const absent = systemPackages.filter((p) => !present(p));
 for (const p of absent.filter((p) => p.optional && !canInstall)) {
-  log(`optional system package ${p.pkg} is missing; simulated partitions will be unavailable`);
+  log(`optional system package ${p.pkg} is missing; ${p.optional}`);
 }
 const missing = absent.filter((p) => canInstall || !p.optional).map((p) => p.pkg);
 if (missing.length > 0) {
