@@ -3,7 +3,7 @@ import { decodeJson, encodeJson } from './codec.ts';
 import { LatticePolicy, SealedSecret } from './schemas.ts';
 import { Kvm } from '@nats-io/kv';
 import { latticeJetStream } from './jetstream.ts';
-import { openKvBucket } from './state.ts';
+import { openKvBucket, watchBucket } from './state.ts';
 import { bucketsFor } from './subjects.ts';
 
 /**
@@ -47,10 +47,9 @@ export async function openSecurityState(
   let policy: LatticePolicy | undefined;
   const secrets = new Map<string, SealedSecret>();
   const listeners = new Set<(kind: 'policy' | 'secret', key: string) => void>();
-  const watch = await kv.watch({ key: '>' });
+  const { watch, initialPending } = await watchBucket(nc, kv, name);
   let resolveReady!: () => void;
   const readyPromise = new Promise<void>((r) => (resolveReady = r));
-  const initialPending = (await kv.status()).values;
   let seen = 0;
   if (initialPending === 0) resolveReady();
   void (async () => {

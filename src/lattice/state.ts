@@ -74,6 +74,36 @@ export async function openKvBucket(
 }
 
 /**
+ * Watches every key of a bucket and reads how many values it holds (to know when the watch has
+ * caught up), retrying for a few seconds: right after a bucket is created, a clustered server may
+ * not know its stream yet ("stream not found"), and a process starting then must wait, not fail.
+ *
+ * @throws {LatticeError} `PERMISSION_DENIED` at once when the credentials may not read the bucket.
+ */
+export async function watchBucket(
+  nc: NatsConnection,
+  kv: KV,
+  name: string,
+  attempts = 50,
+): Promise<{ watch: Awaited<ReturnType<KV['watch']>>; initialPending: number }> {
+  for (let attempt = 1; ; attempt++) {
+    let watch: Awaited<ReturnType<KV['watch']>> | undefined;
+    try {
+      watch = await kv.watch({ key: '>' });
+      const initialPending = (await kv.status()).values;
+      return { watch, initialPending };
+    } catch (err) {
+      watch?.stop();
+      if (permissionViolation(err)) {
+        throw toLatticeError(err, `bucket ${name}`, 0, describeCredentials(credentialsOf(nc)));
+      }
+      if (attempt >= attempts) throw err;
+      await delay(200);
+    }
+  }
+}
+
+/**
  * Opens the lattice state and starts watching it, so every process converges on the same links
  * and config.
  */
@@ -83,11 +113,10 @@ export async function openLatticeState(nc: NatsConnection, lattice: string): Pro
   const configs = new Map<string, Record<string, string>>();
   const claims = new Map<string, string>();
   const listeners = new Set<(kind: 'link' | 'config' | 'claims', key: string) => void>();
-  const watch = await kv.watch({ key: '>' });
+  // An empty bucket yields no entries: read the initial state's size to know when we are current.
+  const { watch, initialPending } = await watchBucket(nc, kv, bucketsFor(lattice).state);
   let resolveReady!: () => void;
   const readyPromise = new Promise<void>((r) => (resolveReady = r));
-  // An empty bucket yields no entries: read the initial state's size to know when we are current.
-  const initialPending = (await kv.status()).values;
   let seen = 0;
   if (initialPending === 0) resolveReady();
   void (async () => {
