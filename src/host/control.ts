@@ -77,9 +77,9 @@ export async function startControl(
   const queues = new Map<string, Promise<void>>();
   let newestEpoch = 0;
 
-  /** Runs work for one component after the work already queued for it: commands apply in order. */
   /** Replaced pools finishing their invocations before they unload. */
   const retiring = new Set<Promise<void>>();
+  /** Runs work for one component after the work already queued for it: commands apply in order. */
   const serial = (name: string, work: () => Promise<void>): void => {
     const next = (queues.get(name) ?? Promise.resolve()).then(work, work);
     queues.set(name, next);

@@ -28,6 +28,8 @@ const SLOT_LEN = 8;
 const SLOT_POSTED = 1;
 const SLOT_STARTED = 2;
 const SLOT_CANCELLED = 3;
+/** Where the state of ring slot `slot` is kept in the control array. */
+const slotStateAt = (depth: number, slot: number): number => SLOT_LEN + depth + slot;
 
 const HOST_IDLE = 0;
 const HOST_CALL = 1;
@@ -147,7 +149,7 @@ export class HostEnd {
     const seq = this.#posted;
     const slot = seq % this.depth;
     write(this.#buffers.slots[slot] as SharedArrayBuffer, this.#control, SLOT_LEN + slot, request);
-    Atomics.store(this.#control, SLOT_LEN + this.depth + slot, SLOT_POSTED);
+    Atomics.store(this.#control, slotStateAt(this.depth, slot), SLOT_POSTED);
     this.#posted = seq + 1;
     Atomics.store(this.#control, REQ_SEQ, this.#posted);
     Atomics.notify(this.#control, REQ_SEQ);
@@ -162,7 +164,7 @@ export class HostEnd {
    */
   cancel(seq: number): boolean {
     if (seq < this.#consumed || seq >= this.#posted) return false;
-    const at = SLOT_LEN + this.depth + (seq % this.depth);
+    const at = slotStateAt(this.depth, seq % this.depth);
     return Atomics.compareExchange(this.#control, at, SLOT_POSTED, SLOT_CANCELLED) === SLOT_POSTED;
   }
 
@@ -253,8 +255,8 @@ export class GuestEnd {
         Atomics.wait(control, REQ_SEQ, this.#next);
       }
       const slot = this.#next % this.#depth;
-      const state = SLOT_LEN + this.#depth + slot;
-      const won = Atomics.compareExchange(control, state, SLOT_POSTED, SLOT_STARTED);
+      const at = slotStateAt(this.#depth, slot);
+      const won = Atomics.compareExchange(control, at, SLOT_POSTED, SLOT_STARTED);
       Atomics.store(control, STARTED, this.#next + 1);
       if (won === SLOT_POSTED) {
         return read(this.#buffers.slots[slot] as SharedArrayBuffer, control, SLOT_LEN + slot);

@@ -390,17 +390,23 @@ export class InstancePool {
     const back: Job[] = [];
     for (const i of this.#instances) {
       if (i.jobs.length < 2 || !isBlocked(i, after)) continue;
-      for (const job of i.jobs.slice(1)) {
-        if (i.end?.cancel(job.seq)) {
-          i.jobs.splice(i.jobs.indexOf(job), 1);
-          job.seq = -1;
-          back.push(job);
-        }
-      }
+      for (const job of i.jobs.slice(1)) if (this.#takeBack(i, job)) back.push(job);
     }
     if (back.length === 0) return;
     this.#stats.takenBack += back.length;
     this.#queue.unshift(...back.sort((a, b) => a.created - b.created));
+  }
+
+  /**
+   * Takes `job` back from `instance`'s ring if its worker has not started it; true means it will
+   * never run there (the worker answers its slot with nothing, which `#response` ignores).
+   */
+  #takeBack(instance: Instance, job: Job): boolean {
+    if (!instance.end?.cancel(job.seq)) return false;
+    instance.jobs.splice(instance.jobs.indexOf(job), 1);
+    if (instance.jobs.length === 0) instance.worker?.unref();
+    job.seq = -1;
+    return true;
   }
 
   #pump(): void {
@@ -564,11 +570,7 @@ export class InstancePool {
     if (queued !== -1) this.#queue.splice(queued, 1);
     // A job waiting in an instance's ring is taken back if the worker has not started it: then
     // it never runs, as one still in the pool's queue.
-    const takenBack = handedTo !== undefined && handedTo.end?.cancel(job.seq) === true;
-    if (takenBack) {
-      handedTo.jobs.splice(handedTo.jobs.indexOf(job), 1);
-      if (handedTo.jobs.length === 0) handedTo.worker?.unref();
-    }
+    const takenBack = handedTo !== undefined && this.#takeBack(handedTo, job);
     const neverRan = queued !== -1 || takenBack;
     const err = new ComponentError(
       'COMPONENT_TIMEOUT',
