@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- lattice [--rounds N] [--rounds-detail]`: a lattice call to a component on another host (its own
+ * `npm run bench -- lattice [--rounds N] [--rounds-detail] [--prof=<dir>]`: a lattice call to a component on another host (its own
  * process) and an in-process same-host call, against raw nats.js request/reply on the same server,
  * interleaved round by round in the same run.
  */
@@ -33,6 +33,8 @@ const bench: Bench = async ({ args, log }) => {
   const roundsArg = args.indexOf('--rounds');
   const rounds = roundsArg === -1 ? 40 : Number(args[roundsArg + 1]);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a positive integer');
+  // --prof=<dir>: the remote host writes V8 CPU profiles there (one per thread) when it stops.
+  const profDir = args.find((a) => a.startsWith('--prof='))?.split('=')[1];
   const dir = mkdtempSync(join(tmpdir(), 'aloft-bench-lattice-'));
   const server = await startNatsServer(
     { name: 'bench', port: -1, httpPort: -1, jetstream: { storeDir: join(dir, 'js') } },
@@ -43,6 +45,7 @@ const bench: Bench = async ({ args, log }) => {
     lattice,
     name: 'remote',
     dataDir: join(dir, 'remote'),
+    nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
   });
   const local = await startHost({
     lattice,

@@ -1,13 +1,14 @@
 import type { Value } from './codec.ts';
 import type { GuardCounters } from './guard.ts';
 import { ComponentError, GuestError } from './errors.ts';
+import type { InlineCounters, InlineRunner } from './instance/inline.ts';
 import type { InstancePool, PoolStats } from './instance/pool.ts';
-import type { InvokeRequest } from './protocol.ts';
+import type { CarriesLogs, InvokeRequest } from './protocol.ts';
 import type { HttpRequest, HttpResponse, Message } from './types.ts';
 import type { CapabilityInterface, HandlerInterface } from './world.ts';
 
-/** A component's counters: its pool's and what the host-call guard held back. */
-export type ComponentStats = PoolStats & GuardCounters;
+/** A component's counters: its pool's, the host thread's and what the host-call guard held back. */
+export type ComponentStats = PoolStats & GuardCounters & InlineCounters;
 
 /** Per-invocation options. */
 export interface InvokeOptions {
@@ -49,11 +50,19 @@ export function loadedComponent(spec: {
   handlers: HandlerInterface[];
   capabilities: CapabilityInterface[];
   pool: InstancePool;
+  /** Tried first for every invocation, when the component can run on the host thread. */
+  inline?: InlineRunner;
+  /** Delivers the log lines of an invocation answered by `inline`. */
+  deliverLogs: (
+    logs: NonNullable<CarriesLogs['logs']>,
+    metadata: Readonly<Record<string, string>>,
+  ) => void;
   /** What the host-call guard held back, merged into `stats()`. */
   guard?: GuardCounters;
   timeoutMs: number;
   onUnload: () => void;
 }): LoadedComponent {
+  let closed = false;
   const invoke = async (
     handler: HandlerInterface,
     args: Value[],
@@ -67,7 +76,10 @@ export function loadedComponent(spec: {
     }
     const [iface, fn] = exportOf[handler];
     const req: InvokeRequest = { iface, fn, args };
-    const res = await spec.pool.invoke(req, options.timeoutMs ?? spec.timeoutMs, options.metadata);
+    const quick = closed ? undefined : spec.inline?.tryRun(req);
+    if (quick?.logs) spec.deliverLogs(quick.logs, options.metadata ?? {});
+    const res =
+      quick ?? (await spec.pool.invoke(req, options.timeoutMs ?? spec.timeoutMs, options.metadata));
     if ('ok' in res) return res.ok;
     if ('err' in res) throw new GuestError(res.err.code, res.err.message);
     if ('trap' in res) {
@@ -100,9 +112,11 @@ export function loadedComponent(spec: {
     },
     stats: () => ({
       ...spec.pool.stats(),
+      ...(spec.inline?.counters ?? { inlineCalls: 0, inlineFallbacks: 0 }),
       ...(spec.guard ?? { throttledCalls: 0, droppedLogLines: 0, refusedUnclaimed: 0 }),
     }),
     unload: async () => {
+      closed = true;
       spec.onUnload();
       await spec.pool.close();
     },

@@ -5,11 +5,14 @@ import type { CapabilityHandler } from './capabilities.ts';
 import { loadedComponent, type LoadedComponent } from './component.ts';
 import { ComponentError } from './errors.ts';
 import { InstancePool } from './instance/pool.ts';
+import type { GlueModule } from './instance/guest.ts';
+import { InlineRunner } from './instance/inline.ts';
 import type { WorkerSpawner } from './instance/spawner.ts';
 import { guardHostCalls } from './guard.ts';
 import { Breaker } from './instance/throttle.ts';
 import { TRANSPILER_ID, transpile, type Artifact } from './transpile.ts';
 import { capMemory, capMemoryInPlace, MemoryCapTooSmall, WASM_PAGE } from './wasm/memory-cap.ts';
+import { meterFuel } from './wasm/fuel.ts';
 
 /** Per-component limits; every field has a default (see {@link DEFAULT_LIMITS}). */
 export interface ComponentLimits {
@@ -66,6 +69,20 @@ export interface ComponentLimits {
   suspendAfterFailures: number;
   suspendMs: number;
   suspendMaxMs: number;
+  /**
+   * Fuel an invocation may burn on the host's own thread (function entries + loop iterations +
+   * KiB copied; 500,000 held the host thread ~4 ms on this project's machine) before it is stopped and run in a
+   * worker instead; see `instance/inline.ts`. 0: every invocation runs in a worker.
+   */
+  inlineFuel: number;
+  /** An invocation that took longer than this (ms) on the host thread sends its operation to workers. */
+  inlineMaxCallMs: number;
+  /**
+   * Components whose core modules are larger than this (bytes, together) always run in workers:
+   * metering them costs too long at load (a 12 MB JavaScript engine: ~0.6 s), and their
+   * invocations cost far more than a thread hop anyway.
+   */
+  inlineMaxModuleBytes: number;
 }
 
 export const DEFAULT_LIMITS: ComponentLimits = {
@@ -87,7 +104,13 @@ export const DEFAULT_LIMITS: ComponentLimits = {
   suspendAfterFailures: 3,
   suspendMs: 1000,
   suspendMaxMs: 30_000,
+  inlineFuel: 500_000,
+  inlineMaxCallMs: 0.5,
+  inlineMaxModuleBytes: 2 * 1024 * 1024,
 };
+
+/** The signal of an invocation that ended on the host thread before anything could abort it. */
+const NEVER = new AbortController().signal;
 
 /** Platform seams plus the host's capabilities: what {@link createRuntimeCore} needs. */
 export interface RuntimeCoreOptions {
@@ -102,6 +125,11 @@ export interface RuntimeCoreOptions {
   sha256?: (bytes: Uint8Array) => Promise<string>;
   /** Transpiles a component; default in the calling thread (Node: in a worker). */
   transpile?: (bytes: Uint8Array) => Promise<Artifact>;
+  /**
+   * Imports a glue module's source on the host thread, so that short invocations can run there
+   * (`instance/inline.ts`); without it every invocation runs in a worker.
+   */
+  loadGlue?: (source: string) => Promise<GlueModule>;
 }
 
 export interface LoadOptions {
@@ -188,10 +216,11 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
     key: string,
     artifact: Artifact,
     capPages: number,
+    metered: Record<string, Uint8Array> | undefined,
   ): Promise<Record<string, WebAssembly.Module>> => {
     let entry = compiled.get(key);
     if (!entry) {
-      entry = { modules: compileArtifact(artifact, capPages), users: 0 };
+      entry = { modules: compileArtifact(metered ?? artifact.modules, capPages), users: 0 };
       compiled.set(key, entry);
       entry.modules.catch(() => compiled.delete(key));
     }
@@ -208,13 +237,13 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
     if (entry && --entry.users <= 0) compiled.delete(key);
   };
   const compileArtifact = async (
-    artifact: Artifact,
+    sources: Record<string, Uint8Array>,
     capPages: number,
   ): Promise<Record<string, WebAssembly.Module>> => {
     const modules: Record<string, WebAssembly.Module> = {};
     try {
       await Promise.all(
-        Object.entries(artifact.modules).map(async ([file, code]) => {
+        Object.entries(sources).map(async ([file, code]) => {
           // Patch in place and compile in one synchronous step (compile copies the bytes).
           const capped = capMemoryInPlace(code, capPages, declaredMaxima)
             ? code
@@ -235,6 +264,44 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
     return modules;
   };
 
+  /** Fuel-metered copies of an artifact's modules, made once; null when one cannot be metered. */
+  const meteredModules = new WeakMap<Artifact, Record<string, Uint8Array> | null>();
+  const meteredFor = (
+    artifact: Artifact,
+    limits: ComponentLimits,
+  ): Record<string, Uint8Array> | undefined => {
+    if (!options.loadGlue || limits.inlineFuel <= 0) return undefined;
+    const size = Object.values(artifact.modules).reduce((n, m) => n + m.length, 0);
+    if (size > limits.inlineMaxModuleBytes) return undefined;
+    let metered = meteredModules.get(artifact);
+    if (metered === undefined) {
+      const out: Record<string, Uint8Array> = {};
+      for (const [file, code] of Object.entries(artifact.modules)) {
+        const m = meterFuel(code);
+        if (!m) {
+          out[file] = code;
+          metered = null;
+          break;
+        }
+        out[file] = m;
+      }
+      metered ??= out;
+      meteredModules.set(artifact, metered);
+    }
+    return metered ?? undefined;
+  };
+  const glues = new Map<string, Promise<GlueModule>>();
+  const glueFor = (source: string): Promise<GlueModule> | undefined => {
+    if (!options.loadGlue) return undefined;
+    let glue = glues.get(source);
+    if (!glue) {
+      glue = options.loadGlue(source);
+      glues.set(source, glue);
+      glue.catch(() => glues.delete(source));
+    }
+    return glue;
+  };
+
   return {
     async load(bytes, loadOptions) {
       if (closed) throw new ComponentError('COMPONENT_UNLOADED', 'the runtime is closed');
@@ -245,8 +312,9 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
       const artifact = await artifactFor(sha256, bytes);
       const t1 = performance.now();
       const capPages = Math.floor(limits.memoryLimitBytes / WASM_PAGE);
-      const compiledKey = `${sha256}:${capPages}`;
-      const modules = await compiledFor(compiledKey, artifact, capPages);
+      const metered = meteredFor(artifact, limits);
+      const compiledKey = `${sha256}:${capPages}:${metered ? 'metered' : 'plain'}`;
+      const modules = await compiledFor(compiledKey, artifact, capPages, metered);
       const t2 = performance.now();
       const log = logger.child({ component: loadOptions.name });
       const allowed = loadOptions.allowedCapabilities
@@ -259,24 +327,26 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         capabilities: options.capabilities,
         logger: log,
       });
+      const init = {
+        glue: artifact.glue,
+        modules,
+        imports: artifact.imports,
+        memoryLimitBytes: capPages * WASM_PAGE,
+        maxMessageBytes: limits.maxMessageBytes,
+        maxLogLines: limits.maxLogLines,
+        logLinesPerSecond: limits.logLinesPerSecond,
+        ...(allowed ? { allowedCapabilities: [...allowed] } : {}),
+      };
+      const breaker = new Breaker({
+        threshold: limits.suspendAfterFailures,
+        baseMs: limits.suspendMs,
+        maxMs: limits.suspendMaxMs,
+      });
       const pool = new InstancePool({
-        init: {
-          glue: artifact.glue,
-          modules,
-          imports: artifact.imports,
-          memoryLimitBytes: capPages * WASM_PAGE,
-          maxMessageBytes: limits.maxMessageBytes,
-          maxLogLines: limits.maxLogLines,
-          logLinesPerSecond: limits.logLinesPerSecond,
-          ...(allowed ? { allowedCapabilities: [...allowed] } : {}),
-        },
+        init,
         demoteCheckMs: limits.demoteCheckMs,
         killAfterMs: limits.timeoutMs,
-        breaker: new Breaker({
-          threshold: limits.suspendAfterFailures,
-          baseMs: limits.suspendMs,
-          maxMs: limits.suspendMaxMs,
-        }),
+        breaker,
         spawner: options.spawner,
         maxInstances: limits.maxInstances,
         minInstances: limits.minInstances,
@@ -288,17 +358,39 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         logger: log,
         onHostCall: guard.onHostCall,
       });
-      await pool.warm().catch(async (err: unknown) => {
+      const glue = metered ? glueFor(artifact.glue) : undefined;
+      let inline: InlineRunner | undefined;
+      try {
+        await pool.warm();
+        if (glue) {
+          inline = new InlineRunner({
+            init,
+            instantiate: (await glue).instantiate,
+            budget: BigInt(limits.inlineFuel),
+            maxCallMs: limits.inlineMaxCallMs,
+            breaker,
+          });
+        }
+      } catch (err) {
         releaseCompiled(compiledKey);
         await pool.close();
         throw err;
-      });
+      }
       const component = loadedComponent({
         name: loadOptions.name,
         sha256,
         handlers: check.handlers,
         capabilities: check.capabilities,
         pool,
+        ...(inline ? { inline } : {}),
+        deliverLogs: (logs, metadata) => {
+          const state = { deadline: performance.now() + limits.timeoutMs, signal: NEVER, metadata };
+          for (const args of logs) {
+            guard.onHostCall({ iface: 'logging', fn: 'log', args }, state).catch((err: unknown) => {
+              log.warn('log line lost', { error: err });
+            });
+          }
+        },
         guard: guard.counters,
         timeoutMs: limits.timeoutMs,
         onUnload: () => {

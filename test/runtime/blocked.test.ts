@@ -1,4 +1,5 @@
 // Instances whose guest waits on a slow capability call (I/O, not CPU) must not starve other work.
+// These exercise the worker pool: nothing runs on the host thread (`inlineFuel: 0`).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deferred, isAloftError, pollUntil } from '../../src/support/index.ts';
@@ -34,7 +35,13 @@ describe('instances blocked on capability calls', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'blocked',
-        limits: { maxInstances: 1, minInstances: 1, overflowInstances: 2, timeoutMs: 10_000 },
+        limits: {
+          inlineFuel: 0,
+          maxInstances: 1,
+          minInstances: 1,
+          overflowInstances: 2,
+          timeoutMs: 10_000,
+        },
       });
       const slow = [c.call('call', enc.encode('other:op:a'))];
       await waitFor('the first call to block', () => c.stats().blocked === 1);
@@ -77,7 +84,13 @@ describe('instances blocked on capability calls', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'retire',
-        limits: { maxInstances: 1, minInstances: 1, overflowInstances: 2, timeoutMs: 10_000 },
+        limits: {
+          inlineFuel: 0,
+          maxInstances: 1,
+          minInstances: 1,
+          overflowInstances: 2,
+          timeoutMs: 10_000,
+        },
       });
       const slow = [c.call('call', enc.encode('other:op:a'))];
       await waitFor('the first call to block', () => c.stats().blocked === 1);
@@ -118,7 +131,13 @@ describe('instances blocked on capability calls', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'ring',
-        limits: { maxInstances: 1, overflowInstances: 0, pipelineDepth: 2, timeoutMs: 10_000 },
+        limits: {
+          inlineFuel: 0,
+          maxInstances: 1,
+          overflowInstances: 0,
+          pipelineDepth: 2,
+          timeoutMs: 10_000,
+        },
       });
       // Handed to the one instance back to back: the count waits in its ring behind the call.
       const slow = c.call('call', enc.encode('other:op:x'));
@@ -142,7 +161,13 @@ describe('instances blocked on capability calls', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'steal',
-        limits: { maxInstances: 1, overflowInstances: 1, pipelineDepth: 2, timeoutMs: 10_000 },
+        limits: {
+          inlineFuel: 0,
+          maxInstances: 1,
+          overflowInstances: 1,
+          pipelineDepth: 2,
+          timeoutMs: 10_000,
+        },
       });
       let slowDone = false;
       const slow = c.call('call', enc.encode('other:op:y')).finally(() => (slowDone = true));
@@ -166,7 +191,13 @@ describe('instances blocked on capability calls', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'late-read',
-        limits: { maxInstances: 1, overflowInstances: 0, pipelineDepth: 2, timeoutMs: 10_000 },
+        limits: {
+          inlineFuel: 0,
+          maxInstances: 1,
+          overflowInstances: 0,
+          pipelineDepth: 2,
+          timeoutMs: 10_000,
+        },
       });
       const first = c.call('echo', new Uint8Array([1])).catch((e: unknown) => e);
       const spinner = c.call('spin', new Uint8Array(), { timeoutMs: 200 }).catch((e: unknown) => e);
@@ -186,7 +217,13 @@ describe('instances blocked on capability calls', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'unload',
-        limits: { maxInstances: 1, overflowInstances: 0, pipelineDepth: 1, timeoutMs: 10_000 },
+        limits: {
+          inlineFuel: 0,
+          maxInstances: 1,
+          overflowInstances: 0,
+          pipelineDepth: 1,
+          timeoutMs: 10_000,
+        },
       });
       const running = c.call('call', enc.encode('other:op:x')).catch((e: unknown) => e);
       await waitFor('the call to block', () => c.stats().blocked === 1);
@@ -210,7 +247,13 @@ describe('instances blocked on capability calls', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'pipelined',
-        limits: { maxInstances: 1, overflowInstances: 0, pipelineDepth: 2, timeoutMs: 10_000 },
+        limits: {
+          inlineFuel: 0,
+          maxInstances: 1,
+          overflowInstances: 0,
+          pipelineDepth: 2,
+          timeoutMs: 10_000,
+        },
       });
       // Handed to the one instance back to back: the echo answers, then the call blocks.
       const first = c.call('echo', new Uint8Array([1]), { timeoutMs: 1_000 });

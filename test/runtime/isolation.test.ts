@@ -23,7 +23,11 @@ for (const lang of ['ts', 'as'] as const) {
 
     it('stops an infinite loop at its deadline while another component keeps answering', async () => {
       const bytes = await fixture(`probe-${lang}`);
-      const spinner = await runtime.load(bytes, { name: 'spinner', limits: { timeoutMs: 400 } });
+      // The worker's deadline is under test: nothing on the host thread (see inline.test.ts).
+      const spinner = await runtime.load(bytes, {
+        name: 'spinner',
+        limits: { timeoutMs: 400, inlineFuel: 0 },
+      });
       const other = await runtime.load(bytes, { name: 'other' });
       assert.equal(dec.decode(await spinner.call('count', none)), '1');
 
@@ -68,7 +72,7 @@ for (const lang of ['ts', 'as'] as const) {
       const cap = lang === 'ts' ? 96 * MiB : 32 * MiB;
       const hog = await runtime.load(await fixture(`probe-${lang}`), {
         name: 'hog',
-        limits: { memoryLimitBytes: cap, maxInstances: 1, timeoutMs: 20_000 },
+        limits: { memoryLimitBytes: cap, inlineFuel: 0, maxInstances: 1, timeoutMs: 20_000 },
       });
       assert.equal(dec.decode(await hog.call('count', none)), '1');
       assert.equal(dec.decode(await hog.call('count', none)), '2');
@@ -101,7 +105,7 @@ describe('pool limits', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'busy',
-        limits: { maxInstances: 1, pipelineDepth: 1, maxQueue: 1, timeoutMs: 300 },
+        limits: { inlineFuel: 0, maxInstances: 1, pipelineDepth: 1, maxQueue: 1, timeoutMs: 300 },
       });
       const spin = c.call('spin', none).catch((err: unknown) => err);
       const queued = c.call('echo', none).catch((err: unknown) => err);
@@ -125,7 +129,7 @@ describe('pool limits', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'pipelined',
-        limits: { maxInstances: 1, pipelineDepth: 3, maxQueue: 0, timeoutMs: 300 },
+        limits: { inlineFuel: 0, maxInstances: 1, pipelineDepth: 3, maxQueue: 0, timeoutMs: 300 },
       });
       const spin = c.call('spin', none).catch((err: unknown) => err);
       const behind = [

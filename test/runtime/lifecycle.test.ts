@@ -113,7 +113,7 @@ describe('invocation lifecycle', () => {
     try {
       const c = await runtime.load(await fixture('probe-as'), {
         name: 'unload',
-        limits: { maxInstances: 1, pipelineDepth: 1, timeoutMs: 10_000 },
+        limits: { inlineFuel: 0, maxInstances: 1, pipelineDepth: 1, timeoutMs: 10_000 },
       });
       const spinning = c.call('spin', none).catch((err: unknown) => err);
       const queued = c.call('echo', none).catch((err: unknown) => err);

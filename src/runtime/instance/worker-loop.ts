@@ -1,55 +1,10 @@
 import { decode, encode, type Value } from '../codec.ts';
-import type { HttpRequest } from '../types.ts';
-import { serveIncoming } from '../wasi/http.ts';
-import { wasiImports } from '../wasi/host.ts';
 import { GuestEnd } from '../channel.ts';
-import { TokenBucket } from './throttle.ts';
-import {
-  interfaceShortName,
-  witName,
-  type ErrorRecord,
-  type HostCallReply,
-  type InvokeRequest,
-  type InvokeResponse,
-  type WorkerInit,
-  type WorkerReady,
-} from '../protocol.ts';
+import { createGuest, type GlueModule, type Instantiate } from './guest.ts';
+import { UNMETERED } from '../wasm/fuel.ts';
+import type { HostCallReply, InvokeRequest, WorkerInit, WorkerReady } from '../protocol.ts';
 
-/** What the jco glue module exports in sync instantiation mode. */
-export interface GlueModule {
-  instantiate: Instantiate;
-}
-
-type Instantiate = (
-  getCoreModule: (name: string) => WebAssembly.Module,
-  imports: Record<string, Record<string, (...args: Value[]) => Value>>,
-  instantiateCore?: (
-    module: WebAssembly.Module,
-    imports?: Record<string, Record<string, unknown>>,
-  ) => WebAssembly.Instance,
-) => Record<string, Record<string, (...args: Value[]) => Value>>;
-
-const MiB = 1024 * 1024;
-
-/** Sizes of an instance's memories, for trap messages: "linear memory 95.9 of 96 MiB cap". */
-function memoryNote(memories: { buffer: ArrayBuffer }[], cap: number): string {
-  if (memories.length === 0) return '';
-  const largest = Math.max(...memories.map((m) => m.buffer.byteLength));
-  return ` (linear memory ${(largest / MiB).toFixed(1)} of ${(cap / MiB).toFixed(0)} MiB cap)`;
-}
-
-/** Thrown into the guest's bindings for an `err` capability result (jco reads `payload`). */
-class CapabilityFailure extends Error {
-  readonly payload: ErrorRecord;
-  constructor(payload: ErrorRecord) {
-    super(`${payload.code}: ${payload.message}`);
-    this.payload = payload;
-  }
-}
-
-function isErrorRecord(v: unknown): v is ErrorRecord {
-  return typeof v === 'object' && v !== null && typeof (v as ErrorRecord).code === 'string';
-}
+export type { GlueModule } from './guest.ts';
 
 /**
  * The body of an instance worker, free of Node APIs: loads the glue, instantiates the component,
@@ -62,97 +17,25 @@ export async function runInstanceWorker(
   loadGlue: (source: string) => Promise<GlueModule>,
 ): Promise<void> {
   const end = new GuestEnd(init.channel);
-  const allowed = init.allowedCapabilities ? new Set(init.allowedCapabilities) : undefined;
-  const maxLogLines = init.maxLogLines ?? 1000;
-  // Lines over the rate are dropped here, so a log flood costs the host nothing.
-  const lineRate = init.logLinesPerSecond ?? 1000;
-  const lines = new TokenBucket(lineRate, lineRate, performance.now());
-  let logs: Value[][] = [];
-  let droppedLogs = 0;
-  const takeLogs = (): { logs?: Value[][] } => {
-    if (droppedLogs > 0) {
-      logs.push([
-        3,
-        'aloft',
-        `${droppedLogs} log lines dropped: over ${maxLogLines} in one invocation or ${lineRate} per second`,
-      ]);
-      droppedLogs = 0;
-    }
-    if (logs.length === 0) return {};
-    const out = logs;
-    logs = [];
-    return { logs: out };
-  };
-  const pushLog = (args: Value[]): void => {
-    if (logs.length < maxLogLines && lines.tryTake(performance.now())) logs.push(args);
-    else droppedLogs++;
-  };
-  const hostCall = (iface: string, fn: string, args: Value[]): Value => {
-    if (allowed && !allowed.has(iface)) {
-      // Refused here, without a round trip: a guest looping on it burns only its own thread.
-      if (iface === 'logging') return undefined;
-      throw new CapabilityFailure({
-        code: 'CAPABILITY_NOT_CLAIMED',
-        message: `this component may not use ${iface}: its claims allow ${[...allowed].join(', ') || 'no capability'}`,
-      });
-    }
-    if (iface === 'logging' && fn === 'log') {
-      pushLog(args);
-      return undefined;
-    }
-    const reply = decode(
-      end.hostCall(encode({ iface, fn, args, ...takeLogs() })),
-    ) as unknown as HostCallReply;
-    if ('ok' in reply) return reply.ok;
-    throw new CapabilityFailure(reply.err);
-  };
-  const imports: Record<string, Record<string, (...args: Value[]) => Value>> = {};
-  // WASI 0.2 for components built for other platforms; stdout/stderr lines become log lines.
-  const wasi = wasiImports((level, context, text) => pushLog([level, context, text]));
-  for (const specifier of init.imports) {
-    if (specifier.startsWith('wasi:')) {
-      const shim = wasi[specifier.replace(/@.*$/, '')];
-      if (!shim) throw new Error(`unsupported WASI import ${specifier}`);
-      imports[specifier] = shim as Record<string, (...args: Value[]) => Value>;
-      continue;
-    }
-    const iface = interfaceShortName(specifier);
-    imports[specifier] = new Proxy(
-      {},
-      {
-        get: (_target, name) => {
-          const fn = witName(String(name));
-          return (...args: Value[]) => hostCall(iface, fn, args);
-        },
-      },
-    );
-  }
-
   let instantiate: Instantiate;
-  let instance: ReturnType<Instantiate>;
-  let memories: { buffer: ArrayBuffer }[] = [];
-  const fresh = (): number => {
-    const t0 = performance.now();
-    memories = [];
-    instance = instantiate(
-      (name) => {
-        const m = init.modules[name];
-        if (!m) throw new Error(`core module ${name} missing`);
-        return m;
-      },
-      imports,
-      (module, coreImports) => {
-        const core = new WebAssembly.Instance(module, coreImports);
-        for (const value of Object.values(core.exports)) {
-          if (value instanceof WebAssembly.Memory) memories.push(value);
-        }
-        return core;
-      },
-    );
-    return performance.now() - t0;
-  };
   try {
     ({ instantiate } = await loadGlue(init.glue));
+  } catch (err) {
+    post({ ready: false, error: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  const guest = createGuest(
+    init,
+    instantiate,
+    (call) => decode(end.hostCall(encode(call as unknown as Value))) as unknown as HostCallReply,
+  );
+  // A worker can be terminated: metered modules run here with fuel they cannot burn.
+  const fresh = (): number => {
+    const ms = guest.fresh();
+    for (const g of guest.fuel) g.value = UNMETERED;
+    return ms;
+  };
+  try {
     post({ ready: true, instantiateMs: fresh() });
   } catch (err) {
     post({ ready: false, error: err instanceof Error ? err.message : String(err) });
@@ -161,47 +44,19 @@ export async function runInstanceWorker(
 
   for (;;) {
     const req = decode(end.nextRequest()) as unknown as InvokeRequest;
-    let res: InvokeResponse;
-    let poisoned = false;
-    let target = instance![req.iface]?.[req.fn];
-    const incoming = instance!.incomingHandler?.handle;
-    if (target === undefined && req.iface === 'httpHandler' && typeof incoming === 'function') {
-      // A wasi:http/incoming-handler component: the request goes in as wasi:http resources.
-      // The wasi:http proxy world gives every request a fresh instance (StarlingMonkey, for one,
-      // serves a single fetch event per instance): this one is replaced after answering.
-      poisoned = true;
-      const handle = incoming as unknown as Parameters<typeof serveIncoming>[0];
-      target = (request: Value) =>
-        serveIncoming(
-          handle,
-          request as unknown as HttpRequest,
-          init.maxMessageBytes,
-        ) as unknown as Value;
-    }
-    if (typeof target !== 'function') {
-      res = { missing: `${req.iface}.${req.fn}` };
-    } else {
-      try {
-        res = { ok: target(...req.args) };
-      } catch (err) {
-        const payload = (err as { payload?: unknown } | null)?.payload;
-        if (isErrorRecord(payload)) {
-          res = { err: { code: payload.code, message: String(payload.message) } };
-        } else {
-          poisoned = true;
-          const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-          res = { trap: what + memoryNote(memories, init.memoryLimitBytes) };
-        }
-      }
-    }
+    const outcome = guest.run(req);
+    let res = outcome.response;
     // An oversized result fails here, before it is copied, and the instance stays usable.
     const max = end.maxMessageBytes;
     if ('ok' in res && res.ok instanceof Uint8Array && res.ok.length > max) {
-      res = { trap: `result of ${res.ok.length} bytes exceeds the ${max}-byte message limit` };
+      res = {
+        trap: `result of ${res.ok.length} bytes exceeds the ${max}-byte message limit`,
+        ...(res.logs ? { logs: res.logs } : {}),
+      };
     }
     let bytes: Uint8Array;
     try {
-      bytes = encode({ ...res, ...takeLogs() } as unknown as Value);
+      bytes = encode(res as unknown as Value);
     } catch (err) {
       bytes = encode({ trap: `unencodable result: ${String(err)}` });
     }
@@ -213,6 +68,6 @@ export async function runInstanceWorker(
     }
     // A trap leaves the instance in an unknown state (and a wasi:http request uses it up): the
     // next request gets a fresh one, instantiated now, after the answer went out.
-    if (poisoned) fresh();
+    if (outcome.poisoned) fresh();
   }
 }

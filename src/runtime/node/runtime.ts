@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { memoryArtifactCache } from '../artifact-cache.ts';
+import type { GlueModule } from '../instance/guest.ts';
 import { createRuntimeCore, type Runtime, type RuntimeCoreOptions } from '../runtime.ts';
 import { fsArtifactCache } from './fs-cache.ts';
 import { nodeWorkerSpawner } from './spawn-worker.ts';
@@ -36,6 +37,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         : memoryArtifactCache()),
     spawner: options.spawner ?? nodeWorkerSpawner({ spares: options.spareWorkers ?? 1 }),
     transpile: options.transpile ?? transpileInWorker,
+    loadGlue:
+      options.loadGlue ??
+      (async (source) =>
+        (await import(
+          `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`
+        )) as GlueModule),
     sha256:
       options.sha256 ??
       ((bytes) => Promise.resolve(createHash('sha256').update(bytes).digest('hex'))),

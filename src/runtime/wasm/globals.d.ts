@@ -12,7 +12,12 @@ declare namespace WebAssembly {
   class Memory {
     readonly buffer: ArrayBuffer;
   }
+  /** A global; the metered modules' fuel is a mutable i64 (a bigint on the JS side). */
+  class Global {
+    value: unknown;
+  }
   function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
+  function validate(bytes: ArrayBufferView | ArrayBuffer): boolean;
 }
 
 interface Atomics {
