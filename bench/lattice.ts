@@ -182,8 +182,8 @@ const bench: Bench = async ({ args, log }) => {
         `Sequential figures: ${rounds} rounds; in each, ${PER_ROUND} timed calls of every variant in turn (after 20 untimed), so load changes fall on all of them alike.`,
         `Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(1)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} cores shared with other developers.`,
         'The component is the AssemblyScript probe (operation "echo", 4-byte payload), 2 instances per host.',
-        '64 in flight: 10,000 calls; to another host this mostly measures shedding (2 instances take 8 calls at a time, the rest is refused BUSY and retried), so it swings 5k-11k calls/s between runs.',
-        'Other-host: the caller (this process) routes by the heartbeat table to a host running as its own process; the host runs the call in an instance worker thread.',
+        '64 in flight: 10,000 calls.',
+        'Other-host: the caller (this process) routes by the heartbeat table to a host running as its own process. The probe is small, so it is fuel-metered and the host runs each echo on its own thread, without a thread hop (docs/architecture.md, "Invocations on the host thread"); in runs before 2026-12-01T23:00Z every call went to an instance worker thread.',
         "The goal is judged against raw request/reply to an echo responder in another process: a host is always another process, so that is the like-for-like raw path (the in-process raw responder shares the caller's event loop). It is judged by the median over rounds of the ratio within each round, which a load change between rounds cannot skew; the pooled ratio is shown beside it.",
       ],
     };

@@ -214,7 +214,7 @@ const bench: Bench = async (ctx) => {
     }
     notes.push(
       `Load average when the run started: ${loadAtStart.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min) on ${cpus().length} cores; figures on a shared machine vary ±30 % or more.`,
-      'Each instance is one worker thread; a capability call blocks it on Atomics.wait while the main thread does the I/O.',
+      'Each instance is one worker thread; a capability call blocks it on Atomics.wait while the main thread does the I/O. The AS components are small, so they are fuel-metered and their invocations without capability calls (hello) run on the host thread, up to a quarter of its time (docs/components.md, "On the host thread"); before 2026-12-01T23:00Z every invocation went to a worker.',
       'Cold start "running host": transpiled artifact on disk, compile + instantiate on a spare thread + first call.',
       'Cold start "fresh process": measured inside a new Node process from its first line (tsx start-up excluded).',
     );
