@@ -2,6 +2,7 @@
  * Top-level sections of a WebAssembly binary (component or core module), enough to find, remove
  * and append the custom section that carries a component's signed claims. Pure.
  */
+import { concatBytes } from '../support/index.ts';
 import { SecurityCodes, SecurityError } from './errors.ts';
 
 /** The custom section that carries a component's claims JWT (the runtime reserves this name). */
@@ -75,16 +76,6 @@ function sections(bytes: Uint8Array): Section[] {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
-}
-
 /** The contents of every `aloft-claims` section (normally none or one). */
 export function claimsSections(bytes: Uint8Array): Uint8Array[] {
   return sections(bytes)
@@ -96,7 +87,7 @@ export function claimsSections(bytes: Uint8Array): Uint8Array[] {
 export function withoutClaims(bytes: Uint8Array): Uint8Array {
   const all = sections(bytes);
   if (!all.some((s) => s.name === CLAIMS_SECTION)) return bytes;
-  return concat([
+  return concatBytes([
     bytes.subarray(0, 8),
     ...all.filter((s) => s.name !== CLAIMS_SECTION).map((s) => bytes.subarray(s.start, s.end)),
   ]);
@@ -105,9 +96,13 @@ export function withoutClaims(bytes: Uint8Array): Uint8Array {
 /** The binary with its claims replaced by `content` (one `aloft-claims` section, appended last). */
 export function withClaims(bytes: Uint8Array, content: Uint8Array): Uint8Array {
   const name = new TextEncoder().encode(CLAIMS_SECTION);
-  const payload = concat([Uint8Array.from(writeLeb(name.length)), name, content]);
-  const section = concat([Uint8Array.of(0), Uint8Array.from(writeLeb(payload.length)), payload]);
-  return concat([withoutClaims(bytes), section]);
+  const payload = concatBytes([Uint8Array.from(writeLeb(name.length)), name, content]);
+  const section = concatBytes([
+    Uint8Array.of(0),
+    Uint8Array.from(writeLeb(payload.length)),
+    payload,
+  ]);
+  return concatBytes([withoutClaims(bytes), section]);
 }
 
 /** Lower-case hex SHA-256 (WebCrypto: the same in Node and browsers). */

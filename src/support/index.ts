@@ -5,3 +5,4 @@ export type { Clock } from './clock.ts';
 export { systemClock, manualClock } from './clock.ts';
 export type { Deferred } from './async.ts';
 export { delay, deferred, pollUntil } from './async.ts';
+export { concatBytes } from './bytes.ts';

@@ -1,3 +1,4 @@
+import { concatBytes } from '../../support/index.ts';
 import { readU32, writeU32 } from './leb.ts';
 
 /** What a buffer holds, judged by its 8-byte header. */
@@ -79,12 +80,5 @@ export function replaceSections(
   sections(bytes).forEach((s, i) =>
     parts.push(replacements.get(i) ?? bytes.subarray(s.start, s.end)),
   );
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { concatBytes } from '../../support/index.ts';
 import { encodeSection } from './binary.ts';
 import { writeU32 } from './leb.ts';
 import { FUEL_EXPORT, meterFuel, UNMETERED } from './fuel.ts';
@@ -17,21 +18,8 @@ function moduleWith(code: number[], extraLocals = 0): Uint8Array {
   const locals = extraLocals > 0 ? [1, ...writeU32(extraLocals), 0x7f] : [0];
   const body = [...locals, ...code, 0x0b];
   const codeSection = encodeSection(10, [1, ...writeU32(body.length), ...body]);
-  const parts = [
-    new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]),
-    type,
-    func,
-    memory,
-    exports,
-    codeSection,
-  ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
+  const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  return concatBytes([header, type, func, memory, exports, codeSection]);
 }
 
 interface Metered {

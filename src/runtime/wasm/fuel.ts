@@ -1,3 +1,4 @@
+import { concatBytes } from '../../support/index.ts';
 import { readU32, writeU32 } from './leb.ts';
 import { encodeSection, sections, type Section } from './binary.ts';
 
@@ -387,16 +388,6 @@ function readCounts(bytes: Uint8Array, all: Section[]): Counts {
   return counts;
 }
 
-function concat(parts: ArrayLike<number>[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
-}
-
 /**
  * A metered copy of a core module (see the file comment), or `undefined` when it uses
  * instructions or types this rewriter does not handle (the module then runs unmetered, in a
@@ -427,7 +418,10 @@ function meter(bytes: Uint8Array): Uint8Array {
   // (global (mut i64) (i64.const 2^62)): instantiation (start functions, the bindings' set-up)
   // runs unmetered; the host sets the budget before each invocation it meters.
   globalEntries.push([I64, 0x01, 0x42, ...sleb64(UNMETERED), 0x0b]);
-  const newGlobal = encodeSection(GLOBAL, concat([writeU32(definedGlobals + 1), ...globalEntries]));
+  const newGlobal = encodeSection(
+    GLOBAL,
+    concatBytes([writeU32(definedGlobals + 1), ...globalEntries]),
+  );
 
   const exportSection = all.find((s) => s.id === EXPORT);
   const name = new TextEncoder().encode(FUEL_EXPORT);
@@ -447,10 +441,10 @@ function meter(bytes: Uint8Array): Uint8Array {
     }
     newExport = encodeSection(
       EXPORT,
-      concat([writeU32(n + 1), bytes.subarray(entries, exportSection.end), fuelExport]),
+      concatBytes([writeU32(n + 1), bytes.subarray(entries, exportSection.end), fuelExport]),
     );
   } else {
-    newExport = encodeSection(EXPORT, concat([writeU32(1), fuelExport]));
+    newExport = encodeSection(EXPORT, concatBytes([writeU32(1), fuelExport]));
   }
 
   const codeSection = all.find((s) => s.id === CODE);
@@ -469,7 +463,7 @@ function meter(bytes: Uint8Array): Uint8Array {
       bodies.push(writeU32(body.length), body);
       r.pos = start + size;
     }
-    newCode = encodeSection(CODE, concat(bodies));
+    newCode = encodeSection(CODE, concatBytes(bodies));
   }
 
   const parts: ArrayLike<number>[] = [bytes.subarray(0, 8)];
@@ -489,7 +483,7 @@ function meter(bytes: Uint8Array): Uint8Array {
   }
   if (!placedGlobal) parts.push(newGlobal);
   if (!placedExport) parts.push(newExport);
-  const out = concat(parts);
+  const out = concatBytes(parts);
   if (!WebAssembly.validate(out)) throw new Unsupported('metered module does not validate');
   return out;
 }
