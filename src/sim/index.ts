@@ -16,7 +16,7 @@ export {
   type SimState,
 } from './state.ts';
 export { startSim, stopSim, readSimState, type StartSimOptions } from './sim.ts';
-export { netnsUnavailable } from './netns.ts';
+export { liveSimulations, netnsUnavailable, type LiveSimulation } from './netns.ts';
 export {
   killCloud,
   hangCloud,

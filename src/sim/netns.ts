@@ -168,6 +168,43 @@ function register(plan: NetworkPlan, owner: string): void {
   }
 }
 
+/** A simulation whose namespaces hold processes: it is running, whoever started it. */
+export interface LiveSimulation {
+  /** Its data directory (`sim down --data-dir` stops it). */
+  owner: string;
+  prefix: string;
+  /** Processes in its namespaces. */
+  processes: number;
+}
+
+/**
+ * The simulations running on this machine, from the registry: those whose namespaces hold
+ * processes (whether or not the `sim up` that made them still runs). Two on one machine share
+ * its cores and distort each other's figures, and deleting one's data directory under it leaves
+ * processes that only a kill by PID stops.
+ */
+export async function liveSimulations(registry = REGISTRY): Promise<LiveSimulation[]> {
+  if (!existsSync(registry)) return [];
+  const live: LiveSimulation[] = [];
+  for (const file of readdirSync(registry).filter((f) => f.endsWith('.json'))) {
+    let note: { plan: NetworkPlan; owner?: string };
+    try {
+      note = JSON.parse(readFileSync(join(registry, file), 'utf8')) as typeof note;
+    } catch {
+      continue;
+    }
+    let processes = 0;
+    for (const ns of namespacesOf(note.plan)) {
+      const pids = await run('ip', ['netns', 'pids', ns]);
+      if (pids.code === 0) processes += pids.stdout.split('\n').filter((l) => l.trim()).length;
+    }
+    if (processes > 0) {
+      live.push({ owner: note.owner ?? '(unknown)', prefix: note.plan.prefix, processes });
+    }
+  }
+  return live;
+}
+
 /**
  * Removes namespaces left by runs that crashed: a registry note whose creating process is gone
  * and whose namespaces hold no process any more.

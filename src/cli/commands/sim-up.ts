@@ -5,6 +5,7 @@ import {
   journalFile,
   originClouds,
   readSimState,
+  liveSimulations,
   renderFrame,
   SAMPLE,
   startLoad,
@@ -58,6 +59,11 @@ export const command: Command = {
     const duration = values.duration === undefined ? 24 * 3600 : Number(values.duration);
     if (!Number.isInteger(hostsPerCloud) || hostsPerCloud < 1 || hostsPerCloud > 10) {
       throw new AloftError('USAGE', '--hosts-per-cloud must be 1-10');
+    }
+    for (const other of await liveSimulations()) {
+      io.err(
+        `warning: another simulation is running (data dir ${other.owner}, ${other.processes} ${other.processes === 1 ? 'process' : 'processes'} in ${other.prefix}-*): both share this machine's cores, so neither's figures hold; stop it with "aloft sim down --data-dir ${other.owner}"`,
+      );
     }
     io.err(
       `starting ${clouds.length} clouds (${clouds.join(', ')}), ${hostsPerCloud} hosts each, ${topology} topology…`,
