@@ -3,7 +3,7 @@ import type { GuardCounters } from './guard.ts';
 import { ComponentError, GuestError } from './errors.ts';
 import type { InlineCounters, InlineRunner } from './instance/inline.ts';
 import type { InstancePool, PoolStats } from './instance/pool.ts';
-import type { CarriesLogs, InvokeRequest } from './protocol.ts';
+import type { InvokeRequest } from './protocol.ts';
 import type { HttpRequest, HttpResponse, Message } from './types.ts';
 import type { CapabilityInterface, HandlerInterface } from './world.ts';
 
@@ -52,11 +52,6 @@ export function loadedComponent(spec: {
   pool: InstancePool;
   /** Tried first for every invocation, when the component can run on the host thread. */
   inline?: InlineRunner;
-  /** Delivers the log lines of an invocation answered by `inline`. */
-  deliverLogs: (
-    logs: NonNullable<CarriesLogs['logs']>,
-    metadata: Readonly<Record<string, string>>,
-  ) => void;
   /** What the host-call guard held back, merged into `stats()`. */
   guard?: GuardCounters;
   timeoutMs: number;
@@ -76,8 +71,7 @@ export function loadedComponent(spec: {
     }
     const [iface, fn] = exportOf[handler];
     const req: InvokeRequest = { iface, fn, args };
-    const quick = closed ? undefined : spec.inline?.tryRun(req);
-    if (quick?.logs) spec.deliverLogs(quick.logs, options.metadata ?? {});
+    const quick = closed ? undefined : spec.inline?.tryRun(req, options.metadata);
     const res =
       quick ?? (await spec.pool.invoke(req, options.timeoutMs ?? spec.timeoutMs, options.metadata));
     if ('ok' in res) return res.ok;

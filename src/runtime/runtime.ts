@@ -71,8 +71,9 @@ export interface ComponentLimits {
   suspendMaxMs: number;
   /**
    * Fuel an invocation may burn on the host's own thread (function entries + loop iterations +
-   * KiB copied; 500,000 held the host thread ~4 ms on this project's machine) before it is stopped and run in a
-   * worker instead; see `instance/inline.ts`. 0: every invocation runs in a worker.
+   * KiB copied; 500,000 held the host thread ~4 ms on this project's machine) before it is
+   * stopped and run in a worker instead; see `instance/inline.ts`. 0: every invocation runs in a
+   * worker.
    */
   inlineFuel: number;
   /** An invocation that took longer than this (ms) on the host thread sends its operation to workers. */
@@ -108,9 +109,6 @@ export const DEFAULT_LIMITS: ComponentLimits = {
   inlineMaxCallMs: 0.5,
   inlineMaxModuleBytes: 2 * 1024 * 1024,
 };
-
-/** The signal of an invocation that ended on the host thread before anything could abort it. */
-const NEVER = new AbortController().signal;
 
 /** Platform seams plus the host's capabilities: what {@link createRuntimeCore} needs. */
 export interface RuntimeCoreOptions {
@@ -276,16 +274,15 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
     let metered = meteredModules.get(artifact);
     if (metered === undefined) {
       const out: Record<string, Uint8Array> = {};
+      metered = out;
       for (const [file, code] of Object.entries(artifact.modules)) {
         const m = meterFuel(code);
         if (!m) {
-          out[file] = code;
           metered = null;
           break;
         }
         out[file] = m;
       }
-      metered ??= out;
       meteredModules.set(artifact, metered);
     }
     return metered ?? undefined;
@@ -369,6 +366,9 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
             budget: BigInt(limits.inlineFuel),
             maxCallMs: limits.inlineMaxCallMs,
             breaker,
+            onHostCall: guard.onHostCall,
+            logger: log,
+            timeoutMs: limits.timeoutMs,
           });
         }
       } catch (err) {
@@ -383,14 +383,6 @@ export function createRuntimeCore(options: RuntimeCoreOptions): Runtime {
         capabilities: check.capabilities,
         pool,
         ...(inline ? { inline } : {}),
-        deliverLogs: (logs, metadata) => {
-          const state = { deadline: performance.now() + limits.timeoutMs, signal: NEVER, metadata };
-          for (const args of logs) {
-            guard.onHostCall({ iface: 'logging', fn: 'log', args }, state).catch((err: unknown) => {
-              log.warn('log line lost', { error: err });
-            });
-          }
-        },
         guard: guard.counters,
         timeoutMs: limits.timeoutMs,
         onUnload: () => {

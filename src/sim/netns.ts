@@ -168,6 +168,39 @@ function register(plan: NetworkPlan, owner: string): void {
   }
 }
 
+/** What a run notes in the registry about its network. */
+interface RegistryNote {
+  plan: NetworkPlan;
+  /** The data directory of the run (`sim down --data-dir`). */
+  owner?: string;
+  /** The `sim up` that made it. */
+  pid: number;
+}
+
+/** Every readable note in the registry. */
+function registryNotes(registry: string): RegistryNote[] {
+  if (!existsSync(registry)) return [];
+  const notes: RegistryNote[] = [];
+  for (const file of readdirSync(registry).filter((f) => f.endsWith('.json'))) {
+    try {
+      notes.push(JSON.parse(readFileSync(join(registry, file), 'utf8')) as RegistryNote);
+    } catch {
+      // A note being written or damaged: not a run this one can judge.
+    }
+  }
+  return notes;
+}
+
+/** How many processes the plan's namespaces hold. */
+async function processesIn(plan: NetworkPlan): Promise<number> {
+  let processes = 0;
+  for (const ns of namespacesOf(plan)) {
+    const pids = await run('ip', ['netns', 'pids', ns]);
+    if (pids.code === 0) processes += pids.stdout.split('\n').filter((l) => l.trim()).length;
+  }
+  return processes;
+}
+
 /** A simulation whose namespaces hold processes: it is running, whoever started it. */
 export interface LiveSimulation {
   /** Its data directory (`sim down --data-dir` stops it). */
@@ -184,20 +217,9 @@ export interface LiveSimulation {
  * processes that only a kill by PID stops.
  */
 export async function liveSimulations(registry = REGISTRY): Promise<LiveSimulation[]> {
-  if (!existsSync(registry)) return [];
   const live: LiveSimulation[] = [];
-  for (const file of readdirSync(registry).filter((f) => f.endsWith('.json'))) {
-    let note: { plan: NetworkPlan; owner?: string };
-    try {
-      note = JSON.parse(readFileSync(join(registry, file), 'utf8')) as typeof note;
-    } catch {
-      continue;
-    }
-    let processes = 0;
-    for (const ns of namespacesOf(note.plan)) {
-      const pids = await run('ip', ['netns', 'pids', ns]);
-      if (pids.code === 0) processes += pids.stdout.split('\n').filter((l) => l.trim()).length;
-    }
+  for (const note of registryNotes(registry)) {
+    const processes = await processesIn(note.plan);
     if (processes > 0) {
       live.push({ owner: note.owner ?? '(unknown)', prefix: note.plan.prefix, processes });
     }
@@ -210,22 +232,9 @@ export async function liveSimulations(registry = REGISTRY): Promise<LiveSimulati
  * and whose namespaces hold no process any more.
  */
 export async function sweepStaleNetworks(): Promise<string[]> {
-  if (!existsSync(REGISTRY)) return [];
   const removed: string[] = [];
-  for (const file of readdirSync(REGISTRY).filter((f) => f.endsWith('.json'))) {
-    let note: { plan: NetworkPlan; pid: number };
-    try {
-      note = JSON.parse(readFileSync(join(REGISTRY, file), 'utf8')) as typeof note;
-    } catch {
-      continue;
-    }
-    if (isAlive(note.pid)) continue;
-    let busy = false;
-    for (const ns of namespacesOf(note.plan)) {
-      const pids = await run('ip', ['netns', 'pids', ns]);
-      if (pids.code === 0 && pids.stdout.trim() !== '') busy = true;
-    }
-    if (busy) continue;
+  for (const note of registryNotes(REGISTRY)) {
+    if (isAlive(note.pid) || (await processesIn(note.plan)) > 0) continue;
     await destroyNetwork(note.plan);
     removed.push(note.plan.prefix);
   }

@@ -2,8 +2,9 @@
 // anything else ends up in a worker, exactly once, as if it had never been tried there.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isAloftError, pollUntil } from '../../src/support/index.ts';
+import { delay, isAloftError, pollUntil } from '../../src/support/index.ts';
 import {
+  GuestError,
   createRuntime,
   memoryCapabilities,
   type LoadedComponent,
@@ -11,6 +12,10 @@ import {
 import { dec, enc, fixture } from './fixtures.ts';
 
 const none = new Uint8Array(0);
+
+/** The probe's answer to an operation it does not have: its own `err`, not a runtime error. */
+const noSuchOperation = (err: unknown): boolean =>
+  err instanceof GuestError && err.guestCode === 'NO_SUCH_OPERATION';
 
 /**
  * Calls `echo` until one is answered on the host thread again: after a guest used more than the
@@ -121,6 +126,30 @@ describe('invocations on the host thread', () => {
       const served = c.stats().inlineCalls;
       assert.equal(dec.decode(await c.call('count', none)), '1');
       assert.equal(c.stats().inlineCalls, served + 1, 'counted on the host thread');
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('stops running a component here once callers have named 1,000 operations', async () => {
+    const runtime = createRuntime({ capabilities: memoryCapabilities().handler });
+    try {
+      const c = await runtime.load(await fixture('probe-as'), { name: 'names' });
+      // Distinct names until 1,000 ran here (a name sent to a worker while the component was over
+      // its share of the host thread is not tracked, so it may take a few more).
+      let i = 0;
+      while (c.stats().inlineCalls < 1000) {
+        assert.ok(i < 20_000, `only ${c.stats().inlineCalls} of ${i} names ran on the host thread`);
+        await assert.rejects(c.call(`nope-${i++}`, none), noSuchOperation);
+      }
+      // From then on every operation goes to workers, and is still answered: probed for a second,
+      // long enough for any share of the host thread to have refilled many times over.
+      await assert.rejects(c.call(`nope-${i}`, none), noSuchOperation);
+      for (let probe = 0; probe < 20; probe++) {
+        await delay(50);
+        assert.deepEqual(await c.call('echo', enc.encode('w')), enc.encode('w'));
+      }
+      assert.equal(c.stats().inlineCalls, 1000);
     } finally {
       await runtime.close();
     }

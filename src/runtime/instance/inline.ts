@@ -1,5 +1,6 @@
-import type { CarriesLogs, InvokeRequest, InvokeResponse } from '../protocol.ts';
+import type { InvokeRequest, InvokeResponse } from '../protocol.ts';
 import { createGuest, type Guest, type GuestInit, type Instantiate } from './guest.ts';
+import { deliverLogs, type PoolOptions } from './pool.ts';
 import { TokenBucket, type Breaker } from './throttle.ts';
 
 /**
@@ -17,8 +18,8 @@ import { TokenBucket, type Breaker } from './throttle.ts';
  * Whatever does not end plainly here (a capability call, a trap, fuel running out) is handed to
  * the worker pool, which does the accounting (breaker, trap counts, logs); the operation goes to
  * workers from then on, as does one that keeps running longer than `maxCallMs`. A component uses
- * at most a quarter of the host thread's time this way; beyond that its invocations go to workers. The instance is replaced
- * after anything abnormal, before its next use.
+ * at most a quarter of the host thread's time this way; beyond that its invocations go to
+ * workers. The instance is replaced after anything abnormal, before its next use.
  */
 
 export interface InlineOptions {
@@ -30,6 +31,11 @@ export interface InlineOptions {
   maxCallMs: number;
   /** While the component is suspended, nothing runs here (the pool refuses, and counts). */
   breaker?: Breaker;
+  /** Where the log lines of an invocation answered here go, as the pool's do. */
+  onHostCall: PoolOptions['onHostCall'];
+  logger: PoolOptions['logger'];
+  /** The deadline the log lines' capability calls see (the component's own). */
+  timeoutMs: number;
 }
 
 export interface InlineCounters {
@@ -51,6 +57,9 @@ const SLOW_CALLS = 5;
 const MAX_FUEL_OUTS = 3;
 /** Operations tracked per component (names come from callers). */
 const MAX_OPERATIONS = 1000;
+
+/** The signal of an invocation that ended here before anything could abort it. */
+const NEVER = new AbortController().signal;
 
 /** Thrown into the guest at its first capability call: only a worker can wait for the answer. */
 class NeedsWorker extends Error {}
@@ -85,11 +94,19 @@ export class InlineRunner {
     });
   }
 
-  /** The invocation's answer, or `undefined`: run it in a worker. */
-  tryRun(req: InvokeRequest): (InvokeResponse & CarriesLogs) | undefined {
+  /** The invocation's answer (its log lines delivered), or `undefined`: run it in a worker. */
+  tryRun(
+    req: InvokeRequest,
+    metadata: Readonly<Record<string, string>> = {},
+  ): InvokeResponse | undefined {
     if (this.#off) return undefined;
     const key = keyOf(req);
     if (this.#demoted.has(key)) return undefined;
+    // Operation names come from callers: past a bound, stop tracking (and running) them here.
+    if (!this.#timing.has(key) && this.#timing.size + this.#demoted.size >= MAX_OPERATIONS) {
+      this.#off = true;
+      return undefined;
+    }
     const now = performance.now();
     if ((this.#o.breaker?.suspendedFor(now) ?? 0) > 0) return undefined;
     // Under heavy load the workers take over: the host thread also has NATS, HTTP and timers.
@@ -139,10 +156,6 @@ export class InlineRunner {
     }
     let timing = this.#timing.get(key);
     if (!timing) {
-      // Operation names come from callers: past a bound, stop tracking (and running) them here.
-      if (this.#timing.size >= MAX_OPERATIONS || this.#demoted.size >= MAX_OPERATIONS) {
-        this.#off = true;
-      }
       timing = { calls: 0, slow: 0 };
       this.#timing.set(key, timing);
     }
@@ -152,6 +165,11 @@ export class InlineRunner {
     }
     this.#o.breaker?.succeeded();
     this.counters.inlineCalls++;
-    return response;
+    const { logs, ...answer } = response;
+    if (logs) {
+      const state = { deadline: t0 + this.#o.timeoutMs, signal: NEVER, metadata };
+      deliverLogs(logs, state, this.#o);
+    }
+    return answer;
   }
 }

@@ -160,6 +160,27 @@ class Instance implements InstanceView {
   }
 }
 
+/**
+ * Hands an invocation's buffered `logging.log` calls to the host, in order; their outcome is not
+ * awaited (a failure is logged). Used for invocations in workers and on the host thread.
+ */
+export function deliverLogs(
+  logs: NonNullable<CarriesLogs['logs']>,
+  state: InvocationState,
+  o: Pick<PoolOptions, 'onHostCall' | 'logger'>,
+): void {
+  const failed = (err: unknown): void => {
+    o.logger.warn('logging capability failed', { error: err });
+  };
+  for (const args of logs) {
+    try {
+      o.onHostCall({ iface: 'logging', fn: 'log', args }, state).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+  }
+}
+
 /** The invocation as its capability calls see it; the AbortController only once one asks. */
 function stateOf(job: Job): InvocationState {
   job.state ??= {
@@ -545,18 +566,7 @@ export class InstancePool {
 
   /** Hands buffered `logging.log` calls to the host, in order; their outcome is not awaited. */
   #deliverLogs(job: Job, logs: CarriesLogs['logs']): void {
-    if (!logs) return;
-    const state = stateOf(job);
-    const failed = (err: unknown): void => {
-      this.#o.logger.warn('logging capability failed', { error: err });
-    };
-    for (const args of logs) {
-      try {
-        this.#o.onHostCall({ iface: 'logging', fn: 'log', args }, state).catch(failed);
-      } catch (err) {
-        failed(err);
-      }
-    }
+    if (logs) deliverLogs(logs, stateOf(job), this.#o);
   }
 
   #timeout(job: Job): void {

@@ -1,7 +1,6 @@
 import { decode, encode, type Value } from '../codec.ts';
 import { GuestEnd } from '../channel.ts';
 import { createGuest, type GlueModule, type Instantiate } from './guest.ts';
-import { UNMETERED } from '../wasm/fuel.ts';
 import type { HostCallReply, InvokeRequest, WorkerInit, WorkerReady } from '../protocol.ts';
 
 export type { GlueModule } from './guest.ts';
@@ -29,14 +28,10 @@ export async function runInstanceWorker(
     instantiate,
     (call) => decode(end.hostCall(encode(call as unknown as Value))) as unknown as HostCallReply,
   );
-  // A worker can be terminated: metered modules run here with fuel they cannot burn.
-  const fresh = (): number => {
-    const ms = guest.fresh();
-    for (const g of guest.fuel) g.value = UNMETERED;
-    return ms;
-  };
+  // A worker can be terminated: a metered module runs here on the fuel it starts with, which it
+  // cannot burn (`UNMETERED`); only the host thread sets a budget.
   try {
-    post({ ready: true, instantiateMs: fresh() });
+    post({ ready: true, instantiateMs: guest.fresh() });
   } catch (err) {
     post({ ready: false, error: err instanceof Error ? err.message : String(err) });
     return;
@@ -68,6 +63,6 @@ export async function runInstanceWorker(
     }
     // A trap leaves the instance in an unknown state (and a wasi:http request uses it up): the
     // next request gets a fresh one, instantiated now, after the answer went out.
-    if (outcome.poisoned) fresh();
+    if (outcome.poisoned) guest.fresh();
   }
 }

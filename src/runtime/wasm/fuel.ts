@@ -1,6 +1,6 @@
 import { concatBytes } from '../../support/index.ts';
 import { readU32, writeU32 } from './leb.ts';
-import { encodeSection, sections, type Section } from './binary.ts';
+import { encodeSection, readName, sections, type Section } from './binary.ts';
 
 /**
  * Fuel metering for core modules, so that a guest can run on the host's own thread and still be
@@ -9,8 +9,8 @@ import { encodeSection, sections, type Section } from './binary.ts';
  * (`unreachable`) when it goes below zero. The host sets the global before each call (the
  * budget) and reads it after a trap to tell "out of fuel" from the guest's own traps.
  * Between two checks a guest runs at most one function body's straight-line code, so the budget
- * bounds how long the host thread is held. Modules using an instruction this rewriter does not
- * know (GC, typed function references, memory64 bulk operations) are not metered: `undefined`.
+ * bounds how long the host thread is held. Modules using an instruction or a type this rewriter
+ * does not know (GC, typed function references, memory64) are not metered: `undefined`.
  */
 
 /** Name of the exported fuel global in a metered module. */
@@ -67,10 +67,8 @@ class Reader {
     return v;
   }
   /** Skips a signed LEB128 (any width). */
-  sleb(): number {
-    const first = this.bytes[this.pos] ?? 0;
+  sleb(): void {
     while ((this.byte() & 0x80) !== 0);
-    return first;
   }
   skip(n: number): void {
     this.pos += n;
@@ -333,15 +331,16 @@ function meterBody(
 }
 
 interface Counts {
-  importedFuncs: number;
+  /** Imported globals come first in the global index space: the fuel global's index follows. */
   importedGlobals: number;
-  /** Parameter counts of every type in the type section (-1: not a function type). */
+  /** Parameter counts of every type in the type section (all function types). */
   typeParams: number[];
+  /** The type of every defined function. */
   funcTypes: number[];
 }
 
 function readCounts(bytes: Uint8Array, all: Section[]): Counts {
-  const counts: Counts = { importedFuncs: 0, importedGlobals: 0, typeParams: [], funcTypes: [] };
+  const counts: Counts = { importedGlobals: 0, typeParams: [], funcTypes: [] };
   for (const s of all) {
     const r = new Reader(bytes, s.payloadStart);
     if (s.id === TYPE) {
@@ -359,7 +358,6 @@ function readCounts(bytes: Uint8Array, all: Section[]): Counts {
         r.skip(r.u32());
         const kind = r.byte();
         if (kind === 0) {
-          counts.importedFuncs++;
           r.u32();
         } else if (kind === 1) {
           r.valType();
@@ -432,10 +430,9 @@ function meter(bytes: Uint8Array): Uint8Array {
     const n = r.u32();
     const entries = r.pos;
     for (let i = 0; i < n; i++) {
-      const len = r.u32();
-      const field = new TextDecoder().decode(bytes.subarray(r.pos, r.pos + len));
+      const [field, next] = readName(bytes, r.pos);
       if (field === FUEL_EXPORT) throw new Unsupported('already metered');
-      r.skip(len);
+      r.pos = next;
       r.byte();
       r.u32();
     }
