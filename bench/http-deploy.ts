@@ -64,21 +64,30 @@ export async function deployCounter(
   }
 }
 
-/** bench/http-plain-server.ts as its own process; resolves with its PID once it listens. */
+/**
+ * A baseline server (bench/http-plain-server.ts, or bench/http-runtime-server.ts with its
+ * component file and instance count as `extra`) as its own process; resolves with its PID once
+ * it listens.
+ */
 export async function startPlainServer(
   url: string,
   lattice: string,
   port: number,
+  script = 'http-plain-server.ts',
+  extra: string[] = [],
+  nodeArgs: string[] = [],
 ): Promise<number> {
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       '--import',
       'tsx',
-      join(import.meta.dirname, 'http-plain-server.ts'),
+      join(import.meta.dirname, script),
       url,
       lattice,
       String(port),
+      ...extra,
     ],
     { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -86,7 +95,7 @@ export async function startPlainServer(
   recordPid(pid, 'bench plain http server');
   await new Promise<void>((resolve, reject) => {
     child.stdout.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`plain server exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
   });
   return pid;
 }

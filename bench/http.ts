@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- http [--duration=5] [--rounds=3] [--connections=16] [--instances=4]
- * [--setups=plain,same,other] [--prof=<dir>]`: the
+ * [--setups=plain,same,other,runtime] [--workloads=POST,GET] [--prof=<dir>]`: the
  * sample app (examples/counter) under a real HTTP load generator (`wrk`, from Debian), against a
  * plain Node `http` server doing the same work directly on the same JetStream KV, in the same run:
  *
@@ -8,7 +8,10 @@
  * - same host: the component on the host that runs the http-server, key-value and messaging
  *   providers (ingress → local instance → local provider → NATS KV);
  * - other host: the component on a second host; the HTTP request and every capability call
- *   cross the lattice (a lattice of its own, so both deployments run side by side).
+ *   cross the lattice (a lattice of its own, so both deployments run side by side);
+ * - runtime only (diagnostic, not in the default set): bench/http-runtime-server.ts, the
+ *   component in the runtime alone with its capabilities wired straight to the same library: the
+ *   floor under `same host` that the host's layers cannot go below.
  *
  * All three run at once and are measured in alternating rounds (a shared machine's load changes
  * fall on each alike); a setup's ratio is the median of its per-round ratios to the plain server.
@@ -19,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectLattice, ensureLogStream } from '../src/lattice/index.ts';
-import { freePort, signalPid, startNatsServer } from '../src/nats/index.ts';
+import { freePort, monitor, signalPid, startNatsServer } from '../src/nats/index.ts';
 import { spawnHost, type HostProcess } from '../test/support/hosts.ts';
 import { writeComponent } from '../test/support/lattice.ts';
 import { example } from '../test/support/samples.ts';
@@ -39,7 +42,7 @@ const arg = (args: string[], name: string, fallback: number): number =>
 
 /** One setup under load: where to send requests and which processes serve them. */
 interface Target {
-  name: 'plain' | 'same host' | 'other host';
+  name: 'plain' | 'runtime only' | 'same host' | 'other host';
   url: string;
   pids: number[];
   rounds: Record<Workload, Round[]>;
@@ -57,6 +60,8 @@ interface Round {
   mainUs: number;
   /** nats-server's CPU time per request. */
   natsUs: number;
+  /** Messages into and out of nats-server per request (every client, from /varz). */
+  natsMsgs: number;
 }
 
 const bench: Bench = async ({ args, log }) => {
@@ -68,6 +73,11 @@ const bench: Bench = async ({ args, log }) => {
   const setups = (
     args.find((a) => a.startsWith('--setups='))?.split('=')[1] ?? 'plain,same,other'
   ).split(',');
+  const workloads = WORKLOADS.filter((w) =>
+    (args.find((a) => a.startsWith('--workloads='))?.split('=')[1] ?? 'POST,GET')
+      .split(',')
+      .includes(w),
+  );
   // --prof=<dir>: the hosts write V8 CPU profiles there (one per thread) when they stop.
   const profDir = args.find((a) => a.startsWith('--prof='))?.split('=')[1];
   const dir = mkdtempSync(join(tmpdir(), 'aloft-bench-http-'));
@@ -81,7 +91,7 @@ const bench: Bench = async ({ args, log }) => {
   const target = (name: Target['name'], url: string, pids: number[]): void => {
     targets.push({ name, url, pids, rounds: { POST: [], GET: [] } });
   };
-  let plainPid: number | undefined;
+  const plainPids: number[] = [];
   const host = async (name: string, inLattice: string): Promise<HostProcess> => {
     const h = await spawnHost({
       natsUrls: [server.url],
@@ -102,8 +112,22 @@ const bench: Bench = async ({ args, log }) => {
 
     if (setups.includes('plain')) {
       const port = await freePort();
-      plainPid = await startPlainServer(server.url, lattice, port);
-      target('plain', `http://127.0.0.1:${port}`, [plainPid]);
+      const pid = await startPlainServer(server.url, lattice, port);
+      plainPids.push(pid);
+      target('plain', `http://127.0.0.1:${port}`, [pid]);
+    }
+    if (setups.includes('runtime')) {
+      const port = await freePort();
+      const pid = await startPlainServer(
+        server.url,
+        lattice,
+        port,
+        'http-runtime-server.ts',
+        [ref, String(instances)],
+        profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+      );
+      plainPids.push(pid);
+      target('runtime only', `http://127.0.0.1:${port}`, [pid]);
     }
     if (setups.includes('same')) {
       const edge = await host('edge', lattice);
@@ -134,18 +158,19 @@ const bench: Bench = async ({ args, log }) => {
     }
 
     for (const t of targets) {
-      for (const method of WORKLOADS) {
+      for (const method of workloads) {
         log(`${t.name}: ${method} warm-up`);
         await runWrk({ url: t.url, method, durationS: 3, connections, dir });
       }
     }
     for (let r = 0; r < roundCount; r++) {
-      for (const method of WORKLOADS) {
+      for (const method of workloads) {
         for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
           log(`round ${r + 1}/${roundCount}: ${t.name} ${method}, ${durationS} s`);
           const cpu0 = cpuMs(t.pids);
           const main0 = mainThreadCpuMs(t.pids);
           const nats0 = cpuMs([server.pid]);
+          const msgs0 = await natsMessages(server.monitorUrl);
           const w = await runWrk({ url: t.url, method, durationS, connections, dir });
           const perRequest = (ms: number): number => (ms * 1000) / w.requests;
           t.rounds[method].push({
@@ -156,6 +181,7 @@ const bench: Bench = async ({ args, log }) => {
             cpuUs: perRequest(cpuMs(t.pids) - cpu0),
             mainUs: perRequest(mainThreadCpuMs(t.pids) - main0),
             natsUs: perRequest(cpuMs([server.pid]) - nats0),
+            natsMsgs: ((await natsMessages(server.monitorUrl)) - msgs0) / w.requests,
           });
         }
       }
@@ -163,7 +189,7 @@ const bench: Bench = async ({ args, log }) => {
     return report();
   } finally {
     await nc.close();
-    if (plainPid !== undefined) signalPid(plainPid, 'SIGTERM');
+    for (const pid of plainPids) signalPid(pid, 'SIGTERM');
     await Promise.all(hosts.map((h) => h.stop()));
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -171,7 +197,7 @@ const bench: Bench = async ({ args, log }) => {
 
   function report(): BenchResult {
     const rows: BenchRow[] = [];
-    for (const method of WORKLOADS) {
+    for (const method of workloads) {
       const base = targets[0]!;
       const baseRounds = base.rounds[method];
       const baseline = medians(baseRounds);
@@ -217,6 +243,12 @@ const bench: Bench = async ({ args, log }) => {
             unit: 'µs',
             ratio: m.natsUs / baseline.natsUs,
           },
+          {
+            name: `${method} ${t.name}: NATS messages per request`,
+            value: m.natsMsgs,
+            unit: 'msgs',
+            ratio: m.natsMsgs / baseline.natsMsgs,
+          },
         );
         const failed = t.rounds[method].reduce((n, r) => n + r.failed, 0);
         if (failed > 0) {
@@ -259,5 +291,12 @@ function medians(rounds: Round[]): Omit<Round, 'failed'> {
     cpuUs: of((r) => r.cpuUs),
     mainUs: of((r) => r.mainUs),
     natsUs: of((r) => r.natsUs),
+    natsMsgs: of((r) => r.natsMsgs),
   };
+}
+
+/** Messages nats-server has received plus sent so far. */
+async function natsMessages(monitorUrl: string): Promise<number> {
+  const varz = await monitor<{ in_msgs: number; out_msgs: number }>(monitorUrl, 'varz');
+  return varz.in_msgs + varz.out_msgs;
 }
