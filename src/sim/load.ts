@@ -79,12 +79,33 @@ export function servedCloud(header: string | string[] | undefined): string | und
   return value ? /(?:^|;\s*)cloud=([^;\s]+)/.exec(value)?.[1] : undefined;
 }
 
-function send(
+/**
+ * Idle keep-alive sockets are closed after this long: below the ingress's 5 s keep-alive
+ * timeout, so a request never goes out on a socket the server is closing at that moment.
+ */
+const IDLE_SOCKET_MS = 4000;
+
+/** A keep-alive agent for the load generator. */
+const keepAliveAgent = (maxSockets: number): Agent =>
+  new Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS });
+
+type Sent = { status: number; servedBy: string | undefined; body: string };
+
+function send(agent: Agent, base: string, req: LoadRequest, timeoutMs: number): Promise<Sent> {
+  return sendOnce(agent, base, req, timeoutMs).then((sent) =>
+    // A server may close a kept-alive socket as a request goes out on it; as browsers do, an
+    // idempotent request that met that is sent again, once, on a new connection.
+    sent === 'reset-on-reuse' ? sendOnce(agent, base, req, timeoutMs, false) : sent,
+  );
+}
+
+function sendOnce(
   agent: Agent,
   base: string,
   req: LoadRequest,
   timeoutMs: number,
-): Promise<{ status: number; servedBy: string | undefined; body: string }> {
+  mayRetry = req.method === 'GET' || req.method === 'HEAD',
+): Promise<Sent | 'reset-on-reuse'> {
   return new Promise((resolve) => {
     const r = httpRequest(
       new URL(req.path, base),
@@ -107,7 +128,10 @@ function send(
       },
     );
     r.once('timeout', () => r.destroy(new Error(`no response within ${timeoutMs} ms`)));
-    r.once('error', (err) => resolve({ status: 0, servedBy: undefined, body: err.message }));
+    r.once('error', (err: NodeJS.ErrnoException) => {
+      if (mayRetry && r.reusedSocket && err.code === 'ECONNRESET') resolve('reset-on-reuse');
+      else resolve({ status: 0, servedBy: undefined, body: err.message });
+    });
     r.end();
   });
 }
@@ -125,7 +149,7 @@ export function startLoad(options: LoadOptions): Promise<LoadGenerator> {
     ? options.requests
     : [{ method: 'GET', path: '/health' } as const];
   const timeoutMs = options.timeoutMs ?? 20_000;
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const agent = keepAliveAgent(256);
   const history: LoadSecond[] = [];
   const listeners = new Set<(s: LoadSecond) => void>();
   const fresh = (): {
@@ -243,7 +267,7 @@ export interface WarmUpOptions {
  * Resolves with the rounds it took and whether it got there.
  */
 export async function warmUp(options: WarmUpOptions): Promise<{ rounds: number; warm: boolean }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const agent = keepAliveAgent(64);
   const concurrency = options.concurrency ?? 4;
   const fastMs = options.fastMs ?? 1000;
   const deadline = performance.now() + (options.maxMs ?? 60_000);
