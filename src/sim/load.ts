@@ -92,10 +92,15 @@ const keepAliveAgent = (maxSockets: number): Agent =>
 type Sent = { status: number; servedBy: string | undefined; body: string };
 
 function send(agent: Agent, base: string, req: LoadRequest, timeoutMs: number): Promise<Sent> {
-  return sendOnce(agent, base, req, timeoutMs).then((sent) =>
-    // A server may close a kept-alive socket as a request goes out on it; as browsers do, an
-    // idempotent request that met that is sent again, once, on a new connection.
-    sent === 'reset-on-reuse' ? sendOnce(agent, base, req, timeoutMs, false) : sent,
+  // A server may close a kept-alive socket as a request goes out on it; as browsers do, an
+  // idempotent request that met that is sent again, once, on a new connection.
+  const idempotent = req.method === 'GET' || req.method === 'HEAD';
+  return sendOnce(
+    agent,
+    base,
+    req,
+    timeoutMs,
+    idempotent ? () => sendOnce(agent, base, req, timeoutMs) : undefined,
   );
 }
 
@@ -104,8 +109,8 @@ function sendOnce(
   base: string,
   req: LoadRequest,
   timeoutMs: number,
-  mayRetry = req.method === 'GET' || req.method === 'HEAD',
-): Promise<Sent | 'reset-on-reuse'> {
+  onReusedSocketReset?: () => Promise<Sent>,
+): Promise<Sent> {
   return new Promise((resolve) => {
     const r = httpRequest(
       new URL(req.path, base),
@@ -129,8 +134,9 @@ function sendOnce(
     );
     r.once('timeout', () => r.destroy(new Error(`no response within ${timeoutMs} ms`)));
     r.once('error', (err: NodeJS.ErrnoException) => {
-      if (mayRetry && r.reusedSocket && err.code === 'ECONNRESET') resolve('reset-on-reuse');
-      else resolve({ status: 0, servedBy: undefined, body: err.message });
+      if (onReusedSocketReset && r.reusedSocket && err.code === 'ECONNRESET') {
+        resolve(onReusedSocketReset());
+      } else resolve({ status: 0, servedBy: undefined, body: err.message });
     });
     r.end();
   });
