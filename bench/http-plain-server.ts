@@ -1,61 +1,25 @@
 /**
  * The baseline of `npm run bench -- http`: a plain Node `http` server doing the sample app's
- * work itself: the same key-value calls with the same key-value library on the same JetStream KV
- * bucket the `keyvalue-nats` provider uses, the same change notification, and, for an increment,
- * the same log line the component writes (a JSON line on the lattice's log subject for
- * `counter`, which the log stream keeps, as the host's `logging` provider does). Run as its own
- * process:
+ * work itself (bench/http-work.ts). Run as its own process:
  *
  *   node --import tsx bench/http-plain-server.ts <nats-url> <lattice> <port>
  *
  * Prints `ready` on stdout once it listens.
  */
-import { createServer, type ServerResponse } from 'node:http';
-import { connectLattice, encodeJson, subjectsFor } from '../src/lattice/index.ts';
-import { natsKeyValue } from '../src/providers/index.ts';
+import { createServer } from 'node:http';
+import { connectLattice } from '../src/lattice/index.ts';
+import { counterName, counterWork, sendJson as json } from './http-work.ts';
 
 const [url = 'nats://127.0.0.1:4222', lattice = 'bench', port = '8080'] = process.argv.slice(2);
 const nc = await connectLattice({ servers: url, name: 'bench plain http server' });
-const kv = natsKeyValue({ nc, lattice });
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-const logSubject = subjectsFor(lattice).logs('counter');
-/** What the host's logging provider publishes for the component's `log('info', 'counter', …)`. */
-const logLine = (msg: string): Uint8Array =>
-  encodeJson({
-    time: new Date().toISOString(),
-    level: 'info',
-    msg,
-    component: 'counter',
-    context: 'counter',
-    hostId: 'plain',
-    host: 'plain',
-    lattice,
-  });
-
-const json = (res: ServerResponse, status: number, value: unknown): void => {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
-  res.end(body);
-};
+const work = counterWork(nc, lattice);
 
 const server = createServer((req, res) => {
-  const name = /^\/counters\/([A-Za-z0-9_-]{1,64})$/.exec(req.url ?? '')?.[1];
+  const name = counterName(req.url);
   req.resume();
   if (!name) return json(res, 404, { error: 'NOT_FOUND' });
-  const work =
-    req.method === 'POST'
-      ? kv.increment('counters', name, 1n).then((value) => {
-          nc.publish('counters.changed', enc.encode(`${name}=${value}`));
-          nc.publish(logSubject, logLine(`${name} is now ${value}`));
-          return { name, value: Number(value) };
-        })
-      : kv.get('counters', name).then((raw) => ({
-          name,
-          value: raw === undefined ? 0 : Number(dec.decode(raw)),
-        }));
-  work.then(
-    (value) => json(res, 200, value),
+  (req.method === 'POST' ? work.increment(name) : work.get(name)).then(
+    (value) => json(res, 200, { name, value }),
     (err: unknown) => json(res, 503, { error: String(err) }),
   );
 });
@@ -64,5 +28,5 @@ server.listen(Number(port), '127.0.0.1', () => console.log('ready'));
 process.once('SIGTERM', () => {
   server.close();
   server.closeAllConnections();
-  void kv.close().then(() => nc.close());
+  void work.close().then(() => nc.close());
 });

@@ -1,19 +1,22 @@
 /**
  * `npm run bench -- http [--duration=5] [--rounds=3] [--connections=16] [--instances=4]
- * [--setups=plain,same,other,runtime] [--workloads=POST,GET] [--prof=<dir>]`: the
+ * [--setups=plain,same,same-as,other,hops,runtime] [--workloads=POST,GET] [--prof=<dir>]`: the
  * sample app (examples/counter) under a real HTTP load generator (`wrk`, from Debian), against a
  * plain Node `http` server doing the same work directly on the same JetStream KV, in the same run:
  *
  * - plain: bench/http-plain-server.ts in its own process (the baseline);
  * - same host: the component on the host that runs the http-server, key-value and messaging
  *   providers (ingress → local instance → local provider → NATS KV);
+ * - same host, AS: the same app built from AssemblyScript (examples/counter-as, same HTTP
+ *   contract), deployed the same way: what the platform costs with a guest that costs little;
  * - other host: the component on a second host; the HTTP request and every capability call
  *   cross the lattice (a lattice of its own, so both deployments run side by side);
- * - runtime only (diagnostic, not in the default set): bench/http-runtime-server.ts, the
- *   component in the runtime alone with its capabilities wired straight to the same library: the
- *   floor under `same host` that the host's layers cannot go below.
+ * - diagnostics, not in the default set: `hops` (bench/http-hops-server.ts), the plain server's
+ *   work with an instance worker's two thread round trips per request and no guest; `runtime`
+ *   (bench/http-runtime-server.ts), the component in the runtime alone with its capabilities
+ *   wired straight to the same library: the floors under `same host`.
  *
- * All three run at once and are measured in alternating rounds (a shared machine's load changes
+ * All of them run at once and are measured in alternating rounds (a shared machine's load changes
  * fall on each alike); a setup's ratio is the median of its per-round ratios to the plain server.
  * Two workloads: GET /counters/<name> (one KV read) and POST /counters/<name> (an atomic
  * increment, a publish and a log line), over 16 counter names.
@@ -34,6 +37,8 @@ import { runWrk } from './wrk.ts';
 const lattice = 'benchhttp';
 /** The other-host deployment's lattice (its own links, buckets and log stream). */
 const otherLattice = 'benchhttp2';
+/** The AssemblyScript build's same-host deployment's lattice. */
+const asLattice = 'benchhttp3';
 const WORKLOADS = ['POST', 'GET'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
@@ -42,7 +47,7 @@ const arg = (args: string[], name: string, fallback: number): number =>
 
 /** One setup under load: where to send requests and which processes serve them. */
 interface Target {
-  name: 'plain' | 'runtime only' | 'same host' | 'other host';
+  name: 'plain' | 'hops only' | 'runtime only' | 'same host' | 'same host, AS' | 'other host';
   url: string;
   pids: number[];
   rounds: Record<Workload, Round[]>;
@@ -71,7 +76,7 @@ const bench: Bench = async ({ args, log }) => {
   const connections = arg(args, 'connections', 16);
   const instances = arg(args, 'instances', 4);
   const setups = (
-    args.find((a) => a.startsWith('--setups='))?.split('=')[1] ?? 'plain,same,other'
+    args.find((a) => a.startsWith('--setups='))?.split('=')[1] ?? 'plain,same,same-as,other'
   ).split(',');
   const workloads = WORKLOADS.filter((w) =>
     (args.find((a) => a.startsWith('--workloads='))?.split('=')[1] ?? 'POST,GET')
@@ -108,13 +113,26 @@ const bench: Bench = async ({ args, log }) => {
     log('building the sample app (cached by content hash)');
     const ref = writeComponent(dir, 'counter', await example('counter'));
     // The log stream keeps the component's log lines; the plain server's land in it too.
-    await ensureLogStream(nc, lattice);
+    for (const l of [lattice, otherLattice, asLattice]) await ensureLogStream(nc, l);
 
     if (setups.includes('plain')) {
       const port = await freePort();
       const pid = await startPlainServer(server.url, lattice, port);
       plainPids.push(pid);
       target('plain', `http://127.0.0.1:${port}`, [pid]);
+    }
+    if (setups.includes('hops')) {
+      const port = await freePort();
+      const pid = await startPlainServer(
+        server.url,
+        lattice,
+        port,
+        'http-hops-server.ts',
+        [String(instances)],
+        profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+      );
+      plainPids.push(pid);
+      target('hops only', `http://127.0.0.1:${port}`, [pid]);
     }
     if (setups.includes('runtime')) {
       const port = await freePort();
@@ -141,6 +159,20 @@ const bench: Bench = async ({ args, log }) => {
         instances,
       );
       target('same host', `http://127.0.0.1:${port}`, [edge.pid]);
+    }
+    if (setups.includes('same-as')) {
+      const edge = await host('edge3', asLattice);
+      const port = await freePort();
+      const asRef = writeComponent(dir, 'counter-as', await example('counter-as'));
+      await deployCounter(
+        nc,
+        asLattice,
+        { providers: edge.id, component: edge.id },
+        asRef,
+        port,
+        instances,
+      );
+      target('same host, AS', `http://127.0.0.1:${port}`, [edge.pid]);
     }
     if (setups.includes('other')) {
       const edge = await host('edge2', otherLattice);
@@ -211,7 +243,7 @@ const bench: Bench = async ({ args, log }) => {
             value: m.rps,
             unit: 'req/s',
             ratio: ratio((r) => r.rps),
-            ...(t.name === 'same host' ? { goal: '≥ 0.5× plain' } : {}),
+            ...(t.name.startsWith('same host') ? { goal: '≥ 0.5× plain' } : {}),
           },
           {
             name: `${method} ${t.name}: p50`,
@@ -269,7 +301,7 @@ const bench: Bench = async ({ args, log }) => {
       notes: [
         `wrk 1 thread, ${connections} connections; ${roundCount} rounds of ${durationS} s per setup and workload, setups alternating (order reversed every other round), after a 3 s warm-up each; 16 counter names. Figures are medians over rounds; requests/s, p50 and p99 ratios are medians of per-round ratios.`,
         `GET: one KV read. POST: an atomic increment, a publish on counters.changed and a log line (JSON on the lattice's log subject, kept by the log stream) — the plain server publishes the same log line.`,
-        `The component is examples/counter (TypeScript, componentize-js), ${instances} instances; hosts are their own processes (log level warn), each setup idle while another is measured. CPU per request is user + system time of the serving processes from /proc, every thread ("of which main threads": the processes' main threads).`,
+        `The component is examples/counter (TypeScript, componentize-js; "AS": examples/counter-as, AssemblyScript), ${instances} instances; hosts are their own processes (log level warn), each setup idle while another is measured. CPU per request is user + system time of the serving processes from /proc, every thread ("of which main threads": the processes' main threads).`,
         `Load average (1/5/15 min) before ${fmt(loadBefore)}, after ${fmt(loadAfter)} on ${cpus().length} cores (shared machine; wrk, NATS, the servers and the hosts share them).`,
       ],
     };

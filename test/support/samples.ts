@@ -11,7 +11,7 @@ const built = new Map<string, Promise<Uint8Array>>();
  * hash, and signed by the test issuer (test hosts trust it: see signing.ts).
  */
 export function example(
-  name: 'counter' | 'echo-as' | 'hello-as' | 'hello-ts',
+  name: 'counter' | 'counter-as' | 'echo-as' | 'hello-as' | 'hello-ts',
 ): Promise<Uint8Array> {
   let p = built.get(name);
   if (!p) {
