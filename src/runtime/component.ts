@@ -33,6 +33,8 @@ export interface LoadedComponent {
   /** Calls `operation.call`; a guest `err` rejects with a {@link GuestError}. */
   call(operation: string, payload: Uint8Array, options?: InvokeOptions): Promise<Uint8Array>;
   stats(): ComponentStats;
+  /** Invocations waiting for an instance: `stats().queued`, without building the rest. */
+  queued(): number;
   /** Rejects in-flight invocations with `COMPONENT_UNLOADED` and stops every instance. */
   unload(): Promise<void>;
 }
@@ -104,6 +106,7 @@ export function loadedComponent(spec: {
         throw new ComponentError('COMPONENT_TRAP', 'operation returned no bytes');
       return out;
     },
+    queued: () => spec.pool.queued,
     stats: () => ({
       ...spec.pool.stats(),
       ...(spec.inline?.counters ?? { inlineCalls: 0, inlineFallbacks: 0 }),

@@ -40,6 +40,12 @@ export class CpuWatch {
   readonly #busy = new Set<WatchedInstance>();
   readonly #samples = new Map<WatchedInstance, { t: number; cpu: number; runnable: number }[]>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The running job of each instance being watched, and what its checks found so far. */
+  readonly #running = new Map<
+    WatchedInstance,
+    { job: object; since: number; checks: number; first: number | undefined }
+  >();
+  #jobTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: CpuWatchOptions) {
     this.#o = options;
@@ -49,48 +55,69 @@ export class CpuWatch {
   started(instance: WatchedInstance): void {
     const every = this.#o.everyMs;
     const job = instance.jobs[0];
-    const worker = instance.worker;
-    if (!job || every <= 0 || instance.demoted || !worker?.deprioritize) return;
+    if (!job || every <= 0 || instance.demoted || !instance.worker?.deprioritize) return;
     this.#sample(instance);
-    let first: number | undefined;
-    let checks = 0;
-    const check = (): void => {
-      if (instance.jobs[0] !== job || instance.state === 'dead' || instance.demoted) return;
-      const cpu = worker.cpuTimeMs?.();
-      checks++;
-      first ??= cpu;
-      const used = cpu !== undefined && first !== undefined ? cpu - first : undefined;
+    // One timer for every running job, not one per invocation: most end long before a check.
+    this.#running.set(instance, { job, since: performance.now(), checks: 0, first: undefined });
+    if (!this.#jobTimer) {
+      this.#jobTimer = setInterval(() => this.#checkJobs(), every);
+      this.#jobTimer.unref?.();
+    }
+  }
+
+  /** Checks each job that has run at least `everyMs` (its CPU time since its first check). */
+  #checkJobs(): void {
+    const every = this.#o.everyMs;
+    const now = performance.now();
+    for (const [instance, run] of this.#running) {
+      if (instance.jobs[0] !== run.job || instance.state === 'dead' || instance.demoted) {
+        this.#running.delete(instance);
+        continue;
+      }
+      if (now - run.since < every) continue;
+      const cpu = instance.worker?.cpuTimeMs?.();
+      run.checks++;
+      run.first ??= cpu;
+      const used = cpu !== undefined && run.first !== undefined ? cpu - run.first : undefined;
       // CPU it used, not time it ran: an invocation waiting on a capability call, or for a CPU
       // on a crowded machine, is not a hog (lowering its priority would starve it further).
-      if (used === undefined ? checks >= 2 : used >= every) {
+      if (used === undefined ? run.checks >= 2 : used >= every) {
+        this.#running.delete(instance);
         this.#demote(instance, 'an invocation kept its thread busy', {
-          afterMs: checks * every,
+          afterMs: Math.round(now - run.since),
           ...(used !== undefined ? { cpuMs: used } : {}),
         });
-        return;
       }
-      setTimeout(check, every).unref?.();
-    };
-    setTimeout(check, every).unref?.();
+    }
+    if (this.#running.size === 0) {
+      clearInterval(this.#jobTimer);
+      this.#jobTimer = undefined;
+    }
   }
 
   /** The instance is gone: forget it. */
   forget(instance: WatchedInstance): void {
     this.#busy.delete(instance);
     this.#samples.delete(instance);
+    this.#running.delete(instance);
   }
 
+  /** Stops every check (the pool closes). */
   stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#stopSampling();
+    this.#running.clear();
+    clearInterval(this.#jobTimer);
+    this.#jobTimer = undefined;
   }
 
   /** Samples busy instances every quarter window while any is busy. */
   #sample(instance: WatchedInstance): void {
     if (!instance.worker?.runnableMs && !instance.worker?.cpuTimeMs) return;
     this.#busy.add(instance);
-    this.#timer ??= setInterval(() => this.#tick(), Math.max(50, this.#o.windowMs / 4));
-    this.#timer.unref?.();
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.#tick(), Math.max(50, this.#o.windowMs / 4));
+      this.#timer.unref?.();
+    }
   }
 
   #tick(): void {
@@ -132,7 +159,12 @@ export class CpuWatch {
       }
       if (instance.jobs.length === 0) this.forget(instance);
     }
-    if (this.#busy.size === 0) this.stop();
+    if (this.#busy.size === 0) this.#stopSampling();
+  }
+
+  #stopSampling(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   #demote(instance: WatchedInstance, why: string, fields: Record<string, number>): void {

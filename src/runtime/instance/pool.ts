@@ -319,6 +319,11 @@ export class InstancePool {
     });
   }
 
+  /** Invocations waiting for an instance. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
   stats(): PoolStats {
     let idle = 0;
     let inFlight = 0;
