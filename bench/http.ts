@@ -115,78 +115,60 @@ const bench: Bench = async ({ args, log }) => {
     // The log stream keeps the component's log lines; the plain server's land in it too.
     for (const l of [lattice, otherLattice, asLattice]) await ensureLogStream(nc, l);
 
-    if (setups.includes('plain')) {
-      const port = await freePort();
-      const pid = await startPlainServer(server.url, lattice, port);
-      plainPids.push(pid);
-      target('plain', `http://127.0.0.1:${port}`, [pid]);
-    }
-    if (setups.includes('hops')) {
+    /** A baseline server as its own process (bench/http-*-server.ts). */
+    const baseline = async (
+      name: Target['name'],
+      script?: string,
+      extra: string[] = [],
+    ): Promise<void> => {
       const port = await freePort();
       const pid = await startPlainServer(
         server.url,
         lattice,
         port,
-        'http-hops-server.ts',
-        [String(instances)],
+        script,
+        extra,
         profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
       );
       plainPids.push(pid);
-      target('hops only', `http://127.0.0.1:${port}`, [pid]);
+      target(name, `http://127.0.0.1:${port}`, [pid]);
+    };
+    /** The app deployed in `inLattice`: providers on the first host, the component on the last. */
+    const deployment = async (
+      name: Target['name'],
+      inLattice: string,
+      hostNames: string[],
+      componentRef: string,
+    ): Promise<void> => {
+      const on: HostProcess[] = [];
+      for (const h of hostNames) on.push(await host(h, inLattice));
+      const [edge, app] = [on[0], on[on.length - 1]] as [HostProcess, HostProcess];
+      const port = await freePort();
+      await deployCounter(
+        nc,
+        inLattice,
+        { providers: edge.id, component: app.id },
+        componentRef,
+        port,
+        instances,
+      );
+      target(name, `http://127.0.0.1:${port}`, [...new Set(on.map((h) => h.pid))]);
+    };
+
+    if (setups.includes('plain')) await baseline('plain');
+    if (setups.includes('hops')) {
+      await baseline('hops only', 'http-hops-server.ts', [String(instances)]);
     }
     if (setups.includes('runtime')) {
-      const port = await freePort();
-      const pid = await startPlainServer(
-        server.url,
-        lattice,
-        port,
-        'http-runtime-server.ts',
-        [ref, String(instances)],
-        profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
-      );
-      plainPids.push(pid);
-      target('runtime only', `http://127.0.0.1:${port}`, [pid]);
+      await baseline('runtime only', 'http-runtime-server.ts', [ref, String(instances)]);
     }
-    if (setups.includes('same')) {
-      const edge = await host('edge', lattice);
-      const port = await freePort();
-      await deployCounter(
-        nc,
-        lattice,
-        { providers: edge.id, component: edge.id },
-        ref,
-        port,
-        instances,
-      );
-      target('same host', `http://127.0.0.1:${port}`, [edge.pid]);
-    }
+    if (setups.includes('same')) await deployment('same host', lattice, ['edge'], ref);
     if (setups.includes('same-as')) {
-      const edge = await host('edge3', asLattice);
-      const port = await freePort();
       const asRef = writeComponent(dir, 'counter-as', await example('counter-as'));
-      await deployCounter(
-        nc,
-        asLattice,
-        { providers: edge.id, component: edge.id },
-        asRef,
-        port,
-        instances,
-      );
-      target('same host, AS', `http://127.0.0.1:${port}`, [edge.pid]);
+      await deployment('same host, AS', asLattice, ['edge3'], asRef);
     }
     if (setups.includes('other')) {
-      const edge = await host('edge2', otherLattice);
-      const other = await host('other', otherLattice);
-      const port = await freePort();
-      await deployCounter(
-        nc,
-        otherLattice,
-        { providers: edge.id, component: other.id },
-        ref,
-        port,
-        instances,
-      );
-      target('other host', `http://127.0.0.1:${port}`, [edge.pid, other.pid]);
+      await deployment('other host', otherLattice, ['edge2', 'other'], ref);
     }
 
     for (const t of targets) {
