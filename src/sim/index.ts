@@ -32,6 +32,8 @@ export {
   startLoad,
   warmUp,
   servedCloud,
+  inFlightBound,
+  type InFlightCap,
   type LoadGenerator,
   type LoadOptions,
   type LoadRequest,

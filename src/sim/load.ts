@@ -8,6 +8,8 @@ export interface LoadSecond {
   /** Successful requests per serving cloud. */
   servedBy: Record<string, number>;
   errors: number;
+  /** Requests not sent this second: their cloud was at its in-flight cap. */
+  skipped: number;
   /** Requests per ingress (origin) cloud in this second: answered 2xx, and failed. */
   byOrigin: Record<string, { ok: number; errors: number }>;
   p50Ms: number;
@@ -42,6 +44,8 @@ export interface LoadTotals {
   errorsByOrigin: Record<string, number>;
   /** Successful requests by the cloud that served them. */
   servedBy: Record<string, number>;
+  /** Requests not sent because their cloud was at its in-flight cap. */
+  skipped: number;
 }
 
 export interface LoadGenerator {
@@ -67,10 +71,39 @@ export interface LoadOptions {
   activeClouds?: () => string[];
   /** Per-request timeout. Default 20 000 ms. */
   timeoutMs?: number;
+  /**
+   * Bounds the unanswered requests per ingress cloud; a tick sends none to a cloud at its bound
+   * (counted as skipped), so a machine too slow for the rate serves what it can instead of
+   * queueing requests until they time out. The bound is `seconds` of what that cloud answered
+   * with success in its best second of the last five (failures, often fast, say nothing of its
+   * capacity), and at least `floor`. Default: no bound.
+   */
+  inFlightCap?: InFlightCap;
   /** Told about every finished request. */
   observe?: (result: RequestResult) => void;
   /** Called with each second's figures as they are produced (e.g. the run's journal). */
   onSecond?: (second: LoadSecond) => void;
+}
+
+/** See {@link LoadOptions.inFlightCap}. */
+export interface InFlightCap {
+  seconds: number;
+  floor: number;
+}
+
+/** How many unanswered requests `origin` may have, from the load's recent seconds. */
+export function inFlightBound(
+  recent: readonly LoadSecond[],
+  origin: string,
+  cap: InFlightCap | undefined,
+): number {
+  if (!cap) return Number.POSITIVE_INFINITY;
+  let best = 0;
+  for (const s of recent.slice(-5)) {
+    const o = s.byOrigin[origin];
+    if (o) best = Math.max(best, o.ok);
+  }
+  return Math.max(cap.floor, Math.ceil(cap.seconds * best));
 }
 
 /** The cloud named by the ingress's served-by header (`cloud=aws; region=…; host=…`). */
@@ -161,16 +194,20 @@ export function startLoad(options: LoadOptions): Promise<LoadGenerator> {
   const fresh = (): {
     servedBy: Record<string, number>;
     errors: number;
+    skipped: number;
     byOrigin: LoadSecond['byOrigin'];
     latencies: number[];
   } => ({
     servedBy: {},
     errors: 0,
+    skipped: 0,
     byOrigin: {},
     latencies: [],
   });
   let current = fresh();
-  const totals: LoadTotals = { ok: 0, errors: 0, errorsByOrigin: {}, servedBy: {} };
+  const totals: LoadTotals = { ok: 0, errors: 0, errorsByOrigin: {}, servedBy: {}, skipped: 0 };
+  /** Unanswered requests per ingress cloud. */
+  const open = new Map<string, number>();
   const turn = new Map<string, number>();
   const started = performance.now();
   const inFlight = new Set<Promise<unknown>>();
@@ -202,6 +239,7 @@ export function startLoad(options: LoadOptions): Promise<LoadGenerator> {
       t: Math.round((performance.now() - started) / 1000),
       servedBy: current.servedBy,
       errors: current.errors,
+      skipped: current.skipped,
       byOrigin: current.byOrigin,
       p50Ms: pct(50),
       p99Ms: pct(99),
@@ -218,15 +256,23 @@ export function startLoad(options: LoadOptions): Promise<LoadGenerator> {
     for (const origin of options.activeClouds?.() ?? Object.keys(ingress)) {
       const base = ingress[origin];
       if (!base) continue;
+      const unanswered = open.get(origin) ?? 0;
+      if (unanswered >= inFlightBound(history, origin, options.inFlightCap)) {
+        current.skipped++;
+        totals.skipped++;
+        continue;
+      }
       const i = turn.get(origin) ?? 0;
       turn.set(origin, i + 1);
       const template = requests[i % requests.length] ?? requests[0];
       if (!template) continue;
       const req = { method: template.method, path: template.path.replaceAll('{origin}', origin) };
       const t0 = performance.now();
-      const p = send(agent, base, req, timeoutMs).then((res) =>
-        record({ origin, ...req, ...res, ms: performance.now() - t0 }),
-      );
+      open.set(origin, unanswered + 1);
+      const p = send(agent, base, req, timeoutMs).then((res) => {
+        open.set(origin, (open.get(origin) ?? 1) - 1);
+        record({ origin, ...req, ...res, ms: performance.now() - t0 });
+      });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }

@@ -8,7 +8,7 @@ export function renderFrame(input: {
   state: SimState;
   view: HostsView;
   last: LoadSecond | undefined;
-  totals: { ok: number; errors: number };
+  totals: { ok: number; errors: number; skipped?: number };
   component: string;
   now?: Date;
   /** The live web dashboard's address, when one runs. */
@@ -37,7 +37,10 @@ export function renderFrame(input: {
   lines.push(
     '',
     `HTTP: ${total}/s ok, ${last?.errors ?? 0} errors/s, p50 ${fmt(last?.p50Ms)} ms, p99 ${fmt(last?.p99Ms)} ms` +
-      `   since start: ${input.totals.ok} ok, ${input.totals.errors} failed`,
+      `   since start: ${input.totals.ok} ok, ${input.totals.errors} failed` +
+      (input.totals.skipped
+        ? `, ${input.totals.skipped} not sent (too many waiting: lower --rate)`
+        : ''),
     `by ingress: ${origins || '-'}`,
     networkLine(state),
     '',

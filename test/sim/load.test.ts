@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { startLoad, type RequestResult } from '../../src/sim/index.ts';
+import { inFlightBound, startLoad, type RequestResult } from '../../src/sim/index.ts';
 
 /**
  * An HTTP/1.1 server over raw sockets that answers the first request on each connection (keeping
@@ -97,5 +97,71 @@ describe('load generator', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('sends no more unanswered requests to a cloud than its cap, and counts the rest as skipped', async () => {
+    // A server that answers nothing until told to: every request stays in flight.
+    const held: Socket[] = [];
+    let peak = 0;
+    let open = 0;
+    const server = createServer((socket) => {
+      held.push(socket);
+      socket.on('data', () => {
+        open++;
+        peak = Math.max(peak, open);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const load = await startLoad({
+      ingress: () => ({ here: url }),
+      ratePerCloud: 40,
+      maxSeconds: 1,
+      inFlightCap: { seconds: 3, floor: 3 },
+      timeoutMs: 30_000,
+    });
+    try {
+      while ((load.history.at(-1)?.t ?? 0) < 1) {
+        await new Promise<void>((resolve) => {
+          const stop = load.onSecond(() => {
+            stop();
+            resolve();
+          });
+        });
+      }
+      assert.equal(peak, 3, 'requests the server saw at once');
+      const skipped = load.totals().skipped;
+      assert.ok(skipped >= 30, `${skipped} skipped of ~40 in the second`);
+      // Each second's figures carry it too (the last sends may fall into the next second).
+      assert.ok((load.history[0]?.skipped ?? 0) >= skipped - 2, 'skipped per second');
+    } finally {
+      for (const s of held) s.destroy();
+      await load.stop();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    // The requests cut off by the server count as failed, not as skipped.
+    assert.equal(load.totals().errors, 3);
+  });
+
+  it('caps a cloud at seconds of its best recent second of answers, never below the floor', () => {
+    const second = (t: number, ok: number, errors = 0): Parameters<typeof inFlightBound>[0][0] => ({
+      t,
+      servedBy: {},
+      errors,
+      skipped: 0,
+      byOrigin: { aws: { ok, errors } },
+      p50Ms: 0,
+      p99Ms: 0,
+    });
+    const cap = { seconds: 3, floor: 50 };
+    assert.equal(inFlightBound([], 'aws', cap), 50, 'nothing answered yet: the floor');
+    assert.equal(inFlightBound([], 'aws', undefined), Number.POSITIVE_INFINITY);
+    // A stall (a failover) does not lower the cap: the best of the last five seconds counts.
+    const run = [second(1, 100), second(2, 120, 40), second(3, 0), second(4, 5)];
+    assert.equal(inFlightBound(run, 'aws', cap), 360, 'successes count, failures do not');
+    assert.equal(inFlightBound(run, 'gcp', cap), 50, 'another cloud has its own');
+    // A machine that answers 20 a second gets at most 60 waiting (the floor, 50, is below).
+    const slow = [1, 2, 3, 4, 5, 6].map((t) => second(t, t === 1 ? 500 : 20));
+    assert.equal(inFlightBound(slow, 'aws', cap), 60, 'seconds older than five are forgotten');
   });
 });

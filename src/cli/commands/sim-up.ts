@@ -156,11 +156,16 @@ export const command: Command = {
         ratePerCloud: rate,
         topology,
       });
+      // Up to three seconds of what a cloud answers may wait on it (a failover holds some
+      // requests for up to ~1 s); more means the machine is too slow for the rate, and queueing
+      // more would only make them time out.
+      const inFlightCap = { seconds: 3, floor: 50 };
       const load = await startLoad({
         ingress: () => originClouds(readSimState(dir) ?? state),
         requests: sampleRequests,
         ratePerCloud: rate,
         maxSeconds: duration,
+        inFlightCap,
         onSecond: (second) => recorder?.second(second),
       });
       const tty = process.stdout.isTTY;
@@ -199,6 +204,11 @@ export const command: Command = {
       await load.stop();
       const totals = load.totals();
       io.out(`load finished: ${totals.ok} requests ok, ${totals.errors} failed`);
+      if (totals.skipped > 0) {
+        io.err(
+          `${totals.skipped} requests were not sent: a cloud already had ${inFlightCap.seconds} s of what it answers waiting; this machine could not keep up with ${rate} requests/s per cloud (try a lower --rate)`,
+        );
+      }
       io.err('the timeline of this run: aloft sim report');
     } finally {
       await dashboard?.stop();
