@@ -284,6 +284,11 @@ const bench: Bench = async ({ args, log }) => {
         `wrk 1 thread, ${connections} connections; ${roundCount} rounds of ${durationS} s per setup and workload, setups alternating (order reversed every other round), after a 3 s warm-up each; 16 counter names. Figures are medians over rounds; requests/s, p50 and p99 ratios are medians of per-round ratios.`,
         `GET: one KV read. POST: an atomic increment, a publish on counters.changed and a log line (JSON on the lattice's log subject, kept by the log stream) — the plain server publishes the same log line.`,
         `The component is examples/counter (TypeScript, componentize-js; "AS": examples/counter-as, AssemblyScript), ${instances} instances; hosts are their own processes (log level warn), each setup idle while another is measured. CPU per request is user + system time of the serving processes from /proc, every thread ("of which main threads": the processes' main threads).`,
+        ...(setups.includes('hops') || setups.includes('runtime')
+          ? [
+              `Diagnostic floors: "hops only" is the plain server's work with the runtime's channel to ${instances} worker threads and two round trips per request (the request, one capability call), no guest (bench/http-hops-server.ts); "runtime only" is the TypeScript component in the runtime alone, behind a plain server, its capability calls wired straight to the same key-value library, no host (bench/http-runtime-server.ts). NATS messages per request count every message into and out of nats-server (/varz).`,
+            ]
+          : []),
         `Load average (1/5/15 min) before ${fmt(loadBefore)}, after ${fmt(loadAfter)} on ${cpus().length} cores (shared machine; wrk, NATS, the servers and the hosts share them).`,
       ],
     };
