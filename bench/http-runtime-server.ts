@@ -14,9 +14,10 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectLattice, encodeJson, subjectsFor } from '../src/lattice/index.ts';
+import { connectLattice, subjectsFor } from '../src/lattice/index.ts';
 import { natsKeyValue } from '../src/providers/index.ts';
 import { createRuntime, type CapabilityHandler, type Value } from '../src/runtime/index.ts';
+import { counterLogLine } from './http-work.ts';
 
 const [url = '', lattice = 'bench', port = '8080', file = '', instances = '4'] =
   process.argv.slice(2);
@@ -37,10 +38,7 @@ const capabilities: CapabilityHandler = async (call): Promise<Value> => {
       return undefined;
     }
     case 'logging.log':
-      nc.publish(
-        logSubject,
-        encodeJson({ time: new Date().toISOString(), level: a, context: b, msg: c, lattice }),
-      );
+      nc.publish(logSubject, counterLogLine(lattice, a as string, c as string));
       return undefined;
     default:
       throw Object.assign(new Error(`${call.interface}.${call.function}`), {

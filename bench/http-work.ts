@@ -18,23 +18,25 @@ export interface CounterWork {
   close(): Promise<void>;
 }
 
+/** What the host's logging provider publishes for the component's `log(level, 'counter', …)`. */
+export function counterLogLine(lattice: string, level: string, msg: string): Uint8Array {
+  return encodeJson({
+    time: new Date().toISOString(),
+    level,
+    msg,
+    component: 'counter',
+    context: 'counter',
+    hostId: 'plain',
+    host: 'plain',
+    lattice,
+  });
+}
+
 export function counterWork(nc: NatsConnection, lattice: string): CounterWork {
   const kv = natsKeyValue({ nc, lattice });
   const enc = new TextEncoder();
   const dec = new TextDecoder();
   const logSubject = subjectsFor(lattice).logs('counter');
-  /** What the host's logging provider publishes for the component's `log('info', 'counter', …)`. */
-  const logLine = (msg: string): Uint8Array =>
-    encodeJson({
-      time: new Date().toISOString(),
-      level: 'info',
-      msg,
-      component: 'counter',
-      context: 'counter',
-      hostId: 'plain',
-      host: 'plain',
-      lattice,
-    });
   return {
     get: async (name) => {
       const raw = await kv.get('counters', name);
@@ -43,7 +45,7 @@ export function counterWork(nc: NatsConnection, lattice: string): CounterWork {
     increment: async (name) => {
       const value = await kv.increment('counters', name, 1n);
       nc.publish('counters.changed', enc.encode(`${name}=${value}`));
-      nc.publish(logSubject, logLine(`${name} is now ${value}`));
+      nc.publish(logSubject, counterLogLine(lattice, 'info', `${name} is now ${value}`));
       return Number(value);
     },
     close: () => kv.close(),
